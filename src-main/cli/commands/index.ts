@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { register as serve } from './serve.js';
+
+/** Every `qins` subcommand, in the order `qins --help` lists them. */
+export const commands: Array<(program: Command) => void> = [serve];
