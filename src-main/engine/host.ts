@@ -1,0 +1,2 @@
+// Engine host child process entry (filled in by the engine host).
+process.on('message', () => undefined);
