@@ -1,0 +1,140 @@
+// Text ⇄ token ids from a HuggingFace tokenizer.json (+ tokenizer_config.json), through
+// @huggingface/tokenizers, plus an incremental decoder that turns a growing list of generated ids
+// into text deltas that never split a UTF-8 character.
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export class TokenizerError extends Error {
+  override name = 'TokenizerError';
+}
+
+/** The text of a special token in tokenizer_config.json: a string or `{content: string}`. */
+function tokenText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return null;
+}
+
+function parseJson(text: string, what: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new TokenizerError(`${what} is not valid JSON (${(e as Error).message})`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TokenizerError(`${what} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+export interface EncodeOptions {
+  /** Let the tokenizer's post-processor add BOS/EOS (HF `add_special_tokens`); default false. */
+  addSpecialTokens?: boolean;
+}
+
+export interface DecodeOptions {
+  /** Leave out special tokens (HF `skip_special_tokens`); default false. */
+  skipSpecialTokens?: boolean;
+}
+
+export class TextTokenizer {
+  private readonly tok: Tokenizer;
+  /** Ids of the special added tokens (`special: true` in tokenizer.json). */
+  readonly specialIds: ReadonlySet<number>;
+  readonly bosToken: string | null;
+  readonly eosToken: string | null;
+  readonly unkToken: string | null;
+  readonly padToken: string | null;
+  /** Number of ids the tokenizer knows (base vocabulary + added tokens). */
+  readonly size: number;
+
+  constructor(tokenizerJson: string, tokenizerConfigJson?: string) {
+    const tj = parseJson(tokenizerJson, 'tokenizer.json');
+    const tc = tokenizerConfigJson === undefined ? {} : parseJson(tokenizerConfigJson, 'tokenizer_config.json');
+    if (!tj.model || typeof tj.model !== 'object') throw new TokenizerError('tokenizer.json has no "model" section');
+    try {
+      this.tok = new Tokenizer(tj, tc);
+    } catch (e) {
+      throw new TokenizerError(`cannot build the tokenizer from tokenizer.json (${(e as Error).message})`);
+    }
+    const special = new Set<number>();
+    for (const [id, t] of this.tok.get_added_tokens_decoder()) if (t.special) special.add(id);
+    this.specialIds = special;
+    this.bosToken = tokenText(tc.bos_token);
+    this.eosToken = tokenText(tc.eos_token);
+    this.unkToken = tokenText(tc.unk_token);
+    this.padToken = tokenText(tc.pad_token);
+    this.size = this.tok.get_vocab(true).size;
+  }
+
+  /** Builds the tokenizer from the verbatim source files (a .qins header's `files`, or a checkpoint folder's). */
+  static fromFiles(files: Readonly<Record<string, string>>): TextTokenizer {
+    const tj = files['tokenizer.json'];
+    if (tj === undefined) throw new TokenizerError('the model has no tokenizer.json');
+    return new TextTokenizer(tj, files['tokenizer_config.json']);
+  }
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    return this.tok.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids;
+  }
+
+  decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    if (ids.length === 0) return '';
+    return this.tok.decode(Array.from(ids), { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tok.token_to_id(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.tok.id_to_token(id);
+  }
+}
+
+/**
+ * Turns generated ids into text deltas as they arrive. It decodes a short window of recent ids
+ * (never the whole reply) and holds text back while it ends in an incomplete UTF-8 sequence
+ * (byte-fallback tokens such as <0xF0> decode to U+FFFD until the character is complete), so a
+ * delta never carries half a character. Concatenated deltas plus `flush()` equal
+ * `decode(allIds)`.
+ */
+export class IncrementalDecoder {
+  private readonly ids: number[] = [];
+  /** ids[prefix..read) were already turned into text; they give the decoder its context. */
+  private prefix = 0;
+  private read = 0;
+  private emitted = '';
+
+  constructor(
+    private readonly tokenizer: Pick<TextTokenizer, 'decode'>,
+    private readonly options: DecodeOptions = {},
+  ) {}
+
+  /** Adds one id; returns the text it completes ('' while a character is still incomplete). */
+  push(id: number): string {
+    this.ids.push(id);
+    const before = this.tokenizer.decode(this.ids.slice(this.prefix, this.read), this.options);
+    const after = this.tokenizer.decode(this.ids.slice(this.prefix), this.options);
+    if (after.length > before.length && !after.endsWith('\uFFFD') && after.startsWith(before)) {
+      const delta = after.slice(before.length);
+      this.prefix = this.read;
+      this.read = this.ids.length;
+      this.emitted += delta;
+      return delta;
+    }
+    return '';
+  }
+
+  /** Text not yet returned (an incomplete sequence at the end decodes as U+FFFD, as HF does). */
+  flush(): string {
+    const full = this.tokenizer.decode(this.ids, this.options);
+    const rest = full.startsWith(this.emitted) ? full.slice(this.emitted.length) : '';
+    this.emitted += rest;
+    this.prefix = this.read = this.ids.length;
+    return rest;
+  }
+
+  /** All text returned so far. */
+  get text(): string {
+    return this.emitted;
+  }
+}
