@@ -238,7 +238,7 @@ export function candidateDistribution(logits: Float32Array, p: SamplingParams): 
           preSum += probs[j]!;
         }
       if (preSum < p.topP) pre = Array.from(ids.keys());
-      order = pre.sort((a, b) => probs[b]! - probs[a]! || ids[a]! - ids[b]!);
+      order = pre.sort((a, b) => logits[ids[b]!]! - logits[ids[a]!]! || ids[a]! - ids[b]!);
     }
     let cum = 0;
     let keep = 0;
@@ -258,7 +258,7 @@ export function candidateDistribution(logits: Float32Array, p: SamplingParams): 
       for (const q of probs) if (q > pmax) pmax = q;
       order = order.filter((j) => probs[j]! >= p.minP * pmax);
     }
-    order.sort((a, b) => probs[b]! - probs[a]! || ids[a]! - ids[b]!);
+    order.sort((a, b) => logits[ids[b]!]! - logits[ids[a]!]! || ids[a]! - ids[b]!);
     ids = Int32Array.from(order, (j) => ids[j]!);
     probs = Float64Array.from(order, (j) => probs[j]!);
   }
