@@ -1,4 +1,63 @@
-// Electron main process entry (filled in by the app shell).
-import { app } from 'electron';
+// Electron main process: lifecycle, the window, IPC wiring. All product logic is in ../core.
+import { join } from 'node:path';
+import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
+import { AppCore } from '../core/app-core.js';
+import { engineHostEntry } from '../core/headless.js';
+import { setDataDir } from '../core/paths.js';
+import { utilityLauncher } from './engine-launcher.js';
+import { wireIpc } from './ipc.js';
+import { buildMenu } from './menu.js';
+import { registerAppScheme, serveRenderer } from './protocol.js';
+import { APP_ORIGIN, hardenSession, hardenWebContents, mainWindowOptions, trustedOrigins } from './security.js';
 
-void app.whenReady();
+const devServer = process.env.ELECTRON_RENDERER_URL;
+const origins = trustedOrigins(devServer);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+registerAppScheme();
+if (!process.env.QINS_HOME) setDataDir(app.getPath('userData'));
+
+let core: AppCore | undefined;
+let mainWindow: BrowserWindow | undefined;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow(mainWindowOptions(join(import.meta.dirname, '../preload/bridge.cjs')));
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(devServer ?? `${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, origins));
+app.on('second-instance', () => {
+  if (mainWindow?.isMinimized()) mainWindow.restore();
+  mainWindow?.focus();
+});
+
+void app.whenReady().then(async () => {
+  hardenSession(session.defaultSession);
+  serveRenderer();
+  core = new AppCore({
+    mode: 'electron',
+    launcher: utilityLauncher(engineHostEntry()),
+    electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
+  });
+  wireIpc(ipcMain, core, origins);
+  buildMenu({ openDataFolder: () => void shell.openPath(app.getPath('userData')) });
+  mainWindow = createWindow();
+  await core.start();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting || !core) return;
+  event.preventDefault();
+  quitting = true;
+  void core.stop().finally(() => app.quit());
+});

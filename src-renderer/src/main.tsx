@@ -1,3 +1,12 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { applyStoredTheme } from './hooks/useTheme';
+import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<div>QINS Chat</div>);
+applyStoredTheme();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,12 +1,41 @@
 import type { Command } from 'commander';
+import { startHeadlessCore } from '../../core/headless.js';
+import { rendererDir } from '../../core/paths.js';
+import { DEFAULT_PORT, startWebHost } from '../../web/server.js';
+import { CliError, info, printJson } from '../output.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid port "${value}" (expected 0-65535)`);
+  return port;
+}
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description('serve the web UI and the OpenAI-compatible API on 127.0.0.1')
-    .option('--port <port>', 'port to listen on', '7860')
-    .option('--json', 'print the URL and token as JSON')
-    .action(async () => {
-      throw new Error('serve: not wired yet');
+    .option('--port <port>', 'port to listen on (0 picks a free one)', String(DEFAULT_PORT))
+    .option('--json', 'print {url, port, token} as JSON once listening')
+    .action(async (opts: { port: string; json?: boolean }) => {
+      const port = parsePort(opts.port);
+      const core = await startHeadlessCore();
+      let host;
+      try {
+        host = await startWebHost({ core, rendererDir: rendererDir(), port });
+      } catch (e) {
+        await core.stop();
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new CliError(code === 'EADDRINUSE' ? `port ${port} is already in use (try --port)` : `cannot listen: ${(e as Error).message}`);
+      }
+      if (opts.json) printJson({ url: host.url, port: host.port, token: host.token });
+      else process.stdout.write(`QINS Chat is serving at ${host.url}\n`);
+      info('Press Ctrl+C to stop.');
+      await new Promise<void>((done) => {
+        const stop = () => {
+          void host.close().then(() => core.stop()).then(done);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 }

@@ -1,0 +1,45 @@
+import { useEffect, useState } from 'react';
+import type { TelemetrySample } from '../../../src-preload/contract';
+import { qins } from '../lib/qins';
+
+/**
+ * Streams telemetry samples (~1 Hz) and keeps the last `history` of them. Resubscribes when samples
+ * stop arriving (e.g. after the browser's socket reconnected).
+ */
+export function useTelemetry(history = 120): TelemetrySample[] {
+  const [samples, setSamples] = useState<TelemetrySample[]>([]);
+  useEffect(() => {
+    let subscriptionId: string | undefined;
+    let lastSampleAt = Date.now();
+    let disposed = false;
+    const off = qins.on('telemetry.sample', (s) => {
+      if (s.subscriptionId !== subscriptionId) return;
+      lastSampleAt = Date.now();
+      setSamples((prev) => [...prev.slice(-(history - 1)), s]);
+    });
+    const subscribe = async () => {
+      try {
+        const { subscriptionId: id } = await qins.invoke('telemetry.subscribe', { intervalMs: 1000 });
+        if (disposed) void qins.invoke('telemetry.unsubscribe', { subscriptionId: id }).catch(() => undefined);
+        else subscriptionId = id;
+        lastSampleAt = Date.now();
+      } catch {
+        // retried by the watchdog below
+      }
+    };
+    void subscribe();
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastSampleAt > 4000) {
+        lastSampleAt = Date.now();
+        void subscribe();
+      }
+    }, 1000);
+    return () => {
+      disposed = true;
+      off();
+      clearInterval(watchdog);
+      if (subscriptionId) void qins.invoke('telemetry.unsubscribe', { subscriptionId }).catch(() => undefined);
+    };
+  }, [history]);
+  return samples;
+}

@@ -1,0 +1,52 @@
+// Starts `qins serve` on a free port with a fresh data directory, for one test file.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ServedApp {
+  url: string;
+  port: number;
+  token: string;
+  home: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServe(env: Record<string, string> = {}): Promise<ServedApp> {
+  const home = mkdtempSync(join(tmpdir(), 'qins-e2e-'));
+  const child = spawn(process.execPath, ['bin/qins.js', 'serve', '--port', '0', '--json'], {
+    env: { ...process.env, QINS_HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const info = await new Promise<{ url: string; port: number; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`qins serve did not start: ${err}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      try {
+        const parsed = JSON.parse(out) as { url: string; port: number; token: string };
+        clearTimeout(timer);
+        resolve(parsed);
+      } catch {
+        // wait for the whole object
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`qins serve exited with ${code}: ${err}`)));
+  });
+  return {
+    ...info,
+    home,
+    process: child,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,171 @@
+// A fake `electron` module for unit tests: records what the app asks of Electron so the tests
+// can assert security options and wiring without an Electron binary.
+import { EventEmitter } from 'node:events';
+
+type Listener = (...args: unknown[]) => void;
+
+export class FakeWebContents extends EventEmitter {
+  static nextId = 1;
+  id = FakeWebContents.nextId++;
+  sent: Array<[string, unknown]> = [];
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
+  destroyed = false;
+  setWindowOpenHandler(h: (details: { url: string }) => { action: string }) {
+    this.windowOpenHandler = h;
+  }
+  send(channel: string, payload: unknown) {
+    this.sent.push([channel, payload]);
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  /** Emits an event with a preventable event object; returns whether it was prevented. */
+  fire(name: string, ...args: unknown[]): boolean {
+    let prevented = false;
+    this.emit(name, { preventDefault: () => (prevented = true) }, ...args);
+    return prevented;
+  }
+}
+
+export class BrowserWindow extends EventEmitter {
+  static instances: BrowserWindow[] = [];
+  static getAllWindows() {
+    return BrowserWindow.instances;
+  }
+  webContents = new FakeWebContents();
+  loadedUrl: string | undefined;
+  constructor(public options: Record<string, unknown>) {
+    super();
+    BrowserWindow.instances.push(this);
+    app.emit('web-contents-created', {}, this.webContents);
+  }
+  loadURL(url: string) {
+    this.loadedUrl = url;
+    return Promise.resolve();
+  }
+  show() {}
+  focus() {}
+  restore() {}
+  isMinimized() {
+    return false;
+  }
+}
+
+class FakeApp extends EventEmitter {
+  requestSingleInstanceLock() {
+    return true;
+  }
+  getPath(name: string) {
+    return `/fake/${name}`;
+  }
+  whenReady() {
+    return Promise.resolve();
+  }
+  quit() {
+    this.emit('quit');
+  }
+  getAppPath() {
+    return process.cwd();
+  }
+}
+export const app = new FakeApp();
+
+class FakeIpcMain {
+  handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
+  handle(channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) {
+    this.handlers.set(channel, fn);
+  }
+}
+export const ipcMain = new FakeIpcMain();
+
+export class FakeSession {
+  permissionRequestHandler: ((wc: unknown, permission: string, cb: (ok: boolean) => void, details?: unknown) => void) | undefined;
+  permissionCheckHandler: ((...a: unknown[]) => boolean) | undefined;
+  devicePermissionHandler: ((...a: unknown[]) => boolean) | undefined;
+  beforeRequest: ((details: { url: string }, cb: (r: { cancel: boolean }) => void) => void) | undefined;
+  setPermissionRequestHandler(h: FakeSession['permissionRequestHandler']) {
+    this.permissionRequestHandler = h;
+  }
+  setPermissionCheckHandler(h: FakeSession['permissionCheckHandler']) {
+    this.permissionCheckHandler = h;
+  }
+  setDevicePermissionHandler(h: FakeSession['devicePermissionHandler']) {
+    this.devicePermissionHandler = h;
+  }
+  webRequest = {
+    onBeforeRequest: (h: FakeSession['beforeRequest']) => {
+      this.beforeRequest = h;
+    },
+  };
+}
+export const session = { defaultSession: new FakeSession() };
+
+export const protocol = {
+  privileged: [] as unknown[],
+  handlers: new Map<string, (req: Request) => Promise<Response> | Response>(),
+  registerSchemesAsPrivileged(schemes: unknown[]) {
+    this.privileged.push(...schemes);
+  },
+  handle(scheme: string, h: (req: Request) => Promise<Response> | Response) {
+    this.handlers.set(scheme, h);
+  },
+};
+
+export const Menu = {
+  template: undefined as unknown,
+  buildFromTemplate(t: unknown) {
+    return t;
+  },
+  setApplicationMenu(m: unknown) {
+    Menu.template = m;
+  },
+};
+
+export const shell = { openPath: async () => '' };
+
+/** utilityProcess.fork: a fake child that reports ready and answers ping/memory. */
+class FakeUtilityChild extends EventEmitter {
+  pid = 99999;
+  constructor() {
+    super();
+    setImmediate(() => this.emit('message', { kind: 'ready', pid: this.pid }));
+  }
+  postMessage(m: { id: number; method: string }) {
+    setImmediate(() => this.emit('message', { kind: 'reply', id: m.id, ok: true, result: { pid: this.pid, uptimeMs: 1 } }));
+  }
+  kill() {
+    setImmediate(() => this.emit('exit', 0));
+    return true;
+  }
+}
+export const utilityProcess = {
+  forks: [] as Array<{ entry: string; options: unknown }>,
+  fork(entry: string, _args: string[], options: unknown) {
+    utilityProcess.forks.push({ entry, options });
+    return new FakeUtilityChild();
+  },
+};
+
+// Preload side.
+export const contextBridge = {
+  exposed: new Map<string, unknown>(),
+  exposeInMainWorld(key: string, api: unknown) {
+    contextBridge.exposed.set(key, api);
+  },
+};
+export const ipcRenderer = {
+  invoked: [] as Array<[string, unknown]>,
+  listeners: new Map<string, Listener>(),
+  reply: (message: { id: number }) => ({ id: message.id, ok: true, result: { echoed: message } }) as unknown,
+  invoke(channel: string, message: { id: number }) {
+    ipcRenderer.invoked.push([channel, message]);
+    return Promise.resolve(ipcRenderer.reply(message));
+  },
+  on(channel: string, l: Listener) {
+    ipcRenderer.listeners.set(channel, l);
+  },
+};
+
+export const webUtils = { getPathForFile: () => '' };
+
+export default { app, BrowserWindow, ipcMain, session, protocol, Menu, shell, utilityProcess, contextBridge, ipcRenderer, webUtils };
