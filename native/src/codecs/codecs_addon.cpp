@@ -1,5 +1,439 @@
+// Node-API surface of the converter's encoders: `exports.codecs = { encode, absMax, tuneQins8,
+// tuneQins4, qins8Codebook, inverse4Codebook, threads }`. Every heavy call runs on a libuv worker
+// (AsyncWorker) and splits rows over its own threads; the JS thread is never blocked.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "addon_parts.h"
+#include "codecs/encoders.h"
+#include "codecs/half.h"
+#include "codecs/parallel.h"
+#include "codecs/tune.h"
 
 namespace qins {
-void InitCodecs(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+using namespace qins::codecs;
+
+struct Bytes {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
+/** Reads a typed array / Buffer property; keeps a reference so it outlives the async work. */
+bool get_bytes(Napi::Env env, Napi::Object job, const char* key, bool required, Bytes& out,
+               std::vector<Napi::Reference<Napi::Value>>& keep) {
+  Napi::Value v = job.Get(key);
+  if (v.IsUndefined() || v.IsNull()) {
+    if (required) Napi::TypeError::New(env, std::string("codecs: missing ") + key).ThrowAsJavaScriptException();
+    return !required;
+  }
+  if (!v.IsTypedArray()) {
+    Napi::TypeError::New(env, std::string("codecs: ") + key + " must be a typed array").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  out.data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  out.size = ta.ByteLength();
+  keep.emplace_back(Napi::Persistent(v));
+  return true;
+}
+
+bool get_int(Napi::Env env, Napi::Object job, const char* key, int64_t fallback, int64_t lo, int64_t hi, int64_t& out) {
+  Napi::Value v = job.Get(key);
+  if (v.IsUndefined()) {
+    out = fallback;
+    return true;
+  }
+  if (!v.IsNumber()) {
+    Napi::TypeError::New(env, std::string("codecs: ") + key + " must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d) {
+    Napi::RangeError::New(env, std::string("codecs: ") + key + " out of range").ThrowAsJavaScriptException();
+    return false;
+  }
+  out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool get_num(Napi::Env env, Napi::Object job, const char* key, double fallback, double& out) {
+  Napi::Value v = job.Get(key);
+  if (v.IsUndefined()) {
+    out = fallback;
+    return true;
+  }
+  if (!v.IsNumber()) {
+    Napi::TypeError::New(env, std::string("codecs: ") + key + " must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  out = v.As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+bool get_dtype(Napi::Env env, Napi::Object job, Dtype& out) {
+  Napi::Value v = job.Get("dtype");
+  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (s == "BF16") out = Dtype::BF16;
+  else if (s == "F16") out = Dtype::F16;
+  else if (s == "F32") out = Dtype::F32;
+  else {
+    Napi::TypeError::New(env, "codecs: dtype must be BF16, F16 or F32").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+Napi::Value throw_range(Napi::Env env, const std::string& msg) {
+  Napi::RangeError::New(env, "codecs: " + msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+/** Base for promise-returning workers. */
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  std::vector<Napi::Reference<Napi::Value>> keep;
+
+ protected:
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise::Deferred deferred_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// encode
+
+enum class Codec { Q8, QINS8, Q4, QINS4, SEED };
+
+class EncodeWorker : public PromiseWorker {
+ public:
+  using PromiseWorker::PromiseWorker;
+  Codec codec = Codec::Q8;
+  Dtype dtype = Dtype::BF16;
+  Bytes src, codes, scales, signs;
+  size_t rows = 0;
+  int cols = 0, block = 32, search = 0, threads = 1;
+  float seed_scale = 0;
+  Qins8Table t8;
+  Table16 t16;
+  Stats stats;
+
+  void Execute() override {
+    const int cols_p = (cols + block - 1) / block * block;
+    const int nb = cols_p / block;
+    const size_t in_row = static_cast<size_t>(cols) * dtype_bytes(dtype);
+    const size_t code_row = codec == Codec::SEED ? cols : (codec == Codec::Q4 || codec == Codec::QINS4) ? cols_p / 2 : cols_p;
+    const size_t sign_row = (cols + 7) / 8;
+    std::vector<Stats> per(threads);
+    parallel_for(rows, threads, [&](size_t r0, size_t r1, int tid) {
+      std::vector<float> w(cols_p, 0.0f);
+      std::vector<uint16_t> sc(nb);
+      Stats st;
+      for (size_t r = r0; r < r1; r++) {
+        load_f32(src.data + r * in_row, dtype, cols, w.data());
+        uint8_t* crow = codes.data + r * code_row;
+        switch (codec) {
+          case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st); break;
+          case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st); break;
+          case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st); break;
+          case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st); break;
+          case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
+        }
+        if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
+      }
+      per[tid] = st;
+    });
+    for (const Stats& s : per) stats.add(s);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("sumsq", stats.sumsq);
+    o.Set("errsq", stats.errsq);
+    o.Set("absmax", stats.absmax);
+    deferred_.Resolve(o);
+  }
+};
+
+Napi::Value Encode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return throw_range(env, "encode(job) needs a job object");
+  Napi::Object job = info[0].As<Napi::Object>();
+  auto* wk = new EncodeWorker(env);
+  std::unique_ptr<EncodeWorker> guard(wk);
+  const std::string codec = job.Get("codec").IsString() ? job.Get("codec").As<Napi::String>().Utf8Value() : "";
+  if (codec == "q8") wk->codec = Codec::Q8;
+  else if (codec == "qins8") wk->codec = Codec::QINS8;
+  else if (codec == "q4") wk->codec = Codec::Q4;
+  else if (codec == "qins4") wk->codec = Codec::QINS4;
+  else if (codec == "qins-seed") wk->codec = Codec::SEED;
+  else return throw_range(env, "unknown codec '" + codec + "'");
+  int64_t rows, cols, block, search, threads;
+  if (!get_dtype(env, job, wk->dtype)) return env.Undefined();
+  if (!get_int(env, job, "rows", -1, 0, int64_t{1} << 40, rows) || !get_int(env, job, "cols", -1, 1, int64_t{1} << 30, cols) ||
+      !get_int(env, job, "block", 32, 2, 256, block) || !get_int(env, job, "search", 0, 0, 64, search) ||
+      !get_int(env, job, "threads", default_threads(), 1, 256, threads))
+    return env.Undefined();
+  if (block % 2 != 0) return throw_range(env, "block must be even");
+  wk->rows = static_cast<size_t>(rows);
+  wk->cols = static_cast<int>(cols);
+  wk->block = static_cast<int>(block);
+  wk->search = static_cast<int>(search);
+  wk->threads = static_cast<int>(threads);
+  const bool seed = wk->codec == Codec::SEED;
+  if (!get_bytes(env, job, "src", true, wk->src, wk->keep) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
+      !get_bytes(env, job, "scales", !seed, wk->scales, wk->keep) || !get_bytes(env, job, "signs", seed, wk->signs, wk->keep))
+    return env.Undefined();
+  const size_t cols_p = (cols + block - 1) / block * block;
+  const size_t nb = cols_p / block;
+  if (wk->src.size != wk->rows * cols * dtype_bytes(wk->dtype)) return throw_range(env, "src size does not match rows × cols × dtype");
+  const bool four = wk->codec == Codec::Q4 || wk->codec == Codec::QINS4;
+  const size_t code_bytes = wk->rows * (seed ? cols : four ? cols_p / 2 : cols_p);
+  if (wk->codes.size != code_bytes) return throw_range(env, "codes size does not match the layout");
+  if (!seed && wk->scales.size != wk->rows * nb * 2) return throw_range(env, "scales size does not match the layout");
+  if (seed && wk->signs.size != wk->rows * ((cols + 7) / 8)) return throw_range(env, "signs size does not match the layout");
+  if (wk->codec == Codec::QINS8 || wk->codec == Codec::QINS4) {
+    Bytes ints;
+    if (!get_bytes(env, job, "ints", true, ints, wk->keep)) return env.Undefined();
+    double denom, c;
+    if (!get_num(env, job, "denom", 0, denom) || !get_num(env, job, "c", 0, c)) return env.Undefined();
+    const size_t want = wk->codec == Codec::QINS8 ? 256 : 16;
+    if (ints.size != want * 4) return throw_range(env, "ints must be an Int32Array of " + std::to_string(want) + " entries");
+    std::vector<int32_t> iv(want);
+    std::memcpy(iv.data(), ints.data, want * 4);
+    const std::string err = wk->codec == Codec::QINS8 ? wk->t8.adopt(iv.data(), denom, c) : wk->t16.adopt(iv.data(), denom);
+    if (!err.empty()) return throw_range(env, err);
+  }
+  if (seed) {
+    double s;
+    if (!get_num(env, job, "seedScale", -1, s)) return env.Undefined();
+    if (!(s >= 0) || !std::isfinite(s)) return throw_range(env, "seedScale must be a finite non-negative number");
+    wk->seed_scale = static_cast<float>(s);
+  }
+  Napi::Promise p = wk->Promise();
+  guard.release()->Queue();
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// absMax (the seed's per-tensor scale)
+
+class AbsMaxWorker : public PromiseWorker {
+ public:
+  using PromiseWorker::PromiseWorker;
+  Bytes src;
+  Dtype dtype = Dtype::BF16;
+  int threads = 1;
+  float result = 0;
+  bool finite = true;
+  void Execute() override {
+    const size_t n = src.size / dtype_bytes(dtype);
+    std::vector<float> mx(threads, 0.0f);
+    std::vector<char> fin(threads, 1);
+    parallel_for(n, threads, [&](size_t b, size_t e, int tid) {
+      float buf[1024];
+      float m = 0;
+      bool ok = true;
+      for (size_t i = b; i < e; i += 1024) {
+        const size_t k = std::min<size_t>(1024, e - i);
+        load_f32(src.data + i * dtype_bytes(dtype), dtype, k, buf);
+        for (size_t j = 0; j < k; j++) {
+          const float a = std::fabs(buf[j]);
+          if (!std::isfinite(a)) ok = false;
+          else if (a > m) m = a;
+        }
+      }
+      mx[tid] = m;
+      fin[tid] = ok;
+    });
+    for (int t = 0; t < threads; t++) {
+      result = std::max(result, mx[t]);
+      finite = finite && fin[t];
+    }
+  }
+  void OnOK() override {
+    Napi::Object o = Napi::Object::New(Env());
+    o.Set("absmax", result);
+    o.Set("finite", finite);
+    deferred_.Resolve(o);
+  }
+};
+
+Napi::Value AbsMax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return throw_range(env, "absMax(job) needs a job object");
+  Napi::Object job = info[0].As<Napi::Object>();
+  auto wk = std::make_unique<AbsMaxWorker>(env);
+  int64_t threads;
+  if (!get_dtype(env, job, wk->dtype) || !get_bytes(env, job, "src", true, wk->src, wk->keep) ||
+      !get_int(env, job, "threads", default_threads(), 1, 256, threads))
+    return env.Undefined();
+  if (wk->src.size % dtype_bytes(wk->dtype) != 0) return throw_range(env, "src size is not a multiple of the dtype size");
+  wk->threads = static_cast<int>(threads);
+  Napi::Promise p = wk->Promise();
+  wk.release()->Queue();
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// tuning
+
+struct SampleJob {
+  Bytes src;
+  Dtype dtype = Dtype::BF16;
+  size_t rows = 0;
+  int cols = 0, block = 32, threads = 1;
+  std::vector<float> w;
+  void load() {
+    w.resize(rows * cols);
+    load_f32(src.data, dtype, rows * cols, w.data());
+  }
+};
+
+bool read_sample(Napi::Env env, Napi::Object job, SampleJob& s, std::vector<Napi::Reference<Napi::Value>>& keep) {
+  int64_t rows, cols, block, threads;
+  if (!get_dtype(env, job, s.dtype) || !get_bytes(env, job, "src", true, s.src, keep) ||
+      !get_int(env, job, "rows", -1, 1, int64_t{1} << 32, rows) || !get_int(env, job, "cols", -1, 1, int64_t{1} << 30, cols) ||
+      !get_int(env, job, "block", 32, 2, 256, block) || !get_int(env, job, "threads", default_threads(), 1, 256, threads))
+    return false;
+  s.rows = rows;
+  s.cols = static_cast<int>(cols);
+  s.block = static_cast<int>(block);
+  s.threads = static_cast<int>(threads);
+  if (s.src.size != s.rows * s.cols * dtype_bytes(s.dtype)) {
+    throw_range(env, "sample size does not match rows × cols × dtype");
+    return false;
+  }
+  return true;
+}
+
+class TuneQins8Worker : public PromiseWorker {
+ public:
+  using PromiseWorker::PromiseWorker;
+  SampleJob s;
+  double max_c = 32;
+  Qins8Search res;
+  void Execute() override {
+    s.load();
+    res = search_qins8_c(s.w.data(), s.rows, s.cols, s.block, max_c, s.threads);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    const Qins8Table t = Qins8Table::make(res.c);
+    Napi::Int32Array ints = Napi::Int32Array::New(env, 256);
+    for (int i = 0; i < 256; i++) ints[i] = t.ints[i];
+    o.Set("c", res.c);
+    o.Set("ints", ints);
+    o.Set("errsq", res.errsq);
+    o.Set("sumsq", res.sumsq);
+    Napi::Array curve = Napi::Array::New(env, res.curve.size());
+    for (size_t i = 0; i < res.curve.size(); i++) {
+      Napi::Array pt = Napi::Array::New(env, 2);
+      pt.Set(uint32_t{0}, res.curve[i].first);
+      pt.Set(uint32_t{1}, res.curve[i].second);
+      curve.Set(static_cast<uint32_t>(i), pt);
+    }
+    o.Set("curve", curve);
+    deferred_.Resolve(o);
+  }
+};
+
+Napi::Value TuneQins8(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return throw_range(env, "tuneQins8(job) needs a job object");
+  Napi::Object job = info[0].As<Napi::Object>();
+  auto wk = std::make_unique<TuneQins8Worker>(env);
+  if (!read_sample(env, job, wk->s, wk->keep) || !get_num(env, job, "maxC", 32, wk->max_c)) return env.Undefined();
+  if (!(wk->max_c >= 0 && wk->max_c <= 1024)) return throw_range(env, "maxC must be in 0..1024");
+  Napi::Promise p = wk->Promise();
+  wk.release()->Queue();
+  return p;
+}
+
+class TuneQins4Worker : public PromiseWorker {
+ public:
+  using PromiseWorker::PromiseWorker;
+  SampleJob s;
+  int search = 0, iterations = 8;
+  Qins4Tune res;
+  void Execute() override {
+    s.load();
+    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, s.threads);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Int32Array ints = Napi::Int32Array::New(env, 16);
+    for (int i = 0; i < 16; i++) ints[i] = res.ints[i];
+    o.Set("ints", ints);
+    o.Set("initC", res.init_c);
+    o.Set("errsq", res.errsq);
+    o.Set("sumsq", res.sumsq);
+    o.Set("iterations", res.iterations);
+    deferred_.Resolve(o);
+  }
+};
+
+Napi::Value TuneQins4(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return throw_range(env, "tuneQins4(job) needs a job object");
+  Napi::Object job = info[0].As<Napi::Object>();
+  auto wk = std::make_unique<TuneQins4Worker>(env);
+  int64_t search, iterations;
+  if (!read_sample(env, job, wk->s, wk->keep) || !get_int(env, job, "search", 0, 0, 64, search) ||
+      !get_int(env, job, "iterations", 8, 0, 1000, iterations))
+    return env.Undefined();
+  wk->search = static_cast<int>(search);
+  wk->iterations = static_cast<int>(iterations);
+  Napi::Promise p = wk->Promise();
+  wk.release()->Queue();
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// small synchronous helpers
+
+Napi::Value Qins8Codebook(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return throw_range(env, "qins8Codebook(c) needs a number");
+  const double c = info[0].As<Napi::Number>().DoubleValue();
+  if (!(c >= 0)) return throw_range(env, "c must be non-negative");
+  const Qins8Table t = Qins8Table::make(c);
+  Napi::Int32Array ints = Napi::Int32Array::New(env, 256);
+  for (int i = 0; i < 256; i++) ints[i] = t.ints[i];
+  return ints;
+}
+
+Napi::Value Inverse4Codebook(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return throw_range(env, "inverse4Codebook(c) needs a number");
+  int32_t out[16];
+  inverse4_init(info[0].As<Napi::Number>().DoubleValue(), out);
+  Napi::Int32Array ints = Napi::Int32Array::New(env, 16);
+  for (int i = 0; i < 16; i++) ints[i] = out[i];
+  return ints;
+}
+
+}  // namespace
+
+void InitCodecs(Napi::Env env, Napi::Object exports) {
+  Napi::Object codecs = Napi::Object::New(env);
+  codecs.Set("encode", Napi::Function::New(env, Encode, "encode"));
+  codecs.Set("absMax", Napi::Function::New(env, AbsMax, "absMax"));
+  codecs.Set("tuneQins8", Napi::Function::New(env, TuneQins8, "tuneQins8"));
+  codecs.Set("tuneQins4", Napi::Function::New(env, TuneQins4, "tuneQins4"));
+  codecs.Set("qins8Codebook", Napi::Function::New(env, Qins8Codebook, "qins8Codebook"));
+  codecs.Set("inverse4Codebook", Napi::Function::New(env, Inverse4Codebook, "inverse4Codebook"));
+  codecs.Set("threads", Napi::Number::New(env, default_threads()));
+  exports.Set("codecs", codecs);
+}
+
 }  // namespace qins

@@ -1,0 +1,170 @@
+// Codebook tuning (see tune.h). Both searches minimise the squared reconstruction error of the
+// sample exactly as the encoders will code it (fp16 scales, integer codebook entries).
+#include "tune.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "parallel.h"
+
+namespace qins::codecs {
+
+Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads) {
+  Qins8Search out;
+  auto eval = [&](const std::vector<double>& cs) {
+    std::vector<Stats> res(cs.size());
+    parallel_for(cs.size(), threads, [&](size_t b, size_t e, int) {
+      for (size_t i = b; i < e; i++) res[i] = qins8_error(w, rows, cols, block, Qins8Table::make(cs[i]));
+    });
+    for (size_t i = 0; i < cs.size(); i++) {
+      out.curve.emplace_back(cs[i], res[i].errsq);
+      if (out.curve.size() == 1 || res[i].errsq < out.errsq) {
+        out.errsq = res[i].errsq;
+        out.c = cs[i];
+        out.sumsq = res[i].sumsq;
+      }
+    }
+  };
+  std::vector<double> grid;
+  for (double c = 0; c <= max_c + 1e-9; c += 1) grid.push_back(c);
+  eval(grid);
+  const double c0 = out.c;
+  std::vector<double> fine;
+  for (int i = -7; i <= 7; i++) {
+    const double c = c0 + i / 8.0;
+    if (i != 0 && c >= 0) fine.push_back(c);
+  }
+  eval(fine);
+  return out;
+}
+
+void inverse4_init(double c, int32_t out[16]) {
+  int n = 0;
+  for (int k = 1; k <= 7; k++) out[n++] = -static_cast<int32_t>(std::floor(127.0 * (1 + c) / (k + c) + 0.5));
+  out[n++] = 0;
+  for (int k = 1; k <= 8; k++) out[n++] = static_cast<int32_t>(std::floor(127.0 * (1 + c) / (k + c) + 0.5));
+  std::sort(out, out + 16);
+  for (int i = 1; i < 16; i++)
+    if (out[i] <= out[i - 1]) out[i] = out[i - 1] + 1;  // only for extreme c, keeps entries distinct
+}
+
+namespace {
+
+struct Pass {
+  double errsq = 0, sumsq = 0;
+  double num[16] = {}, den[16] = {};
+};
+
+/** Codes every block of the sample with `tb`; accumulates the error and the Lloyd sums. */
+Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, int search, int threads) {
+  const int nb = (cols + block - 1) / block;
+  const size_t nblocks = rows * nb;
+  std::vector<Pass> parts(std::max(1, threads));
+  parallel_for(nblocks, threads, [&](size_t b0, size_t b1, int tid) {
+    Pass& p = parts[tid];
+    uint8_t idx[256];
+    for (size_t bi = b0; bi < b1; bi++) {
+      const size_t r = bi / nb;
+      const int j0 = static_cast<int>(bi % nb) * block;
+      const int n = std::min(block, cols - j0);
+      const float* x = w + r * cols + j0;
+      float s = 0;
+      p.errsq += qins4_block_assign(x, n, tb, search, idx, &s);
+      for (int j = 0; j < n; j++) {
+        p.sumsq += static_cast<double>(x[j]) * x[j];
+        p.num[idx[j]] += static_cast<double>(x[j]) * s;
+        p.den[idx[j]] += static_cast<double>(s) * s;
+      }
+    }
+  });
+  Pass tot;
+  for (const Pass& p : parts) {
+    tot.errsq += p.errsq;
+    tot.sumsq += p.sumsq;
+    for (int j = 0; j < 16; j++) {
+      tot.num[j] += p.num[j];
+      tot.den[j] += p.den[j];
+    }
+  }
+  return tot;
+}
+
+/** Rounds desired levels (in 1/127 units) to distinct integers, keeping -127 and 0 in the set. */
+void sanitize(const double desired[16], const int32_t prev[16], int32_t out[16]) {
+  std::set<int32_t> used = {-127, 0};
+  std::vector<double> free_levels;
+  for (int j = 0; j < 16; j++)
+    if (prev[j] != -127 && prev[j] != 0) free_levels.push_back(desired[j]);
+  std::sort(free_levels.begin(), free_levels.end());
+  for (double v : free_levels) {
+    int32_t t = static_cast<int32_t>(std::floor(v + 0.5));
+    t = std::max(-126, std::min(127, t));
+    for (int d = 0; d < 256; d++) {  // nearest free integer
+      if (t + d <= 127 && !used.count(t + d)) {
+        t += d;
+        break;
+      }
+      if (t - d >= -126 && !used.count(t - d)) {
+        t -= d;
+        break;
+      }
+    }
+    used.insert(t);
+  }
+  int n = 0;
+  for (int32_t v : used) out[n++] = v;
+}
+
+}  // namespace
+
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads) {
+  Qins4Tune best;
+  best.errsq = -1;
+  const double inits[] = {0, 0.5, 1, 2, 4, 8, 16};
+  int32_t cur[16];
+  for (double c : inits) {
+    int32_t ints[16];
+    inverse4_init(c, ints);
+    Table16 tb;
+    if (!tb.adopt(ints, 127).empty()) continue;
+    const Pass p = run_pass(w, rows, cols, block, tb, search, threads);
+    if (best.errsq < 0 || p.errsq < best.errsq) {
+      best.errsq = p.errsq;
+      best.sumsq = p.sumsq;
+      best.init_c = c;
+      std::copy(ints, ints + 16, best.ints);
+    }
+  }
+  std::copy(best.ints, best.ints + 16, cur);
+  for (int it = 0; it < iterations; it++) {
+    Table16 tb;
+    tb.adopt(cur, 127);
+    const Pass p = run_pass(w, rows, cols, block, tb, search, threads);
+    if (p.errsq < best.errsq) {
+      best.errsq = p.errsq;
+      std::copy(cur, cur + 16, best.ints);
+      best.iterations = it;
+    }
+    double desired[16];
+    for (int j = 0; j < 16; j++) desired[j] = p.den[j] > 0 ? 127.0 * p.num[j] / p.den[j] : cur[j];
+    int32_t next[16];
+    sanitize(desired, cur, next);
+    if (std::equal(next, next + 16, cur)) break;
+    std::copy(next, next + 16, cur);
+  }
+  // evaluate the final candidate too (the loop evaluates a table before updating it)
+  {
+    Table16 tb;
+    tb.adopt(cur, 127);
+    const Pass p = run_pass(w, rows, cols, block, tb, search, threads);
+    if (p.errsq < best.errsq) {
+      best.errsq = p.errsq;
+      std::copy(cur, cur + 16, best.ints);
+      best.iterations = iterations;
+    }
+  }
+  return best;
+}
+
+}  // namespace qins::codecs

@@ -1,0 +1,151 @@
+// Codec layouts and codebooks (docs/qins-format.md "Codecs and payload layout"), plus the
+// passthrough conversions done in TypeScript (bf16 / f32 and the f32 1-D tensors).
+import type { Codebook, Codec } from '../qins-format.js';
+import type { SourceDtype } from './safetensors.js';
+
+export const BLOCK = 32;
+
+export interface PartSpec {
+  name: string;
+  bytes: number;
+}
+
+export const isEightBit = (c: Codec): boolean => c === 'qins8' || c === 'q8';
+export const isFourBit = (c: Codec): boolean => c === 'qins4' || c === 'q4';
+export const isPassthrough = (c: Codec): boolean => c === 'bf16' || c === 'f32';
+export const paddedCols = (cols: number, block = BLOCK): number => Math.ceil(cols / block) * block;
+
+/** Bytes per row of each part, in file order (the big part first). */
+export function matrixRowParts(codec: Codec, cols: number, block = BLOCK): PartSpec[] {
+  const cp = paddedCols(cols, block);
+  const nb = cp / block;
+  switch (codec) {
+    case 'qins8':
+    case 'q8':
+      return [{ name: 'codes', bytes: cp }, { name: 'scales', bytes: nb * 2 }];
+    case 'qins4':
+    case 'q4':
+      return [{ name: 'codes', bytes: cp / 2 }, { name: 'scales', bytes: nb * 2 }];
+    case 'qins-seed':
+      return [{ name: 'codes', bytes: cols }, { name: 'signs', bytes: Math.ceil(cols / 8) }];
+    case 'bf16':
+      return [{ name: 'data', bytes: cols * 2 }];
+    case 'f32':
+      return [{ name: 'data', bytes: cols * 4 }];
+  }
+}
+
+export function matrixParts(codec: Codec, rows: number, cols: number, block = BLOCK): PartSpec[] {
+  return matrixRowParts(codec, cols, block).map((p) => ({ name: p.name, bytes: p.bytes * rows }));
+}
+
+/** Nominal bits per weight of a codec (block 32, widths a multiple of the block). */
+export function nominalBits(codec: Codec): number {
+  return { qins8: 8.5, q8: 8.5, qins4: 4.5, q4: 4.5, 'qins-seed': 9, bf16: 16, f32: 32 }[codec];
+}
+
+/** qins8: code 0 → 0; k (1..127) → +(1+c)/(k+c); 128 → 0; 128+k → −(1+c)/(k+c); ints = round(level × 32767). */
+export function qins8Codebook(c: number): Codebook {
+  const ints = new Array<number>(256).fill(0);
+  for (let k = 1; k <= 127; k++) {
+    const v = Math.floor(((1 + c) / (k + c)) * 32767 + 0.5);
+    ints[k] = v;
+    ints[128 + k] = -v;
+  }
+  return { bits: 8, kind: 'offset-inverse', ints, denom: 32767, c };
+}
+
+export const Q8_CODEBOOK: Codebook = {
+  bits: 8,
+  kind: 'linear-int8',
+  ints: Array.from({ length: 256 }, (_, i) => (i < 128 ? i : i - 256)),
+  denom: 127,
+};
+
+export const Q4_CODEBOOK: Codebook = {
+  bits: 4,
+  kind: 'linear-int4',
+  ints: Array.from({ length: 16 }, (_, i) => i - 8),
+  denom: 8,
+};
+
+export function inverse4Codebook(ints: ArrayLike<number>, initC: number): Codebook {
+  return { bits: 4, kind: 'inverse4', ints: Array.from(ints), denom: 127, c: initC };
+}
+
+// ---- passthrough ---------------------------------------------------------------------------
+
+const f32buf = new Float32Array(1);
+const u32buf = new Uint32Array(f32buf.buffer);
+
+export function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** float32 bits → bfloat16 bits, round to nearest even (NaN kept quiet). */
+export function f32BitsToBf16(u: number): number {
+  if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 0x40) & 0xffff;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** Source values as float32 (a copy). */
+export function toF32(src: Uint8Array, dtype: SourceDtype): Float32Array {
+  const n = src.byteLength / (dtype === 'F32' ? 4 : 2);
+  const out = new Float32Array(n);
+  if (dtype === 'F32') {
+    new Uint8Array(out.buffer).set(src);
+    return out;
+  }
+  const u16 = new Uint16Array(src.buffer, src.byteOffset, n);
+  if (dtype === 'BF16') {
+    const o32 = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) o32[i] = u16[i]! << 16;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = f16ToF32(u16[i]!);
+  }
+  return out;
+}
+
+export interface PassStats {
+  sumsq: number;
+  errsq: number;
+}
+
+/**
+ * Converts source values to the passthrough codec (bf16 or f32) into `out`; returns the
+ * reconstruction error (zero unless bf16 is made from F16 / F32 values).
+ */
+export function passthrough(src: Uint8Array, dtype: SourceDtype, codec: 'bf16' | 'f32', out: Uint8Array): PassStats {
+  if (dtype === 'BF16' && codec === 'bf16') {
+    out.set(src);
+    return { sumsq: sumSquares(toF32(src, dtype)), errsq: 0 };
+  }
+  const f = toF32(src, dtype);
+  const sumsq = sumSquares(f);
+  if (codec === 'f32') {
+    out.set(new Uint8Array(f.buffer, 0, f.byteLength));
+    return { sumsq, errsq: 0 };
+  }
+  const fu = new Uint32Array(f.buffer);
+  const o16 = new Uint16Array(out.buffer, out.byteOffset, f.length);
+  let errsq = 0;
+  for (let i = 0; i < f.length; i++) {
+    const b = f32BitsToBf16(fu[i]!);
+    o16[i] = b;
+    u32buf[0] = b << 16;
+    const d = f[i]! - f32buf[0]!;
+    errsq += d * d;
+  }
+  return { sumsq, errsq };
+}
+
+function sumSquares(f: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < f.length; i++) s += f[i]! * f[i]!;
+  return s;
+}

@@ -1,0 +1,88 @@
+// Loads the native encoders (native/src/codecs, exported as `codecs` by the QINS addon).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SourceDtype } from './safetensors.js';
+import { ConvertError } from './errors.js';
+
+export type NativeCodecName = 'q8' | 'qins8' | 'q4' | 'qins4' | 'qins-seed';
+
+export interface EncodeJob {
+  codec: NativeCodecName;
+  src: Uint8Array;
+  dtype: SourceDtype;
+  rows: number;
+  cols: number;
+  block?: number;
+  /** 8-bit: rows × cols_p; 4-bit: rows × cols_p / 2; seed: rows × cols */
+  codes: Uint8Array;
+  /** rows × (cols_p / block) fp16 (not for the seed) */
+  scales?: Uint8Array;
+  /** seed: rows × ceil(cols / 8) */
+  signs?: Uint8Array;
+  /** qins8 (256) / qins4 (16) codebook entries */
+  ints?: Int32Array;
+  denom?: number;
+  /** qins8 offset */
+  c?: number;
+  seedScale?: number;
+  /** qins4: extra scale candidates on each side of the block maximum */
+  search?: number;
+  threads?: number;
+}
+export interface EncodeStats {
+  sumsq: number;
+  errsq: number;
+  absmax: number;
+}
+export interface SampleJob {
+  src: Uint8Array;
+  dtype: SourceDtype;
+  rows: number;
+  cols: number;
+  block?: number;
+  threads?: number;
+}
+export interface NativeCodecs {
+  encode(job: EncodeJob): Promise<EncodeStats>;
+  absMax(job: { src: Uint8Array; dtype: SourceDtype; threads?: number }): Promise<{ absmax: number; finite: boolean }>;
+  tuneQins8(job: SampleJob & { maxC?: number }): Promise<{ c: number; ints: Int32Array; errsq: number; sumsq: number; curve: Array<[number, number]> }>;
+  tuneQins4(job: SampleJob & { search?: number; iterations?: number }): Promise<{ ints: Int32Array; initC: number; errsq: number; sumsq: number; iterations: number }>;
+  qins8Codebook(c: number): Int32Array;
+  inverse4Codebook(c: number): Int32Array;
+  readonly threads: number;
+}
+
+/** The repository root: the nearest folder above this module holding package.json (works from out/main too). */
+export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new ConvertError('NATIVE_UNAVAILABLE', `cannot find the QINS repository root above ${from}`);
+    dir = up;
+  }
+}
+
+let cached: NativeCodecs | null = null;
+
+/**
+ * The native encoders. `QINS_ADDON` may name a .node file to load instead of the repository's
+ * build (used for development builds kept outside the tree).
+ */
+export function loadNativeCodecs(): NativeCodecs {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  let addon: { codecs?: NativeCodecs };
+  try {
+    const override = process.env.QINS_ADDON;
+    addon = override ? require(override) : require('node-gyp-build')(join(repoRoot(), 'native'));
+  } catch (e) {
+    throw new ConvertError('NATIVE_UNAVAILABLE', `the native codecs are not built (${(e as Error).message.split('\n')[0]}); run npm run build:native`);
+  }
+  if (!addon.codecs || typeof addon.codecs.encode !== 'function')
+    throw new ConvertError('NATIVE_UNAVAILABLE', 'the native addon has no codecs; rebuild it with npm run build:native');
+  cached = addon.codecs;
+  return cached;
+}
