@@ -257,6 +257,8 @@ export interface ContextInfo {
   promptTokens: number;
   /** Messages left out (oldest turns after the system prompt), 0 when everything fit. */
   droppedMessages: number;
+  /** Index in the request's messages of the first message left out (they are contiguous). */
+  droppedFrom: number;
   /** The reply may use at most this many tokens (max tokens, or less when the context is nearly full). */
   maxReplyTokens: number;
   /** A sentence for the UI when something was dropped or limited; null when nothing was. */
@@ -394,7 +396,14 @@ export class ChatSession {
     return {
       messages: best.msgs,
       promptIds: best.ids,
-      context: { contextLength: ctx, promptTokens, droppedMessages: dropped, maxReplyTokens, note: notes.length ? `${notes.join('; ')}.` : null },
+      context: {
+        contextLength: ctx,
+        promptTokens,
+        droppedMessages: dropped,
+        droppedFrom: head,
+        maxReplyTokens,
+        note: notes.length ? `${notes.join('; ')}.` : null,
+      },
     };
   }
 

@@ -223,6 +223,7 @@ describe('ChatSession: context policy', () => {
     expect(r.context.droppedMessages % 2).toBe(0); // whole user+assistant turns
     expect(r.context.note).toMatch(/left out/);
     expect(r.context.promptTokens + 16).toBeLessThanOrEqual(128);
+    expect(r.context.droppedFrom).toBe(1);
     const kept = [msgs[0]!, ...msgs.slice(1 + r.context.droppedMessages)];
     expect(kept[1]!.role).toBe('user');
     const sent = be.calls[0]!.tokens;
