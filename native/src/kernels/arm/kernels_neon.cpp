@@ -1,0 +1,324 @@
+// NEON kernels (arm64: Apple Silicon and other ARMv8 cores).
+//
+//   8-bit symmetric (qins8): the code's low 7 bits index 128-entry low-byte and high-byte tables
+//     (vqtbl4q + vqtbx4q, 64 entries each), the bytes are zipped into int16 weights, the sign (bit
+//     7) is folded into the int8 activations, and vmlal_s16 accumulates exact int32 sums.
+//   8-bit general / seed: 256-entry tables (one vqtbl4q + three vqtbx4q per byte plane).
+//   8-bit int8 (q8) and 4-bit (vqtbl1q lookup): int8 x int8 with sdot when the target has the
+//     dot-product extension (Apple M1 and later), otherwise vmull_s8 + vpadalq_s16.
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "kernels/half.h"
+#include "kernels/kernels.h"
+
+namespace qins {
+namespace {
+
+constexpr int kTile = 4;
+
+inline int32x4_t dot_i8x16(int32x4_t acc, int8x16_t w, int8x16_t q) {
+#if defined(__ARM_FEATURE_DOTPROD)
+  return vdotq_s32(acc, w, q);
+#else
+  acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(q)));
+  return vpadalq_s16(acc, vmull_high_s8(w, q));
+#endif
+}
+
+inline int32x4_t mla_i16(int32x4_t acc, int16x8_t w, int16x8_t q) {
+  acc = vmlal_s16(acc, vget_low_s16(w), vget_low_s16(q));
+  return vmlal_high_s16(acc, w, q);
+}
+
+inline uint8x16x4_t load_tab64(const uint8_t* p) {
+  uint8x16x4_t t;
+  t.val[0] = vld1q_u8(p);
+  t.val[1] = vld1q_u8(p + 16);
+  t.val[2] = vld1q_u8(p + 32);
+  t.val[3] = vld1q_u8(p + 48);
+  return t;
+}
+
+struct Tab256 {
+  uint8x16x4_t t[4];
+  explicit Tab256(const uint8_t* p) {
+    for (int i = 0; i < 4; ++i) t[i] = load_tab64(p + 64 * i);
+  }
+  // n = 2: codes 0..127 only; n = 4: the full byte range.
+  template <int N>
+  uint8x16_t lookup(uint8x16_t idx) const {
+    const uint8x16_t s64 = vdupq_n_u8(64);
+    uint8x16_t r = vqtbl4q_u8(t[0], idx);
+    idx = vsubq_u8(idx, s64);
+    r = vqtbx4q_u8(r, t[1], idx);
+    if (N == 4) {
+      idx = vsubq_u8(idx, s64);
+      r = vqtbx4q_u8(r, t[2], idx);
+      idx = vsubq_u8(idx, s64);
+      r = vqtbx4q_u8(r, t[3], idx);
+    }
+    return r;
+  }
+};
+
+inline float hsum(float32x4_t v) { return vaddvq_f32(v); }
+
+template <int NT, bool BF16>
+void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int cols = w.cols;
+  for (int r = r0; r < r1; ++r) {
+    const float* wf = static_cast<const float*>(w.data) + static_cast<size_t>(r) * cols;
+    const uint16_t* wb = static_cast<const uint16_t*>(w.data) + static_cast<size_t>(r) * cols;
+    float32x4_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const float32x4_t wv = BF16 ? vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(wb + c), 16)) : vld1q_f32(wf + c);
+      for (int t = 0; t < NT; ++t) acc[t] = vfmaq_f32(acc[t], wv, vld1q_f32(a.x + static_cast<size_t>(t0 + t) * a.ldx + c));
+    }
+    for (int t = 0; t < NT; ++t) {
+      float s = hsum(acc[t]);
+      const float* x = a.x + static_cast<size_t>(t0 + t) * a.ldx;
+      for (int k = c; k < cols; ++k) s += (BF16 ? bf16_f32(wb[k]) : wf[k]) * x[k];
+      y[static_cast<size_t>(t0 + t) * ldy + r] = s;
+    }
+  }
+}
+
+template <int NT, Cb8Form F>
+void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const Codebook8& cb = *w.cb8;
+  const Tab256 lo_t(cb.lo), hi_t(cb.hi);
+  const uint8x16_t m7 = vdupq_n_u8(0x7f);
+  const uint16x8_t x8000 = vdupq_n_u16(0x8000);
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    float32x4_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
+    for (int b = 0; b < nb; ++b) {
+      int32x4_t isum[NT];
+      for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
+      for (int h = 0; h < 2; ++h) {
+        const uint8x16_t code = vld1q_u8(cr + b * kBlock + 16 * h);
+        if (F == Cb8Form::Int8) {
+          for (int t = 0; t < NT; ++t) {
+            const int8_t* q = a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock + 16 * h;
+            isum[t] = dot_i8x16(isum[t], vreinterpretq_s8_u8(code), vld1q_s8(q));
+          }
+          continue;
+        }
+        uint8x16_t lo, hi;
+        int8x16_t neg = vdupq_n_s8(0);
+        if (F == Cb8Form::Symmetric) {
+          const uint8x16_t idx = vandq_u8(code, m7);
+          lo = lo_t.lookup<2>(idx);
+          hi = hi_t.lookup<2>(idx);
+          neg = vreinterpretq_s8_u8(vcltzq_s8(vreinterpretq_s8_u8(code)));
+        } else {
+          lo = lo_t.lookup<4>(code);
+          hi = hi_t.lookup<4>(code);
+        }
+        int16x8_t w0 = vreinterpretq_s16_u8(vzip1q_u8(lo, hi));
+        int16x8_t w1 = vreinterpretq_s16_u8(vzip2q_u8(lo, hi));
+        if (F == Cb8Form::General) {
+          w0 = vreinterpretq_s16_u16(veorq_u16(vreinterpretq_u16_s16(w0), x8000));
+          w1 = vreinterpretq_s16_u16(veorq_u16(vreinterpretq_u16_s16(w1), x8000));
+        }
+        for (int t = 0; t < NT; ++t) {
+          int8x16_t q = vld1q_s8(a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock + 16 * h);
+          if (F == Cb8Form::Symmetric) q = vsubq_s8(veorq_s8(q, neg), neg);
+          isum[t] = mla_i16(isum[t], w0, vmovl_s8(vget_low_s8(q)));
+          isum[t] = mla_i16(isum[t], w1, vmovl_high_s8(q));
+        }
+      }
+      const float ws = half_f32(sr[b]);
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), ws * a.d[tb]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * cb.inv_denom;
+  }
+}
+
+template <int NT>
+void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const int8x16_t tab = vld1q_s8(w.cb4->ints);
+  const uint8x16_t m4 = vdupq_n_u8(0x0f);
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    float32x4_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
+    for (int b = 0; b < nb; ++b) {
+      const uint8x16_t raw = vld1q_u8(cr + b * (kBlock / 2));
+      const int8x16_t wlo = vqtbl1q_s8(tab, vandq_u8(raw, m4));
+      const int8x16_t whi = vqtbl1q_s8(tab, vshrq_n_u8(raw, 4));
+      const float ws = half_f32(sr[b]);
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        const int8_t* q = a.q + tb * kBlock;
+        int32x4_t s = dot_i8x16(vdupq_n_s32(0), wlo, vld1q_s8(q));
+        s = dot_i8x16(s, whi, vld1q_s8(q + 16));
+        acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(s), ws * a.d[tb]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb4->inv_denom;
+  }
+}
+
+template <int NT>
+void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const SeedTable& st = *w.seed;
+  const Tab256 lo_t(st.lo), hi_t(st.hi);
+  const int cols = w.cols;
+  const int nb = (cols + kBlock - 1) / kBlock;
+  const size_t sbytes = (static_cast<size_t>(cols) + 7) / 8;
+  static const uint8_t kBits[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  const uint8x16_t bits = vld1q_u8(kBits);
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * cols;
+    const uint8_t* sg = w.signs + static_cast<size_t>(r) * sbytes;
+    float acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = 0.f;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock;
+      const int n = cols - c0 < kBlock ? cols - c0 : kBlock;
+      int32x4_t isum[NT];
+      int32_t tail[NT];
+      for (int t = 0; t < NT; ++t) {
+        isum[t] = vdupq_n_s32(0);
+        tail[t] = 0;
+      }
+      int j = 0;
+      for (; j + 16 <= n; j += 16) {
+        const int c = c0 + j;
+        const uint8x16_t code = vld1q_u8(cr + c);
+        const uint8x16_t lo = lo_t.lookup<4>(code), hi = hi_t.lookup<4>(code);
+        const int16x8_t w0 = vreinterpretq_s16_u8(vzip1q_u8(lo, hi));
+        const int16x8_t w1 = vreinterpretq_s16_u8(vzip2q_u8(lo, hi));
+        const uint8x16_t sb = vcombine_u8(vdup_n_u8(sg[c / 8]), vdup_n_u8(sg[c / 8 + 1]));
+        const int8x16_t neg = vreinterpretq_s8_u8(vtstq_u8(sb, bits));
+        for (int t = 0; t < NT; ++t) {
+          int8x16_t q = vld1q_s8(a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock + j);
+          q = vsubq_s8(veorq_s8(q, neg), neg);
+          isum[t] = mla_i16(isum[t], w0, vmovl_s8(vget_low_s8(q)));
+          isum[t] = mla_i16(isum[t], w1, vmovl_high_s8(q));
+        }
+      }
+      for (; j < n; ++j) {
+        const int c = c0 + j;
+        const int mag = st.ints[cr[c]];
+        const bool negative = (sg[c >> 3] >> (c & 7)) & 1;
+        for (int t = 0; t < NT; ++t) {
+          const int v = mag * a.q[(static_cast<size_t>(t0 + t) * a.nb + b) * kBlock + j];
+          tail[t] += negative ? -v : v;
+        }
+      }
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        acc[t] += a.d[tb] * static_cast<float>(vaddvq_s32(isum[t]) + tail[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = acc[t] * st.step;
+  }
+}
+
+template <int NT>
+void run_tile(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  switch (w.kind) {
+    case WeightKind::F32: return rows_float<NT, false>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::BF16: return rows_float<NT, true>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::CB8:
+      switch (w.cb8->form) {
+        case Cb8Form::Symmetric: return rows_cb8<NT, Cb8Form::Symmetric>(w, a, t0, r0, r1, y, ldy);
+        case Cb8Form::General: return rows_cb8<NT, Cb8Form::General>(w, a, t0, r0, r1, y, ldy);
+        case Cb8Form::Int8: return rows_cb8<NT, Cb8Form::Int8>(w, a, t0, r0, r1, y, ldy);
+      }
+      return;
+    case WeightKind::CB4: return rows_cb4<NT>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::Seed: return rows_seed<NT>(w, a, t0, r0, r1, y, ldy);
+  }
+}
+
+void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  int t = 0;
+  for (; t + kTile <= a.T; t += kTile) run_tile<kTile>(t, w, a, r0, r1, y, ldy);
+  switch (a.T - t) {
+    case 3: run_tile<3>(t, w, a, r0, r1, y, ldy); break;
+    case 2: run_tile<2>(t, w, a, r0, r1, y, ldy); break;
+    case 1: run_tile<1>(t, w, a, r0, r1, y, ldy); break;
+    default: break;
+  }
+}
+
+float dot_f32(const float* a, const float* b, int n) {
+  float32x4_t acc = vdupq_n_f32(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) acc = vfmaq_f32(acc, vld1q_f32(a + i), vld1q_f32(b + i));
+  float s = vaddvq_f32(acc);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+void axpy_f32(float alpha, const float* x, float* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) vst1q_f32(y + i, vfmaq_n_f32(vld1q_f32(y + i), vld1q_f32(x + i), alpha));
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+inline float32x4_t load_h4(const uint16_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+
+float dot_f16(const float* a, const uint16_t* b, int n) {
+  float32x4_t acc = vdupq_n_f32(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) acc = vfmaq_f32(acc, vld1q_f32(a + i), load_h4(b + i));
+  float s = vaddvq_f32(acc);
+  for (; i < n; ++i) s += a[i] * half_f32(b[i]);
+  return s;
+}
+
+void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) vst1q_f32(y + i, vfmaq_n_f32(vld1q_f32(y + i), load_h4(x + i), alpha));
+  for (; i < n; ++i) y[i] += alpha * half_f32(x[i]);
+}
+
+void f32_to_f16(const float* x, uint16_t* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) vst1_u16(y + i, vreinterpret_u16_f16(vcvt_f16_f32(vld1q_f32(x + i))));
+  for (; i < n; ++i) y[i] = f32_half(x[i]);
+}
+
+uint64_t stream_read(const void* p, size_t bytes) {
+  const uint64_t* u = static_cast<const uint64_t*>(p);
+  uint64x2_t a0 = vdupq_n_u64(0), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i < bytes / 8; i += 8) {
+    a0 = vaddq_u64(a0, vld1q_u64(u + i));
+    a1 = vaddq_u64(a1, vld1q_u64(u + i + 2));
+    a2 = vaddq_u64(a2, vld1q_u64(u + i + 4));
+    a3 = vaddq_u64(a3, vld1q_u64(u + i + 6));
+  }
+  return vaddvq_u64(vaddq_u64(vaddq_u64(a0, a1), vaddq_u64(a2, a3)));
+}
+
+void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
+
+const KernelSet kNeon = {
+#if defined(__ARM_FEATURE_DOTPROD)
+    "neon-dotprod",
+#else
+    "neon",
+#endif
+    matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+
+}  // namespace
+
+const KernelSet& neon_kernels() { return kNeon; }
+
+}  // namespace qins

@@ -1,0 +1,118 @@
+// Parts of the kernel layer shared by every instruction set: activation quantization and the
+// preparation of codebook lookup tables.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+namespace qins {
+
+void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float* d, int32_t* s) {
+  const int nb = (cols + kBlock - 1) / kBlock;
+  for (int t = 0; t < T; ++t) {
+    const float* xt = x + static_cast<size_t>(t) * ldx;
+    int8_t* qt = q + static_cast<size_t>(t) * nb * kBlock;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock;
+      const int n = cols - c0 < kBlock ? cols - c0 : kBlock;
+      float amax = 0.f;
+      for (int j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(xt[c0 + j]));
+      const float db = amax / 127.f;
+      const float id = db > 0.f ? 127.f / amax : 0.f;
+      int32_t sum = 0;
+      for (int j = 0; j < kBlock; ++j) {
+        int v = 0;
+        if (j < n) {
+          v = static_cast<int>(std::nearbyint(xt[c0 + j] * id));
+          v = v > 127 ? 127 : (v < -127 ? -127 : v);
+        }
+        qt[c0 + j] = static_cast<int8_t>(v);
+        sum += v;
+      }
+      d[static_cast<size_t>(t) * nb + b] = db;
+      s[static_cast<size_t>(t) * nb + b] = sum;
+    }
+  }
+}
+
+bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out, const char** why) {
+  if (n != 256) {
+    *why = "an 8-bit codebook needs 256 entries";
+    return false;
+  }
+  if (!(denom > 0) || !std::isfinite(denom)) {
+    *why = "codebook denominator must be a positive number";
+    return false;
+  }
+  for (int i = 0; i < 256; ++i) {
+    if (ints[i] < -32767 || ints[i] > 32767) {
+      *why = "8-bit codebook values must lie in -32767..32767";
+      return false;
+    }
+  }
+  std::memset(out, 0, sizeof(*out));
+  for (int i = 0; i < 256; ++i) out->ints[i] = static_cast<int16_t>(ints[i]);
+  out->inv_denom = static_cast<float>(1.0 / denom);
+
+  bool int8 = true;
+  for (int i = 0; i < 256; ++i) int8 = int8 && ints[i] == static_cast<int8_t>(static_cast<uint8_t>(i));
+  bool sym = true;
+  for (int k = 0; k < 128; ++k) sym = sym && ints[k] >= 0 && ints[128 + k] == -ints[k];
+
+  if (int8) {
+    out->form = Cb8Form::Int8;
+  } else if (sym) {
+    out->form = Cb8Form::Symmetric;
+    for (int k = 0; k < 256; ++k) {
+      const uint32_t m = static_cast<uint32_t>(ints[k & 127]);
+      out->lo[k] = static_cast<uint8_t>(m & 0xff);
+      out->hi[k] = static_cast<uint8_t>(m >> 8);
+    }
+  } else {
+    out->form = Cb8Form::General;
+    for (int k = 0; k < 256; ++k) {
+      const uint32_t u = static_cast<uint32_t>(ints[k] + 32768);
+      out->lo[k] = static_cast<uint8_t>(u & 0xff);
+      out->hi[k] = static_cast<uint8_t>(u >> 8);
+    }
+  }
+  return true;
+}
+
+bool prepare_codebook4(const int32_t* ints, int n, double denom, Codebook4* out, const char** why) {
+  if (n != 16) {
+    *why = "a 4-bit codebook needs 16 entries";
+    return false;
+  }
+  if (!(denom > 0) || !std::isfinite(denom)) {
+    *why = "codebook denominator must be a positive number";
+    return false;
+  }
+  for (int i = 0; i < 16; ++i) {
+    if (ints[i] < -127 || ints[i] > 127) {
+      *why = "4-bit codebook values must lie in -127..127";
+      return false;
+    }
+  }
+  std::memset(out, 0, sizeof(*out));
+  for (int i = 0; i < 16; ++i) {
+    out->ints[i] = static_cast<int8_t>(ints[i]);
+    out->biased[i] = static_cast<uint8_t>(ints[i] + 128);
+  }
+  out->inv_denom = static_cast<float>(1.0 / denom);
+  return true;
+}
+
+void prepare_seed_table(float scale, SeedTable* out) {
+  std::memset(out, 0, sizeof(*out));
+  for (int s = 1; s < 256; ++s) {
+    const int v = static_cast<int>(std::lround(32767.0 / s));
+    out->ints[s] = static_cast<int16_t>(v);
+    out->lo[s] = static_cast<uint8_t>(v & 0xff);
+    out->hi[s] = static_cast<uint8_t>(v >> 8);
+  }
+  out->scale = scale;
+  out->step = scale / 32767.f;
+}
+
+}  // namespace qins

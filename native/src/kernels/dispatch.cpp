@@ -1,0 +1,128 @@
+// Run-time choice of the kernel set from the CPU's features (cpuid + xgetbv on x86; NEON is the
+// arm64 baseline).
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER)
+#include <intrin.h>
+#else
+#include <cpuid.h>
+#endif
+#endif
+
+namespace qins {
+namespace {
+
+#if defined(QINS_HAVE_X86_KERNELS)
+struct X86Features {
+  bool avx2 = false, avx512 = false;
+};
+
+void cpuid(int leaf, int sub, unsigned r[4]) {
+#if defined(_MSC_VER)
+  int v[4];
+  __cpuidex(v, leaf, sub);
+  for (int i = 0; i < 4; ++i) r[i] = static_cast<unsigned>(v[i]);
+#else
+  __cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+#endif
+}
+
+unsigned long long xgetbv0() {
+#if defined(_MSC_VER)
+  return _xgetbv(0);
+#else
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<unsigned long long>(hi) << 32) | lo;
+#endif
+}
+
+X86Features detect() {
+  X86Features f;
+  unsigned r[4];
+  cpuid(0, 0, r);
+  const unsigned max_leaf = r[0];
+  if (max_leaf < 7) return f;
+  cpuid(1, 0, r);
+  const bool osxsave = (r[2] >> 27) & 1, fma = (r[2] >> 12) & 1, f16c = (r[2] >> 29) & 1;
+  if (!osxsave) return f;
+  const unsigned long long xcr0 = xgetbv0();
+  const bool ymm_os = (xcr0 & 0x6) == 0x6;
+  const bool zmm_os = (xcr0 & 0xe6) == 0xe6;
+  cpuid(7, 0, r);
+  const bool avx2 = (r[1] >> 5) & 1, bmi2 = (r[1] >> 8) & 1;
+  const bool avx512f = (r[1] >> 16) & 1, avx512dq = (r[1] >> 17) & 1, avx512bw = (r[1] >> 30) & 1,
+             avx512vl = (r[1] >> 31) & 1;
+  const bool vbmi = (r[2] >> 1) & 1, vnni = (r[2] >> 11) & 1;
+  f.avx2 = ymm_os && avx2 && fma && f16c && bmi2;
+  f.avx512 = f.avx2 && zmm_os && avx512f && avx512dq && avx512bw && avx512vl && vbmi && vnni;
+  return f;
+}
+
+const X86Features& features() {
+  static const X86Features f = detect();
+  return f;
+}
+#endif
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Generic: return "generic";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512: return "avx512";
+    case Isa::Neon: return "neon";
+  }
+  return "?";
+}
+
+bool parse_isa(const char* name, Isa* out) {
+  static const Isa all[] = {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon};
+  for (Isa i : all) {
+    if (std::strcmp(name, isa_name(i)) == 0) {
+      *out = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool isa_available(Isa isa) {
+  switch (isa) {
+    case Isa::Generic: return true;
+#if defined(QINS_HAVE_X86_KERNELS)
+    case Isa::Avx2: return features().avx2;
+    case Isa::Avx512: return features().avx512;
+#endif
+#if defined(QINS_HAVE_NEON_KERNELS)
+    case Isa::Neon: return true;
+#endif
+    default: return false;
+  }
+}
+
+Isa best_isa() {
+  if (isa_available(Isa::Avx512)) return Isa::Avx512;
+  if (isa_available(Isa::Avx2)) return Isa::Avx2;
+  if (isa_available(Isa::Neon)) return Isa::Neon;
+  return Isa::Generic;
+}
+
+const KernelSet& kernels(Isa isa) {
+  switch (isa) {
+#if defined(QINS_HAVE_X86_KERNELS)
+    case Isa::Avx2: return avx2_kernels();
+    case Isa::Avx512: return avx512_kernels();
+#endif
+#if defined(QINS_HAVE_NEON_KERNELS)
+    case Isa::Neon: return neon_kernels();
+#endif
+    default: return generic_kernels();
+  }
+}
+
+}  // namespace qins

@@ -1,0 +1,134 @@
+// The kernel interface: one table of functions per instruction set (generic C++, AVX2, AVX-512,
+// NEON), chosen at run time (dispatch.cpp). Every implementation computes the same thing; the
+// SIMD ones are tested against the generic one (native/test/kernel_test.cpp).
+//
+// Weight paths (docs/qins-format.md):
+//   F32, BF16  passthrough matrices, float activations, float accumulation.
+//   CB8        8-bit codes, fp16 scale per block of 32, 256-entry int16 codebook (qins8, q8).
+//   CB4        4-bit codes (ggml Q4_0 nibble order), fp16 scale per block, 16-entry int8 codebook (qins4, q4).
+//   SEED       qins-seed: 8-bit magnitude codes 1..255 + sign bit plane, one scale per tensor.
+//
+// The coded paths multiply integer weights with activations quantized per block of 32 to int8
+// (x ~= d * q, d = max|x| / 127, as llama.cpp's Q8_0 activations). Per block the integer sum
+// sum(ints[code] * q) is exact in every implementation, so SIMD and generic results differ only by
+// the order of the float accumulation of the per-block terms.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace qins {
+
+constexpr int kBlock = 32;
+
+enum class WeightKind : uint8_t { F32, BF16, CB8, CB4, Seed };
+
+// How an 8-bit codebook's values are laid out in the lookup byte planes (chosen at load time).
+enum class Cb8Form : uint8_t {
+  // Any 256 int16 values. lo/hi hold the bytes of (ints[code] + 32768) for code 0..255; the kernels
+  // subtract 32768 * sum(q) per block.
+  General,
+  // ints[128 + k] == -ints[k] and ints[k] >= 0 for k < 128 (qins8): bit 7 of the code is the sign,
+  // lo/hi hold the bytes of ints[k] for k = 0..127.
+  Symmetric,
+  // ints[code] == (int8_t)code (q8): the code byte is the value.
+  Int8,
+};
+
+struct Codebook8 {
+  alignas(64) uint8_t lo[256];
+  alignas(64) uint8_t hi[256];
+  int16_t ints[256];
+  float inv_denom;
+  Cb8Form form;
+};
+
+struct Codebook4 {
+  alignas(16) int8_t ints[16];
+  alignas(16) uint8_t biased[16];  // ints + 128 (unsigned operand for u8 x s8 dot products)
+  float inv_denom;
+};
+
+// qins-seed magnitude table: |w| = scale / stored ~= step * ints[stored], ints[s] = round(32767 / s).
+struct SeedTable {
+  alignas(64) uint8_t lo[256];
+  alignas(64) uint8_t hi[256];
+  int16_t ints[256];
+  float step;    // scale / 32767
+  float scale;   // the tensor's scale (exact decode: scale / stored)
+};
+
+// A read-only view of one 2-D weight matrix (rows = output features) inside the mapped file.
+struct WeightView {
+  WeightKind kind = WeightKind::F32;
+  int rows = 0;
+  int cols = 0;
+  int cols_p = 0;                      // CB8/CB4: cols rounded up to kBlock; otherwise cols
+  const uint8_t* codes = nullptr;      // CB8: rows*cols_p; CB4: rows*cols_p/2; SEED: rows*cols
+  const uint16_t* scales = nullptr;    // CB8/CB4: fp16, rows * cols_p/kBlock
+  const uint8_t* signs = nullptr;      // SEED: rows * ceil(cols/8), bit c%8 of byte c/8 = negative
+  const void* data = nullptr;          // F32 / BF16 values, rows*cols
+  const Codebook8* cb8 = nullptr;
+  const Codebook4* cb4 = nullptr;
+  const SeedTable* seed = nullptr;
+
+  bool coded() const { return kind == WeightKind::CB8 || kind == WeightKind::CB4 || kind == WeightKind::Seed; }
+};
+
+// Activations of T tokens. Float paths read x; coded paths read the quantized form (q, d, s) made
+// by quantize_acts(), with nb = ceil(cols / kBlock) blocks per token (zero padded).
+struct Acts {
+  int T = 0;
+  const float* x = nullptr;
+  size_t ldx = 0;
+  const int8_t* q = nullptr;   // T * nb * kBlock
+  const float* d = nullptr;    // T * nb: block scale
+  const int32_t* s = nullptr;  // T * nb: sum of the block's q
+  int nb = 0;
+};
+
+// Quantizes T rows of x (cols values each, row stride ldx) into q/d/s (layout of Acts). Shared by
+// every instruction set so that all of them see identical integer activations.
+void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float* d, int32_t* s);
+
+struct KernelSet {
+  const char* name;
+  // y[t * ldy + r] = sum_c W[r][c] * x_t[c] for r in [r0, r1), t in [0, a.T).
+  void (*matmul)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
+  // Decodes row r of W to floats exactly as the format defines it (embedding lookups).
+  void (*decode_row)(const WeightView& w, int r, float* out);
+  float (*dot_f32)(const float* a, const float* b, int n);
+  void (*axpy_f32)(float alpha, const float* x, float* y, int n);  // y += alpha * x
+  float (*dot_f16)(const float* a, const uint16_t* b, int n);      // b in IEEE half
+  void (*axpy_f16)(float alpha, const uint16_t* x, float* y, int n);
+  void (*f32_to_f16)(const float* x, uint16_t* y, int n);
+  // Reads `bytes` bytes (multiple of 256, 64-byte aligned) and returns a checksum (bandwidth test).
+  uint64_t (*stream_read)(const void* p, size_t bytes);
+};
+
+enum class Isa : uint8_t { Generic, Avx2, Avx512, Neon };
+
+const char* isa_name(Isa isa);
+bool parse_isa(const char* name, Isa* out);
+// True when this build contains the kernels and this CPU (and OS) can run them.
+bool isa_available(Isa isa);
+// The fastest available set.
+Isa best_isa();
+const KernelSet& kernels(Isa isa);  // isa must be available
+
+// Per-ISA tables (defined only in builds that contain them).
+const KernelSet& generic_kernels();
+#if defined(QINS_HAVE_X86_KERNELS)
+const KernelSet& avx2_kernels();
+const KernelSet& avx512_kernels();
+#endif
+#if defined(QINS_HAVE_NEON_KERNELS)
+const KernelSet& neon_kernels();
+#endif
+
+// Builds the lookup tables of a codebook; returns false (with a reason) when the values do not fit
+// the integer kernels (8-bit: |v| <= 32767 with 256 entries; 4-bit: |v| <= 127 with 16 entries).
+bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out, const char** why);
+bool prepare_codebook4(const int32_t* ints, int n, double denom, Codebook4* out, const char** why);
+void prepare_seed_table(float scale, SeedTable* out);
+
+}  // namespace qins

@@ -1,0 +1,285 @@
+// AVX2 + FMA + F16C kernels (Haswell / Zen 1 and later).
+//
+// One block (32 codes) per step:
+//   8-bit int8 (q8) and 4-bit: int8 weights, vpmaddubsw on |w| and sign-adjusted activations
+//     (|w| <= 128 and |q| <= 127 keep the int16 pair sums exact), then vpmaddwd to int32.
+//   8-bit symmetric / general and seed: AVX2 has no 128/256-entry byte permute, so the int16 values
+//     come from a 256-entry int32 table by vpgatherdd (8 codes per gather) and are multiplied with
+//     the activations by vpmaddwd (the activation's upper 16 bits are zero, so each int32 lane is
+//     exactly value * q).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/half.h"
+#include "kernels/kernels.h"
+
+namespace qins {
+namespace {
+
+constexpr int kTile = 4;
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline __m256 load_bf16x8(const uint16_t* p) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+}
+
+template <int NT, bool BF16>
+void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int cols = w.cols;
+  for (int r = r0; r < r1; ++r) {
+    const float* wf = static_cast<const float*>(w.data) + static_cast<size_t>(r) * cols;
+    const uint16_t* wb = static_cast<const uint16_t*>(w.data) + static_cast<size_t>(r) * cols;
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    int c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      const __m256 wv = BF16 ? load_bf16x8(wb + c) : _mm256_loadu_ps(wf + c);
+      for (int t = 0; t < NT; ++t)
+        acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(a.x + static_cast<size_t>(t0 + t) * a.ldx + c), acc[t]);
+    }
+    for (int t = 0; t < NT; ++t) {
+      float s = hsum(acc[t]);
+      const float* x = a.x + static_cast<size_t>(t0 + t) * a.ldx;
+      for (int k = c; k < cols; ++k) s += (BF16 ? bf16_f32(wb[k]) : wf[k]) * x[k];
+      y[static_cast<size_t>(t0 + t) * ldy + r] = s;
+    }
+  }
+}
+
+// int8 weights w (32 lanes) times int8 activations q: 8 int32 partial sums.
+inline __m256i dot_i8(__m256i w, __m256i q) {
+  const __m256i p16 = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w));
+  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+template <int NT>
+void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; ++b) {
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + b * kBlock));
+      const float ws = half_f32(sr[b]);
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + tb * kBlock));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8(wv, qv)), _mm256_set1_ps(ws * a.d[tb]), acc[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb8->inv_denom;
+  }
+}
+
+// q (8 int8 values) as int32 lanes holding the int16 value in the low half and zero above.
+inline __m256i q_lo16(const int8_t* q) {
+  return _mm256_and_si256(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q))), _mm256_set1_epi32(0xffff));
+}
+
+template <int NT>
+void rows_cb8_gather(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  alignas(32) int32_t tab[256];
+  for (int i = 0; i < 256; ++i) tab[i] = w.cb8->ints[i];
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; ++b) {
+      __m256i wv[4];
+      for (int k = 0; k < 4; ++k) {
+        const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(cr + b * kBlock + 8 * k)));
+        wv[k] = _mm256_i32gather_epi32(tab, idx, 4);
+      }
+      const float ws = half_f32(sr[b]);
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        const int8_t* q = a.q + tb * kBlock;
+        __m256i s = _mm256_madd_epi16(wv[0], q_lo16(q));
+        for (int k = 1; k < 4; ++k) s = _mm256_add_epi32(s, _mm256_madd_epi16(wv[k], q_lo16(q + 8 * k)));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(ws * a.d[tb]), acc[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb8->inv_denom;
+  }
+}
+
+template <int NT>
+void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const __m128i tab = _mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->ints));
+  const __m256i tab2 = _mm256_broadcastsi128_si256(tab);
+  const __m128i m4 = _mm_set1_epi8(0x0f);
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; ++b) {
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cr + b * (kBlock / 2)));
+      const __m256i idx = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+      const __m256i wv = _mm256_shuffle_epi8(tab2, idx);
+      const float ws = half_f32(sr[b]);
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + tb * kBlock));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8(wv, qv)), _mm256_set1_ps(ws * a.d[tb]), acc[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb4->inv_denom;
+  }
+}
+
+template <int NT>
+void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  alignas(32) int32_t tab[256];
+  for (int i = 0; i < 256; ++i) tab[i] = w.seed->ints[i];
+  const int cols = w.cols;
+  const int nfull = cols / kBlock;
+  const size_t sbytes = (static_cast<size_t>(cols) + 7) / 8;
+  const __m256i bitsel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * cols;
+    const uint8_t* sg = w.signs + static_cast<size_t>(r) * sbytes;
+    __m256 acc[NT];
+    float tail[NT];
+    for (int t = 0; t < NT; ++t) {
+      acc[t] = _mm256_setzero_ps();
+      tail[t] = 0.f;
+    }
+    for (int b = 0; b < nfull; ++b) {
+      __m256i wv[4];
+      for (int k = 0; k < 4; ++k) {
+        const int c = b * kBlock + 8 * k;
+        const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(cr + c)));
+        const __m256i mag = _mm256_i32gather_epi32(tab, idx, 4);
+        // negate where the sign bit is set: (v ^ m) - m
+        const __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(sg[c / 8]), bitsel), bitsel);
+        wv[k] = _mm256_sub_epi32(_mm256_xor_si256(mag, m), m);
+      }
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        const int8_t* q = a.q + tb * kBlock;
+        __m256i s = _mm256_mullo_epi32(wv[0], _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q))));
+        for (int k = 1; k < 4; ++k)
+          s = _mm256_add_epi32(s, _mm256_mullo_epi32(wv[k], _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 8 * k)))));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(a.d[tb]), acc[t]);
+      }
+    }
+    if (nfull * kBlock < cols) {  // partial last block
+      const int b = nfull;
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
+        int32_t isum = 0;
+        for (int c = b * kBlock; c < cols; ++c) {
+          const int v = tab[cr[c]] * a.q[tb * kBlock + (c - b * kBlock)];
+          isum += ((sg[c >> 3] >> (c & 7)) & 1) ? -v : v;
+        }
+        tail[t] = a.d[tb] * static_cast<float>(isum);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = (hsum(acc[t]) + tail[t]) * w.seed->step;
+  }
+}
+
+template <int NT>
+void run_tile(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  switch (w.kind) {
+    case WeightKind::F32: return rows_float<NT, false>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::BF16: return rows_float<NT, true>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::CB8:
+      if (w.cb8->form == Cb8Form::Int8) return rows_cb8_int8<NT>(w, a, t0, r0, r1, y, ldy);
+      return rows_cb8_gather<NT>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::CB4: return rows_cb4<NT>(w, a, t0, r0, r1, y, ldy);
+    case WeightKind::Seed: return rows_seed<NT>(w, a, t0, r0, r1, y, ldy);
+  }
+}
+
+void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  int t = 0;
+  for (; t + kTile <= a.T; t += kTile) run_tile<kTile>(t, w, a, r0, r1, y, ldy);
+  switch (a.T - t) {
+    case 3: run_tile<3>(t, w, a, r0, r1, y, ldy); break;
+    case 2: run_tile<2>(t, w, a, r0, r1, y, ldy); break;
+    case 1: run_tile<1>(t, w, a, r0, r1, y, ldy); break;
+    default: break;
+  }
+}
+
+float dot_f32(const float* a, const float* b, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  float s = hsum(acc);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+void axpy_f32(float alpha, const float* x, float* y, int n) {
+  const __m256 av = _mm256_set1_ps(alpha);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+float dot_f16(const float* a, const uint16_t* b, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))), acc);
+  float s = hsum(acc);
+  for (; i < n; ++i) s += a[i] * half_f32(b[i]);
+  return s;
+}
+
+void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
+  const __m256 av = _mm256_set1_ps(alpha);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, xv, _mm256_loadu_ps(y + i)));
+  }
+  for (; i < n; ++i) y[i] += alpha * half_f32(x[i]);
+}
+
+void f32_to_f16(const float* x, uint16_t* y, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; ++i) y[i] = f32_half(x[i]);
+}
+
+uint64_t stream_read(const void* p, size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i < bytes; i += 128) {
+    a0 = _mm256_add_epi64(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(c + i)));
+    a1 = _mm256_add_epi64(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(c + i + 32)));
+    a2 = _mm256_add_epi64(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(c + i + 64)));
+    a3 = _mm256_add_epi64(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(c + i + 96)));
+  }
+  const __m256i s = _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3));
+  alignas(32) uint64_t v[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(v), s);
+  return v[0] + v[1] + v[2] + v[3];
+}
+
+void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
+
+const KernelSet kAvx2 = {"avx2", matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+
+}  // namespace
+
+const KernelSet& avx2_kernels() { return kAvx2; }
+
+}  // namespace qins

@@ -1,0 +1,391 @@
+// AVX-512 kernels (F, BW, VL, DQ, VBMI, VNNI: Ice Lake / Zen 4 and later).
+//
+// Coded paths work on 64 codes (two blocks of 32) per step:
+//   8-bit symmetric (qins8): bit 7 of the code is the sign; the 128 int16 magnitudes are split into
+//     a low-byte and a high-byte table of 128 entries each, looked up with vpermi2b; the sign is
+//     folded into the int8 activations (masked negate) and vpdpbusd computes
+//     256 * sum(hi * q) + sum(lo * q) exactly in int32.
+//   8-bit general: the same with 256-entry offset-binary tables (two vpermi2b + blend per plane)
+//     and a -32768 * sum(q) correction per block.
+//   8-bit int8 (q8): code ^ 0x80 is an unsigned byte; one vpdpbusd and a -128 * sum(q) correction.
+//   4-bit: four blocks (128 codes) per step; nibbles index a 16-entry table with vpshufb; the
+//     activations are re-ordered once per call to match the nibble order.
+//   seed: 256-entry magnitude tables like the general form; the sign plane is a 64-bit k-mask.
+// int32 lanes 0..7 hold the first block's partial sums and 8..15 the second's (4-bit: four lanes per
+// block); they are converted to float and scaled by fp16 scale x activation scale per block.
+#include <immintrin.h>
+
+// GCC 12 warns about an uninitialised temporary inside its own _mm512_reduce_add_ps (a header false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <cstring>
+#include <vector>
+
+#include "kernels/half.h"
+#include "kernels/kernels.h"
+
+namespace qins {
+namespace {
+
+constexpr int kTile = 4;  // tokens sharing one decoded weight step
+
+inline __mmask64 mask64(int n) { return n >= 64 ? ~0ULL : ((1ULL << n) - 1); }
+inline __mmask16 mask16(int n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1); }
+
+// ---------------------------------------------------------------------------------------------
+// float paths
+
+template <int NT, bool BF16>
+void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int cols = w.cols;
+  for (int r = r0; r < r1; ++r) {
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    const float* wf = static_cast<const float*>(w.data) + static_cast<size_t>(r) * cols;
+    const uint16_t* wb = static_cast<const uint16_t*>(w.data) + static_cast<size_t>(r) * cols;
+    for (int c = 0; c < cols; c += 16) {
+      const __mmask16 k = mask16(cols - c);
+      __m512 wv;
+      if (BF16)
+        wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(k, wb + c)), 16));
+      else
+        wv = _mm512_maskz_loadu_ps(k, wf + c);
+      for (int t = 0; t < NT; ++t)
+        acc[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(k, a.x + static_cast<size_t>(t0 + t) * a.ldx + c), acc[t]);
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8-bit codebook path
+
+// Scale vector for the pair of blocks p (0..7) of a 16-block group S: lanes 0..7 = S[2p], 8..15 = S[2p+1].
+inline __m512i pair_index(int p) {
+  return _mm512_add_epi32(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0), _mm512_set1_epi32(2 * p));
+}
+
+template <int NT, Cb8Form F>
+void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const Codebook8& cb = *w.cb8;
+  const __m512i L0 = _mm512_load_si512(cb.lo), L1 = _mm512_load_si512(cb.lo + 64);
+  const __m512i H0 = _mm512_load_si512(cb.hi), H1 = _mm512_load_si512(cb.hi + 64);
+  const __m512i L2 = _mm512_load_si512(cb.lo + 128), L3 = _mm512_load_si512(cb.lo + 192);
+  const __m512i H2 = _mm512_load_si512(cb.hi + 128), H3 = _mm512_load_si512(cb.hi + 192);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i x80 = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    for (int g = 0; g < nb; g += 16) {
+      const int gn = nb - g < 16 ? nb - g : 16;
+      const __mmask16 kg = mask16(gn);
+      const __m512 ws = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kg, sr + g));
+      __m512 S[NT];
+      __m512i C[NT];
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
+        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
+        if (F != Cb8Form::Symmetric)  // correction -128 * sum(q) (int8 form, and 256 * that for general)
+          C[t] = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7));
+      }
+      for (int p = 0; 2 * p < gn; ++p) {
+        const int b = g + 2 * p;
+        const int ncodes = (nb - b) >= 2 ? 64 : 32;
+        const __mmask64 kc = mask64(ncodes);
+        const __m512i code = _mm512_maskz_loadu_epi8(kc, cr + static_cast<size_t>(b) * kBlock);
+        const __m512i pidx = pair_index(p);
+        __m512i lo, hi;
+        __mmask64 neg = 0;
+        if (F == Cb8Form::Symmetric) {
+          neg = _mm512_movepi8_mask(code);
+          lo = _mm512_permutex2var_epi8(L0, code, L1);
+          hi = _mm512_permutex2var_epi8(H0, code, H1);
+        } else if (F == Cb8Form::General) {
+          const __mmask64 up = _mm512_movepi8_mask(code);
+          lo = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(L0, code, L1), _mm512_permutex2var_epi8(L2, code, L3));
+          hi = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(H0, code, H1), _mm512_permutex2var_epi8(H2, code, H3));
+        } else {
+          lo = _mm512_xor_si512(code, x80);
+          hi = zero;
+        }
+        for (int t = 0; t < NT; ++t) {
+          const int8_t* q = a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock;
+          __m512i x = _mm512_maskz_loadu_epi8(kc, q);
+          __m512i isum;
+          if (F == Cb8Form::Symmetric) {
+            x = _mm512_mask_sub_epi8(x, neg, zero, x);
+            isum = _mm512_dpbusd_epi32(zero, hi, x);
+            isum = _mm512_slli_epi32(isum, 8);
+            isum = _mm512_dpbusd_epi32(isum, lo, x);
+          } else {
+            const __m512i corr = _mm512_maskz_permutexvar_epi32(0x0101, pidx, C[t]);
+            if (F == Cb8Form::General) {
+              isum = _mm512_dpbusd_epi32(corr, hi, x);
+              isum = _mm512_slli_epi32(isum, 8);
+              isum = _mm512_dpbusd_epi32(isum, lo, x);
+            } else {
+              isum = _mm512_dpbusd_epi32(corr, lo, x);
+            }
+          }
+          acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t)
+      y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * cb.inv_denom;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4-bit codebook path
+
+// Re-orders T tokens of int8 activations so that, per group of four blocks, the first 64 bytes
+// hold columns 0..15 of each block and the next 64 bytes columns 16..31 (the nibble order).
+void reorder_q4(const Acts& a, std::vector<int8_t>& out) {
+  const int ng = (a.nb + 3) / 4;
+  out.assign(static_cast<size_t>(a.T) * ng * 128, 0);
+  for (int t = 0; t < a.T; ++t) {
+    const int8_t* q = a.q + static_cast<size_t>(t) * a.nb * kBlock;
+    int8_t* o = out.data() + static_cast<size_t>(t) * ng * 128;
+    for (int b = 0; b < a.nb; ++b) {
+      int8_t* og = o + (b / 4) * 128 + (b % 4) * 16;
+      std::memcpy(og, q + b * kBlock, 16);
+      std::memcpy(og + 64, q + b * kBlock + 16, 16);
+    }
+  }
+}
+
+inline __m512i quad_index(int g4) {  // lanes 4j..4j+3 -> block 4*g4 + j
+  return _mm512_add_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), _mm512_set1_epi32(4 * g4));
+}
+
+template <int NT>
+void rows_cb4(const WeightView& w, const Acts& a, const int8_t* qr, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const int ng = (nb + 3) / 4;
+  const __m512i tab = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
+  const __m512i m4 = _mm512_set1_epi8(0x0f);
+  const __m512i zero = _mm512_setzero_si512();
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    for (int g = 0; g < nb; g += 16) {
+      const int gn = nb - g < 16 ? nb - g : 16;
+      const __mmask16 kg = mask16(gn);
+      const __m512 ws = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kg, sr + g));
+      __m512 S[NT];
+      __m512i C[NT];
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
+        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
+        C[t] = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7));
+      }
+      for (int g4 = 0; 4 * g4 < gn; ++g4) {
+        const int b = g + 4 * g4;
+        const int nblk = nb - b < 4 ? nb - b : 4;
+        const __m512i raw = _mm512_maskz_loadu_epi8(mask64(nblk * 16), cr + static_cast<size_t>(b) * (kBlock / 2));
+        const __m512i lo = _mm512_shuffle_epi8(tab, _mm512_and_si512(raw, m4));
+        const __m512i hi = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4));
+        const __m512i qidx = quad_index(g4);
+        for (int t = 0; t < NT; ++t) {
+          const int8_t* q = qr + (static_cast<size_t>(t0 + t) * ng + b / 4) * 128;
+          const __m512i corr = _mm512_maskz_permutexvar_epi32(0x1111, qidx, C[t]);
+          __m512i isum = _mm512_dpbusd_epi32(corr, lo, _mm512_loadu_si512(q));
+          isum = _mm512_dpbusd_epi32(isum, hi, _mm512_loadu_si512(q + 64));
+          acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(qidx, S[t]), acc[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t)
+      y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * w.cb4->inv_denom;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// qins-seed path
+
+template <int NT>
+void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const SeedTable& st = *w.seed;
+  const __m512i L0 = _mm512_load_si512(st.lo), L1 = _mm512_load_si512(st.lo + 64);
+  const __m512i L2 = _mm512_load_si512(st.lo + 128), L3 = _mm512_load_si512(st.lo + 192);
+  const __m512i H0 = _mm512_load_si512(st.hi), H1 = _mm512_load_si512(st.hi + 64);
+  const __m512i H2 = _mm512_load_si512(st.hi + 128), H3 = _mm512_load_si512(st.hi + 192);
+  const __m512i zero = _mm512_setzero_si512();
+  const int cols = w.cols;
+  const int nb = (cols + kBlock - 1) / kBlock;
+  const size_t sbytes = (static_cast<size_t>(cols) + 7) / 8;
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * cols;
+    const uint8_t* sg = w.signs + static_cast<size_t>(r) * sbytes;
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    for (int g = 0; g < nb; g += 16) {
+      const int gn = nb - g < 16 ? nb - g : 16;
+      const __mmask16 kg = mask16(gn);
+      __m512 S[NT];
+      for (int t = 0; t < NT; ++t) S[t] = _mm512_maskz_loadu_ps(kg, a.d + static_cast<size_t>(t0 + t) * a.nb + g);
+      for (int p = 0; 2 * p < gn; ++p) {
+        const int c0 = (g + 2 * p) * kBlock;
+        const int n = cols - c0 < 64 ? cols - c0 : 64;
+        const __mmask64 kc = mask64(n);
+        const __m512i code = _mm512_maskz_loadu_epi8(kc, cr + c0);
+        uint64_t sbits = 0;
+        std::memcpy(&sbits, sg + c0 / 8, static_cast<size_t>((n + 7) / 8));
+        const __mmask64 neg = _cvtu64_mask64(sbits) & kc;
+        const __mmask64 up = _mm512_movepi8_mask(code);
+        const __m512i lo = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(L0, code, L1), _mm512_permutex2var_epi8(L2, code, L3));
+        const __m512i hi = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(H0, code, H1), _mm512_permutex2var_epi8(H2, code, H3));
+        const __m512i pidx = pair_index(p);
+        for (int t = 0; t < NT; ++t) {
+          __m512i x = _mm512_maskz_loadu_epi8(kc, a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock + c0);
+          x = _mm512_mask_sub_epi8(x, neg, zero, x);
+          __m512i isum = _mm512_dpbusd_epi32(zero, hi, x);
+          isum = _mm512_slli_epi32(isum, 8);
+          isum = _mm512_dpbusd_epi32(isum, lo, x);
+          acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * st.step;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+template <template <int> class Op, typename... Args>
+void for_tiles(int T, Args&&... args) {
+  int t = 0;
+  for (; t + kTile <= T; t += kTile) Op<kTile>::run(t, args...);
+  switch (T - t) {
+    case 3: Op<3>::run(t, args...); break;
+    case 2: Op<2>::run(t, args...); break;
+    case 1: Op<1>::run(t, args...); break;
+    default: break;
+  }
+}
+
+template <int NT>
+struct F32Op {
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    rows_float<NT, false>(w, a, t0, r0, r1, y, ldy);
+  }
+};
+template <int NT>
+struct BF16Op {
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    rows_float<NT, true>(w, a, t0, r0, r1, y, ldy);
+  }
+};
+template <int NT>
+struct CB8Op {
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    switch (w.cb8->form) {
+      case Cb8Form::Symmetric: return rows_cb8<NT, Cb8Form::Symmetric>(w, a, t0, r0, r1, y, ldy);
+      case Cb8Form::General: return rows_cb8<NT, Cb8Form::General>(w, a, t0, r0, r1, y, ldy);
+      case Cb8Form::Int8: return rows_cb8<NT, Cb8Form::Int8>(w, a, t0, r0, r1, y, ldy);
+    }
+  }
+};
+template <int NT>
+struct CB4Op {
+  static void run(int t0, const WeightView& w, const Acts& a, const int8_t* qr, int r0, int r1, float* y, size_t ldy) {
+    rows_cb4<NT>(w, a, qr, t0, r0, r1, y, ldy);
+  }
+};
+template <int NT>
+struct SeedOp {
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    rows_seed<NT>(w, a, t0, r0, r1, y, ldy);
+  }
+};
+
+void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  switch (w.kind) {
+    case WeightKind::F32: return for_tiles<F32Op>(a.T, w, a, r0, r1, y, ldy);
+    case WeightKind::BF16: return for_tiles<BF16Op>(a.T, w, a, r0, r1, y, ldy);
+    case WeightKind::CB8: return for_tiles<CB8Op>(a.T, w, a, r0, r1, y, ldy);
+    case WeightKind::CB4: {
+      thread_local std::vector<int8_t> qr;
+      reorder_q4(a, qr);
+      const int8_t* qp = qr.data();
+      return for_tiles<CB4Op>(a.T, w, a, qp, r0, r1, y, ldy);
+    }
+    case WeightKind::Seed: return for_tiles<SeedOp>(a.T, w, a, r0, r1, y, ldy);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// attention helpers and the bandwidth probe
+
+float dot_f32(const float* a, const float* b, int n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 k = mask16(n - i);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i), acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+
+void axpy_f32(float alpha, const float* x, float* y, int n) {
+  const __m512 av = _mm512_set1_ps(alpha);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 k = mask16(n - i);
+    _mm512_mask_storeu_ps(y + i, k, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, y + i)));
+  }
+}
+
+float dot_f16(const float* a, const uint16_t* b, int n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 k = mask16(n - i);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, b + i)), acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+
+void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
+  const __m512 av = _mm512_set1_ps(alpha);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 k = mask16(n - i);
+    const __m512 xv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, x + i));
+    _mm512_mask_storeu_ps(y + i, k, _mm512_fmadd_ps(av, xv, _mm512_maskz_loadu_ps(k, y + i)));
+  }
+}
+
+void f32_to_f16(const float* x, uint16_t* y, int n) {
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 k = mask16(n - i);
+    _mm256_mask_storeu_epi16(y + i, k, _mm512_cvtps_ph(_mm512_maskz_loadu_ps(k, x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+}
+
+uint64_t stream_read(const void* p, size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i < bytes; i += 256) {
+    a0 = _mm512_add_epi64(a0, _mm512_load_si512(c + i));
+    a1 = _mm512_add_epi64(a1, _mm512_load_si512(c + i + 64));
+    a2 = _mm512_add_epi64(a2, _mm512_load_si512(c + i + 128));
+    a3 = _mm512_add_epi64(a3, _mm512_load_si512(c + i + 192));
+  }
+  return static_cast<uint64_t>(_mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3))));
+}
+
+void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
+
+const KernelSet kAvx512 = {"avx512", matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+
+}  // namespace
+
+const KernelSet& avx512_kernels() { return kAvx512; }
+
+}  // namespace qins
