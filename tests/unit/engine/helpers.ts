@@ -1,16 +1,14 @@
 // Shared test helpers for the generation layer: fixture paths, the fixture tokenizer, and fake
 // backends that implement InferenceBackend deterministically and count what they evaluate.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { FIXTURES } from '../helpers/fixtures.js';
 import type { BackendMemory, ForwardOptions, InferenceBackend } from '../../../src-main/engine/backend.js';
 import type { ModelSpec } from '../../../src-main/core/qins-format.js';
 import { TextTokenizer } from '../../../src-main/engine/tokenizer.js';
 import { ChatTemplate } from '../../../src-main/engine/template.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const FIXTURES = resolve(REPO, '../shared/fixtures');
-export const GOLDEN = resolve(FIXTURES, 'golden');
+export { FIXTURES, GOLDEN } from '../helpers/fixtures.js';
 
 export function fixtureFiles(model = 'tiny-phi3-chat'): Record<string, string> {
   const dir = resolve(FIXTURES, model);
