@@ -59,7 +59,7 @@ export function statsLine(stats: MessageStats | null): string {
   if (stats.ttft_ms !== null) parts.push(`first token ${Math.round(stats.ttft_ms)} ms`);
   if (stats.stop_reason) parts.push(`stop: ${stats.stop_reason}`);
   if (stats.context && stats.context.droppedMessages > 0) {
-    parts.push(`${stats.context.droppedMessages} earlier messages left out (${stats.context.policy})`);
+    parts.push(stats.context.note ?? `${stats.context.droppedMessages} earlier messages left out`);
   }
   return parts.join(' · ');
 }

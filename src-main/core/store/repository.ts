@@ -16,8 +16,9 @@ import {
   type ExportMessage,
   type ImportResult,
   type Message,
-  type MessageStats,
-  type MessageStatus,
+  MessageStats,
+  type MessageStatsInput,
+  MessageStatus,
   type ModelRecord,
   NewConversation,
   type Preset,
@@ -235,6 +236,17 @@ function latestLeaf(start: NodeRow, children: Map<string, NodeRow[]>): NodeRow {
   return best ?? start;
 }
 
+const EMPTY_STATS: MessageStats = {
+  tokens: 0,
+  prompt_tokens: null,
+  tok_s: null,
+  ttft_ms: null,
+  codec: null,
+  model: null,
+  stop_reason: null,
+  context: null,
+};
+
 // ─── Options and inputs ────────────────────────────────────────────────────────────────────────
 
 export interface ChatStoreOptions extends OpenOptions {
@@ -252,7 +264,7 @@ export interface AssistantMeta {
 export interface FinishInput {
   status: MessageStatus;
   /** Merged into the message's stats (model and codec given at the start are kept unless set here). */
-  stats?: Partial<MessageStats>;
+  stats?: Partial<MessageStatsInput>;
   error?: string | null;
 }
 
@@ -381,7 +393,7 @@ export class ChatStore {
     this.closeWritersOf(id);
     const info = this.sql('DELETE FROM conversations WHERE id = ?').run(id);
     if (info.changes === 0) return { deleted: false, purged: false };
-    return { deleted: true, purged: this.checkpoint() };
+    return { deleted: true, purged: this.purge() };
   }
 
   private touch(conversationId: string, t: number): void {
@@ -479,7 +491,10 @@ export class ChatStore {
   getThread(conversationId: string, leafId?: string | null): ThreadEntry[] {
     const conv = this.requireConversation(conversationId);
     const nodes = this.nodes(conversationId);
-    if (nodes.length === 0) return [];
+    if (nodes.length === 0) {
+      if (leafId) throw new StoreError('NOT_FOUND', `no message ${leafId} in conversation ${conversationId}`);
+      return [];
+    }
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const children = childrenOf(nodes);
     const wanted = leafId ?? conv.currentLeafId;
@@ -544,7 +559,7 @@ export class ChatStore {
       this.touch(m.conversationId, this.now());
       return { deleted: doomed.length, currentLeafId: leaf };
     });
-    return { ...result, purged: this.checkpoint() };
+    return { ...result, purged: this.purge() };
   }
 
   // ─── Streaming assistant replies ────────────────────────────────────────────────────────────
@@ -558,16 +573,7 @@ export class ChatStore {
     const id = this.tx(() => {
       this.requireConversation(conversationId);
       this.checkParent(conversationId, parentId);
-      const stats: MessageStats = {
-        tokens: 0,
-        prompt_tokens: null,
-        tok_s: null,
-        ttft_ms: null,
-        codec: meta.codec ?? null,
-        model: meta.model ?? null,
-        stop_reason: null,
-        context: null,
-      };
+      const stats: MessageStats = { ...EMPTY_STATS, codec: meta.codec ?? null, model: meta.model ?? null };
       return this.insertMessage(conversationId, parentId, 'assistant', '', 'incomplete', stats);
     });
     this.openWriter(id);
@@ -634,14 +640,21 @@ export class ChatStore {
 
   /** Flushes the remaining text and records the outcome and statistics. */
   finishMessage(id: string, input: FinishInput): Message {
+    const m = this.requireMessage(id);
+    const parsed = MessageStats.safeParse({ ...(m.stats ?? EMPTY_STATS), ...input.stats });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoreError('BAD_INPUT', `bad stats for message ${id}: ${issue?.path.join('.')}: ${issue?.message}`);
+    }
+    if (!MessageStatus.safeParse(input.status).success) {
+      throw new StoreError('BAD_INPUT', `bad status ${JSON.stringify(input.status)} for message ${id}`);
+    }
     const w = this.writers.get(id);
     if (w) {
       w.close();
       this.writers.delete(id);
     }
-    const m = this.requireMessage(id);
-    const stats = { ...(m.stats ?? { tokens: 0, prompt_tokens: null, tok_s: null, ttft_ms: null, codec: null, model: null, stop_reason: null, context: null }), ...input.stats };
-    const s = statsColumns(stats);
+    const s = statsColumns(parsed.data);
     const t = this.now();
     this.tx(() => {
       this.sql(
@@ -1000,6 +1013,18 @@ export class ChatStore {
   backup(dest: string): { path: string; bytes: number } {
     for (const w of this.writers.values()) w.flush();
     return backupTo(this.db, dest);
+  }
+
+  /**
+   * Makes deleted text unrecoverable: merges the search indexes into one segment each (dropping
+   * the entries of deleted documents; secure_delete zeroes the freed pages), then checkpoints and
+   * truncates the WAL. Returns false if a reader kept the WAL busy.
+   */
+  purge(): boolean {
+    if (this.db.readonly) return false;
+    this.sql("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')").run();
+    this.sql("INSERT INTO conversations_fts(conversations_fts) VALUES ('optimize')").run();
+    return this.checkpoint();
   }
 
   /** Moves the WAL into the database file and truncates it; false if a reader kept it busy. */

@@ -44,22 +44,31 @@ export type MessageStatus = z.infer<typeof MessageStatus>;
 export const StopReason = z.enum(['eos', 'length', 'stopped', 'context', 'error']);
 export type StopReason = z.infer<typeof StopReason>;
 
-/** What the chat service does when the history no longer fits the context window. */
-export const ContextPolicy = z.enum(['stop', 'truncate-middle', 'rolling-window']);
+/**
+ * What the chat service does when the history no longer fits the context window: leave out the
+ * oldest turns after the system prompt, or stop and tell the user.
+ */
+export const ContextPolicy = z.enum(['drop-oldest', 'stop']);
 export type ContextPolicy = z.infer<typeof ContextPolicy>;
 
+/** How the prompt was fitted into the context (the engine's ChatResult.context, plus the policy). */
 export const ContextInfo = z
   .object({
-    policy: ContextPolicy,
+    policy: ContextPolicy.default('drop-oldest'),
     /** Context window of the model, in tokens. */
-    limit: z.number().int().positive(),
-    /** Tokens in the context when generation ended. */
-    used: Count,
+    contextLength: z.number().int().positive(),
+    /** Tokens of the prompt actually sent (after any dropping). */
+    promptTokens: Count,
     /** Earlier messages left out of the prompt to make room. */
     droppedMessages: Count,
+    /** The most tokens the reply could use. */
+    maxReplyTokens: Count,
+    /** A sentence for the UI when something was dropped or limited. */
+    note: z.string().max(2000).nullable().default(null),
   })
   .strict();
 export type ContextInfo = z.infer<typeof ContextInfo>;
+export type ContextInfoInput = z.input<typeof ContextInfo>;
 
 /**
  * Generation statistics of an assistant message. `model` and `codec` are known when generation
@@ -79,6 +88,7 @@ export const MessageStats = z
   })
   .strict();
 export type MessageStats = z.infer<typeof MessageStats>;
+export type MessageStatsInput = z.input<typeof MessageStats>;
 
 export const Message = z
   .object({
@@ -235,7 +245,7 @@ export const Settings = z
     defaultModelId: z.string().max(500).nullable().default(null),
     defaultSystemPrompt: z.string().max(100_000).default(''),
     defaultSampling: SamplingSettings.default(() => defaultSampling()),
-    contextPolicy: ContextPolicy.default('truncate-middle'),
+    contextPolicy: ContextPolicy.default('drop-oldest'),
     /** Engine threads; null lets the engine choose. */
     threads: z.number().int().positive().max(1024).nullable().default(null),
     sendOnEnter: z.boolean().default(true),

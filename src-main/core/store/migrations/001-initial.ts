@@ -46,8 +46,7 @@ export const migration001: Migration = {
       -- A message and its parent belong to the same conversation.
       CREATE TRIGGER messages_parent_same_conversation
       BEFORE INSERT ON messages
-      WHEN NEW.parent_id IS NOT NULL
-        AND (SELECT conversation_id FROM messages WHERE id = NEW.parent_id) IS NOT NEW.conversation_id
+      WHEN EXISTS (SELECT 1 FROM messages WHERE id = NEW.parent_id AND conversation_id IS NOT NEW.conversation_id)
       BEGIN
         SELECT RAISE(ABORT, 'parent message belongs to another conversation');
       END;
@@ -55,8 +54,7 @@ export const migration001: Migration = {
       -- The selected leaf belongs to the conversation.
       CREATE TRIGGER conversations_leaf_same_conversation
       BEFORE UPDATE OF current_leaf_id ON conversations
-      WHEN NEW.current_leaf_id IS NOT NULL
-        AND (SELECT conversation_id FROM messages WHERE id = NEW.current_leaf_id) IS NOT NEW.id
+      WHEN EXISTS (SELECT 1 FROM messages WHERE id = NEW.current_leaf_id AND conversation_id IS NOT NEW.id)
       BEGIN
         SELECT RAISE(ABORT, 'selected message belongs to another conversation');
       END;

@@ -1,8 +1,11 @@
 // Full-text search over message content and conversation titles (FTS5, kept in sync by triggers).
 // The trigram tokenizer matches substrings in any script (CJK has no spaces between words) and
 // folds case and diacritics; queries shorter than three characters fall back to LIKE in the
-// repository. Both tables are external-content indexes (the text lives only in the base tables)
-// with FTS5 'secure-delete' on, so deleted text does not linger in the index.
+// repository. Both tables are external-content indexes: the text lives only in the base tables.
+// Deleted documents linger in older index segments until they are merged, so the repository runs
+// FTS5 'optimize' after every deletion. (FTS5's own 'secure-delete' option is deliberately not
+// used: with SQLite 3.53.2 it corrupts the index when a large document is deleted and re-inserted
+// under the same rowid in one transaction, which is exactly what every streamed flush does.)
 import type { Migration } from './types.js';
 
 export const migration002: Migration = {
@@ -18,8 +21,6 @@ export const migration002: Migration = {
         title, content = 'conversations', content_rowid = 'seq',
         tokenize = 'trigram remove_diacritics 1'
       );
-      INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
-      INSERT INTO conversations_fts(conversations_fts, rank) VALUES ('secure-delete', 1);
 
       CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts(rowid, content) VALUES (NEW.seq, NEW.content);
