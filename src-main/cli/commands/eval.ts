@@ -106,7 +106,7 @@ export function register(program: Command): void {
     try {
       golden = parseGolden(JSON.parse(await readInput(flags.golden!, 'golden file')));
     } catch (e) {
-      throw new CliError(e instanceof SyntaxError ? `${flags.golden}: not valid JSON (${e.message})` : (e as Error).message);
+      throw new CliError(e instanceof SyntaxError ? `${flags.golden}: not valid JSON` : (e as Error).message);
     }
     const need = Math.max(...golden.prompts.map((p) => p.ids.length + p.greedy_ids.length));
     const model = await openModelFromFlags(modelPath, flags, need);
