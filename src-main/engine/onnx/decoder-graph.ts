@@ -4,13 +4,15 @@
 // Ops: standard ONNX (opset 21) plus ONNX Runtime's CPU contrib ops
 //   SimplifiedLayerNormalization / com.microsoft.SkipSimplifiedLayerNormalization (RMSNorm, fused residual add),
 //   com.microsoft.RotaryEmbedding (rotate-half RoPE from cos/sin tables gathered by position_ids),
-//   com.microsoft.GroupQueryAttention (causal GQA with the KV cache; no in-op rotary),
+//   com.microsoft.GroupQueryAttention (causal GQA with the KV cache; in 'attention' rotary mode it
+//   also applies RoPE, the layout of Microsoft's CPU folders, which have no position_ids input),
 //   com.microsoft.MatMulNBits (optional int4 linear layers).
-// RoPE tables are initializers computed like HF (see rope.ts). Longrope keeps two tables in one
-// initializer: short rows [0, orig) then long rows [orig, orig + max_pos); the graph adds `orig` to
-// the positions when the total sequence length exceeds orig, which is HF's switch rule.
+// RoPE tables are initializers computed like HF (see rope.ts). Longrope switches from the short to
+// the long factors when the total sequence length exceeds original_max_position_embeddings (HF's
+// rule): in 'op' mode one table holds short rows [0, orig) then long rows, and `orig` is added to the
+// positions; in 'attention' mode an If node picks the table.
 import type { ModelSpec } from '../../core/qins-format.js';
-import { DataType, float, type GraphBuilder } from './graph-builder.js';
+import { DataType, float, GraphBuilder } from './graph-builder.js';
 import { transpose, type HfWeights, type Matrix } from './hf-weights.js';
 import { quantizeInt4, type Int4Options } from './int4.js';
 import { ropeTables } from './rope.js';
@@ -35,6 +37,12 @@ export interface DecoderOptions {
   int4: Int4Options | null;
   /** Rows of the RoPE tables, i.e. the longest context the graph supports. */
   maxPositions: number;
+  /**
+   * 'op': position_ids input and com.microsoft.RotaryEmbedding on q and k (our default).
+   * 'attention': no position_ids; GroupQueryAttention rotates q/k itself (do_rotary), the layout of
+   * Microsoft's published CPU int4 folders.
+   */
+  rotary: 'op' | 'attention';
   onTensor?: (name: string) => void;
 }
 
@@ -48,7 +56,7 @@ export async function buildDecoder(g: GraphBuilder, w: HfWeights, o: DecoderOpti
 
   const ids = g.input(names.inputIds, I64, ['batch_size', 'sequence_length']);
   const mask = g.input(names.attentionMask, I64, ['batch_size', 'total_sequence_length']);
-  const pos = g.input(names.positionIds, I64, ['batch_size', 'sequence_length']);
+  const pos = o.rotary === 'op' ? g.input(names.positionIds, I64, ['batch_size', 'sequence_length']) : null;
   const kvDims = ['batch_size', s.num_kv_heads, 'past_sequence_length', hd];
   const presentDims = ['batch_size', s.num_kv_heads, 'total_sequence_length', hd];
   for (let i = 0; i < s.num_layers; i++) {
@@ -69,35 +77,56 @@ export async function buildDecoder(g: GraphBuilder, w: HfWeights, o: DecoderOpti
   const totalLen64 = g.op('Gather', [g.op('Shape', [mask], 'mask/shape'), g.i64('idx1', [1], [])], 'total_len', { axis: 0 });
   const totalLen = g.op('Cast', [totalLen64], 'total_sequence_length', { to: DataType.INT32 });
 
-  // RoPE tables and the positions that index them.
+  // RoPE tables. 'op' mode: one table (longrope: short rows then long rows) indexed by position_ids
+  // (+ orig when long) in RotaryEmbedding. 'attention' mode: GQA rotates by its own positions; for
+  // longrope an If picks the short or long tables.
   const rope = s.rope;
   const half = rope.dim / 2;
-  let ropePos = pos;
-  let cosT: Float32Array;
-  let sinT: Float32Array;
-  let rows: number;
-  if (rope.type === 'longrope') {
-    const orig = rope.original_max_position_embeddings ?? s.max_position_embeddings;
+  const orig = rope.original_max_position_embeddings ?? s.max_position_embeddings;
+  const isLong = (): string =>
+    g.op('Greater', [totalLen64, g.i64('orig', [orig], [])], 'rope/is_long');
+  let ropePos = pos ?? '';
+  let cosCache: string;
+  let sinCache: string;
+  if (rope.type === 'longrope' && o.rotary === 'op') {
     const short = ropeTables(rope, orig, false);
     const long = ropeTables(rope, o.maxPositions, true);
-    rows = orig + o.maxPositions;
-    cosT = new Float32Array(rows * half);
-    sinT = new Float32Array(rows * half);
+    const rows = orig + o.maxPositions;
+    const cosT = new Float32Array(rows * half);
+    const sinT = new Float32Array(rows * half);
     cosT.set(short.cos);
     cosT.set(long.cos, orig * half);
     sinT.set(short.sin);
     sinT.set(long.sin, orig * half);
-    const isLong = g.op('Cast', [g.op('Greater', [totalLen64, g.i64('orig', [orig], [])], 'rope/is_long')], 'rope/is_long_i64', {
-      to: I64,
-    });
-    const offset = g.op('Mul', [isLong, g.i64('orig_rows', [orig], [])], 'rope/offset');
-    ropePos = g.op('Add', [pos, offset], 'rope/positions');
+    cosCache = await g.weight('cos_cache', F, [rows, half], cosT);
+    sinCache = await g.weight('sin_cache', F, [rows, half], sinT);
+    const offset = g.op('Mul', [g.op('Cast', [isLong()], 'rope/is_long_i64', { to: I64 }), g.i64('orig_rows', [orig], [])], 'rope/offset');
+    ropePos = g.op('Add', [ropePos, offset], 'rope/positions');
+  } else if (rope.type === 'longrope') {
+    const short = ropeTables(rope, orig, false);
+    const long = ropeTables(rope, o.maxPositions, true);
+    const sc = await g.weight('cos_cache_short', F, [orig, half], short.cos);
+    const ss = await g.weight('sin_cache_short', F, [orig, half], short.sin);
+    const lc = await g.weight('cos_cache_long', F, [o.maxPositions, half], long.cos);
+    const ls = await g.weight('sin_cache_long', F, [o.maxPositions, half], long.sin);
+    const branch = (name: string, c: string, sn: string) => {
+      const b = new GraphBuilder();
+      b.node('Identity', [c], { name: `${name}/cos`, outputs: [`${name}/cos_out`] });
+      b.node('Identity', [sn], { name: `${name}/sin`, outputs: [`${name}/sin_out`] });
+      b.output(`${name}/cos_out`, F, ['rope_positions', half]);
+      b.output(`${name}/sin_out`, F, ['rope_positions', half]);
+      return b.graph(name);
+    };
+    [cosCache, sinCache] = g.node('If', [isLong()], {
+      name: 'rope/select',
+      outputs: ['cos_cache', 'sin_cache'],
+      attrs: { then_branch: branch('rope_long', lc, ls), else_branch: branch('rope_short', sc, ss) },
+    }) as [string, string];
   } else {
-    rows = o.maxPositions;
-    ({ cos: cosT, sin: sinT } = ropeTables(rope, rows));
+    const t = ropeTables(rope, o.maxPositions);
+    cosCache = await g.weight('cos_cache', F, [o.maxPositions, half], t.cos);
+    sinCache = await g.weight('sin_cache', F, [o.maxPositions, half], t.sin);
   }
-  const cosCache = await g.weight('cos_cache', F, [rows, half], cosT);
-  const sinCache = await g.weight('sin_cache', F, [rows, half], sinT);
   done('rope');
 
   const linear = async (
@@ -165,23 +194,26 @@ export async function buildDecoder(g: GraphBuilder, w: HfWeights, o: DecoderOpti
     const p = `layers.${l}`;
     const h = await rmsNorm(await w.attnNorm(l), `${p}.attn_norm`);
     const qkv = await linear(h, await w.qkv(l), `${p}.attn.qkv_proj`, await w.qkvBias(l));
-    const [q, k, v] = g.node('Split', [qkv, g.i64(`${p}/qkv_split`, [qDim, kvDim, kvDim])], {
-      name: `${p}.attn.split`,
-      outputs: 3,
-      attrs: { axis: -1 },
-    }) as [string, string, string];
-    const qr = rotary(q, s.num_heads, `${p}.attn.q_rotary`);
-    const kr = rotary(k, s.num_kv_heads, `${p}.attn.k_rotary`);
-    const [attn] = g.node(
-      'GroupQueryAttention',
-      [qr, kr, v, names.pastKey(l), names.pastValue(l), seqlensK, totalLen],
-      {
-        name: `${p}.attn.gqa`,
-        outputs: [`${p}.attn/out`, names.presentKey(l), names.presentValue(l)],
-        attrs: { num_heads: s.num_heads, kv_num_heads: s.num_kv_heads, scale: float(1 / Math.sqrt(hd)) },
-        domain: MS,
-      },
-    ) as [string];
+    const gqaAttrs = { num_heads: s.num_heads, kv_num_heads: s.num_kv_heads, scale: float(1 / Math.sqrt(hd)) };
+    const past = [names.pastKey(l), names.pastValue(l), seqlensK, totalLen];
+    let gqaInputs: string[];
+    if (o.rotary === 'op') {
+      const [q, k, v] = g.node('Split', [qkv, g.i64(`${p}/qkv_split`, [qDim, kvDim, kvDim])], {
+        name: `${p}.attn.split`,
+        outputs: 3,
+        attrs: { axis: -1 },
+      }) as [string, string, string];
+      gqaInputs = [rotary(q, s.num_heads, `${p}.attn.q_rotary`), rotary(k, s.num_kv_heads, `${p}.attn.k_rotary`), v, ...past];
+    } else {
+      // packed QKV; GQA applies RoPE itself
+      gqaInputs = [qkv, '', '', ...past, cosCache, sinCache];
+    }
+    const [attn] = g.node('GroupQueryAttention', gqaInputs, {
+      name: `${p}.attn.gqa`,
+      outputs: [`${p}.attn/out`, names.presentKey(l), names.presentValue(l)],
+      attrs: o.rotary === 'op' ? gqaAttrs : { ...gqaAttrs, do_rotary: 1, rotary_interleaved: 0 },
+      domain: MS,
+    }) as [string];
     pending = await linear(attn, await w.o(l), `${p}.attn.o_proj`, await w.oBias(l));
     const h2 = await rmsNorm(await w.mlpNorm(l), `${p}.mlp_norm`);
     const gu = await linear(h2, await w.gateUp(l), `${p}.mlp.gate_up_proj`, null);

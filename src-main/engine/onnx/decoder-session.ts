@@ -3,6 +3,10 @@
 // and past_key_values.* of length pos; the present.* outputs become the cache. Runs on whatever
 // thread constructs it (the ORT backend puts it in a worker, because onnxruntime-node's run() is
 // synchronous under its promise).
+// The cache grows by concatenation (GQA copies past into present each step). Sharing one
+// preallocated buffer between past and present (GenAI's past_present_share_buffer) also works with
+// these graphs but measured slower through onnxruntime-node: each run then costs time proportional
+// to the whole buffer, not to the tokens cached.
 import * as ort from 'onnxruntime-node';
 import { layerName } from './genai-config.js';
 import type { OrtModelDir } from './model-dir.js';
@@ -10,6 +14,8 @@ import type { OrtModelDir } from './model-dir.js';
 export interface DecoderSessionOptions {
   /** Intra-op threads (default: ORT's choice, the physical core count). */
   threads?: number;
+  /** Positions the KV cache may hold (default and maximum: the folder's context_length). */
+  contextLength?: number;
 }
 
 type KvType = 'float32' | 'float16';
@@ -40,6 +46,7 @@ export class DecoderSession {
   private readonly kvHeads: number;
   private readonly headDim: number;
   private readonly kvType: KvType;
+  readonly capacity: number;
   private readonly io: {
     inputIds: string;
     mask: string | null;
@@ -54,8 +61,11 @@ export class DecoderSession {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly model: OrtModelDir,
+    opts: DecoderSessionOptions,
   ) {
     const d = model.genai.model.decoder;
+    this.capacity = Math.min(opts.contextLength ?? model.contextLength, model.contextLength);
+    if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new Error(`invalid context length ${opts.contextLength}`);
     this.layers = d.num_hidden_layers;
     this.kvHeads = d.num_key_value_heads;
     this.headDim = d.head_size;
@@ -96,7 +106,7 @@ export class DecoderSession {
       ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
       logSeverityLevel: 3,
     });
-    return new DecoderSession(session, model);
+    return new DecoderSession(session, model, opts);
   }
 
   private empty(): ort.Tensor {
@@ -140,8 +150,7 @@ export class DecoderSession {
     if (n === 0) throw new Error('forward: no tokens');
     if (!Number.isInteger(pos) || pos < 0 || pos > this.length)
       throw new Error(`forward: position ${pos} is not in 0..${this.length} (the cached tokens)`);
-    if (pos + n > this.model.contextLength)
-      throw new Error(`forward: ${pos + n} tokens exceed the context length ${this.model.contextLength}`);
+    if (pos + n > this.capacity) throw new Error(`forward: ${pos + n} tokens exceed the context length ${this.capacity}`);
     if (pos < this.length) this.truncate(pos);
     const total = pos + n;
     const feeds: Record<string, ort.Tensor> = {

@@ -32,6 +32,10 @@ export interface ExportOptions {
   int4?: Int4Options | null;
   /** Longest context the graph supports (RoPE table rows); default max_position_embeddings. */
   maxPositions?: number;
+  /** Where RoPE is applied (see DecoderOptions.rotary); default 'op'. */
+  rotary?: 'op' | 'attention';
+  /** Decoder file name (default model.onnx; the data file is <name>.data). */
+  modelFile?: string;
   /** Replace an existing output folder. */
   force?: boolean;
   onProgress?: (p: { done: number; total: number; tensor: string }) => void;
@@ -79,19 +83,28 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
     if (!st.isDirectory()) throw new ExportError(`${out} exists and is not a folder`);
     if (!opts.force) throw new ExportError(`${out} already exists (pass --force to replace it)`);
   }
+  const rotary = opts.rotary ?? 'op';
+  const modelFile = opts.modelFile ?? MODEL_FILE;
+  const dataFile = `${modelFile}.data`;
+  if (basename(modelFile) !== modelFile || !modelFile.endsWith('.onnx')) throw new ExportError(`invalid model file name ${modelFile}`);
+  if (rotary === 'attention' && (spec.head_dim % 16 !== 0 || (spec.rope.dim / 2) % 8 !== 0))
+    throw new ExportError(
+      `rotary in attention needs a head size that is a multiple of 16 and a rotary half-dimension that is a multiple of 8 (head size ${spec.head_dim}, rotary ${spec.rope.dim}); use the default rotary placement`,
+    );
   const ckpt = await SafetensorsCheckpoint.open(src);
   const parent = dirname(out);
   await mkdir(parent, { recursive: true });
   const tmp = join(parent, `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
   await mkdir(tmp);
   try {
-    const data = new ExternalDataWriter(join(tmp, DATA_FILE), DATA_FILE);
+    const data = new ExternalDataWriter(join(tmp, dataFile), dataFile);
     const g = new GraphBuilder(data);
     const total = 3 + 4 * spec.num_layers;
     let done = 0;
     await buildDecoder(g, new HfWeights(ckpt, spec), {
       int4: opts.int4 ?? null,
       maxPositions,
+      rotary,
       onTensor: (tensor) => opts.onProgress?.({ done: ++done, total, tensor }),
     });
     const dataBytes = await data.close();
@@ -101,13 +114,14 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
       producer: 'qins-chat export-onnx',
       metadata: { source: basename(src), precision: opts.int4 ? 'int4' : 'fp32' },
     });
-    const fh = await open(join(tmp, MODEL_FILE), 'w');
+    const fh = await open(join(tmp, modelFile), 'w');
     await fh.writeFile(model);
     await fh.sync();
     await fh.close();
     const pad = typeof config.pad_token_id === 'number' ? config.pad_token_id : undefined;
-    await writeFile(join(tmp, 'genai_config.json'), `${JSON.stringify(genaiConfigFor(spec, MODEL_FILE, maxPositions, pad), null, 4)}\n`);
-    const files = [MODEL_FILE, DATA_FILE, 'genai_config.json'];
+    const genai = genaiConfigFor(spec, modelFile, maxPositions, { padTokenId: pad, positionIds: rotary === 'op' });
+    await writeFile(join(tmp, 'genai_config.json'), `${JSON.stringify(genai, null, 4)}\n`);
+    const files = [modelFile, dataFile, 'genai_config.json'];
     for (const f of COPIED_FILES)
       if (existsSync(join(src, f))) {
         await copyFile(join(src, f), join(tmp, f));
@@ -125,8 +139,8 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
       dir: out,
       spec,
       precision: opts.int4 ? 'int4' : 'fp32',
-      modelFile: join(out, MODEL_FILE),
-      dataFile: join(out, DATA_FILE),
+      modelFile: join(out, modelFile),
+      dataFile: join(out, dataFile),
       modelBytes: model.byteLength,
       dataBytes,
       contextLength: maxPositions,

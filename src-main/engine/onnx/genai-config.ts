@@ -47,7 +47,13 @@ export type GenaiConfig = z.infer<typeof GenaiConfig>;
 /** `past_key_values.%d.key` → `past_key_values.3.key` */
 export const layerName = (pattern: string, i: number): string => pattern.replace('%d', String(i));
 
-export function genaiConfigFor(spec: ModelSpec, filename: string, contextLength: number, padTokenId?: number): GenaiConfig {
+export function genaiConfigFor(
+  spec: ModelSpec,
+  filename: string,
+  contextLength: number,
+  opts: { padTokenId?: number | undefined; positionIds: boolean },
+): GenaiConfig {
+  const padTokenId = opts.padTokenId;
   return {
     model: {
       type: spec.architecture,
@@ -67,7 +73,7 @@ export function genaiConfigFor(spec: ModelSpec, filename: string, contextLength:
         inputs: {
           input_ids: names.inputIds,
           attention_mask: names.attentionMask,
-          position_ids: names.positionIds,
+          ...(opts.positionIds ? { position_ids: names.positionIds } : {}),
           past_key_names: 'past_key_values.%d.key',
           past_value_names: 'past_key_values.%d.value',
         },
