@@ -35,8 +35,28 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
+interface SplitToken {
+  id: number;
+  lstrip: boolean;
+  rstrip: boolean;
+}
+
+/** Sections longer than this are worth remembering (shorter ones encode in microseconds). */
+const CACHE_MIN_CHARS = 32;
+const CACHE_ENTRIES = 1024;
+
 export class TextTokenizer {
   private readonly tok: Tokenizer;
+  /**
+   * Added tokens matched on the raw text, for section-wise encoding (null when not equivalent).
+   * Without a pre-tokenizer, BPE runs over whole sections between added tokens and the cost grows
+   * faster than linearly (a 16 kB chat message takes ~150 ms), so every turn of a long chat would
+   * re-encode the whole history. Encoding section by section, exactly as the library splits the
+   * text, lets finished messages come from a cache.
+   */
+  private readonly splitTokens: Map<string, SplitToken> | null = null;
+  private readonly splitRe: RegExp | null = null;
+  private readonly sectionCache = new Map<string, number[]>();
   /** Ids of the special added tokens (`special: true` in tokenizer.json). */
   readonly specialIds: ReadonlySet<number>;
   readonly bosToken: string | null;
@@ -63,6 +83,21 @@ export class TextTokenizer {
     this.unkToken = tokenText(tc.unk_token);
     this.padToken = tokenText(tc.pad_token);
     this.size = this.tok.get_vocab(true).size;
+    if (tj.pre_tokenizer === null || tj.pre_tokenizer === undefined) {
+      // The library matches these added tokens on the raw text (leftmost-longest) before normalizing.
+      const hasNormalizer = tj.normalizer !== null && tj.normalizer !== undefined;
+      const all = new Map<string, SplitToken>();
+      const raw: string[] = [];
+      for (const t of this.tok.get_added_tokens_decoder().values()) {
+        all.set(t.content, { id: t.id, lstrip: t.lstrip, rstrip: t.rstrip });
+        if (!(t.normalized && hasNormalizer) && t.content.length > 0) raw.push(t.content);
+      }
+      if (raw.length > 0) {
+        const alts = raw.sort((a, b) => b.length - a.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        this.splitTokens = all;
+        this.splitRe = new RegExp(alts.join('|'), 'g');
+      }
+    }
   }
 
   /** Builds the tokenizer from the verbatim source files (a .qins header's `files`, or a checkpoint folder's). */
@@ -73,7 +108,53 @@ export class TextTokenizer {
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    return this.tok.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids;
+    const addSpecial = options.addSpecialTokens ?? false;
+    if (addSpecial || !this.splitRe || text.length < 2 * CACHE_MIN_CHARS) return this.tok.encode(text, { add_special_tokens: addSpecial }).ids;
+    return this.encodeBySection(text);
+  }
+
+  /** The library's first stage (split on added tokens, strip around them), then each section cached. */
+  private encodeBySection(text: string): number[] {
+    const re = this.splitRe!;
+    const sections: string[] = [];
+    re.lastIndex = 0;
+    let start = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (m.index > start) sections.push(text.slice(start, m.index));
+      sections.push(m[0]);
+      start = m.index + m[0].length;
+    }
+    if (start < text.length) sections.push(text.slice(start));
+    const added = this.splitTokens!;
+    // As the library does: visit in order (a section may already be stripped by its left neighbour).
+    sections.forEach((sec, i) => {
+      const t = added.get(sec);
+      if (!t) return;
+      if (t.lstrip && i > 0) sections[i - 1] = sections[i - 1]!.trimEnd();
+      if (t.rstrip && i < sections.length - 1) sections[i + 1] = sections[i + 1]!.trimStart();
+    });
+    const ids: number[] = [];
+    for (const sec of sections) {
+      if (sec.length === 0) continue;
+      const t = added.get(sec);
+      if (t) ids.push(t.id);
+      else for (const id of this.encodeSection(sec)) ids.push(id);
+    }
+    return ids;
+  }
+
+  private encodeSection(sec: string): number[] {
+    if (sec.length < CACHE_MIN_CHARS) return this.tok.encode(sec, { add_special_tokens: false }).ids;
+    const hit = this.sectionCache.get(sec);
+    if (hit) {
+      this.sectionCache.delete(sec);
+      this.sectionCache.set(sec, hit);
+      return hit;
+    }
+    const ids = this.tok.encode(sec, { add_special_tokens: false }).ids;
+    this.sectionCache.set(sec, ids);
+    if (this.sectionCache.size > CACHE_ENTRIES) this.sectionCache.delete(this.sectionCache.keys().next().value!);
+    return ids;
   }
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { IncrementalDecoder, TextTokenizer, TokenizerError } from '../../../src-main/engine/tokenizer.js';
 import { GOLDEN, fixtureFiles, phi3Text } from './helpers.js';
 
@@ -94,5 +95,36 @@ describe('IncrementalDecoder', () => {
       }),
       { numRuns: 200, seed: 42 },
     );
+  });
+});
+
+describe('section-wise encoding (cached) equals the library on whole texts', () => {
+  const files = fixtureFiles();
+  const lib = new Tokenizer(JSON.parse(files['tokenizer.json']!), JSON.parse(files['tokenizer_config.json']!));
+  const { tokenizer } = phi3Text();
+  const fragments = [
+    '<|user|>', '<|assistant|>', '<|end|>', '<|system|>', '<|endoftext|>', '<s>', '</s>', '<unk>', '<|placeholder1|>',
+    '\n', ' ', '  ', '\t', ' \n ', 'Hello', ' world', 'harbor', '"quoted"', 'é', '你好', '🤖', '👍🏽', '<|', '|>', '<|end',
+    'The jury said that the election was conducted properly. ', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', '12345', '\u00a0',
+  ];
+  it('property: random mixes of special tokens, whitespace and text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...fragments), { maxLength: 60 }), (parts) => {
+        const text = parts.join('');
+        expect(tokenizer.encode(text)).toEqual(lib.encode(text, { add_special_tokens: false }).ids);
+        // Twice: the second time sections come from the cache.
+        expect(tokenizer.encode(text)).toEqual(lib.encode(text, { add_special_tokens: false }).ids);
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+  });
+  it('long rendered chats and the eval text', () => {
+    const { template } = phi3Text();
+    const text = readFileSync(resolve(GOLDEN, 'eval_dev.txt'), 'utf8').slice(0, 20000);
+    const paras = text.split('\n\n');
+    const msgs = paras.slice(0, 30).map((p, i) => ({ role: (i % 2 ? 'assistant' : 'user') as 'user' | 'assistant', content: p }));
+    const rendered = template.render([{ role: 'system', content: '  Be brief.  ' }, ...msgs]);
+    expect(tokenizer.encode(rendered)).toEqual(lib.encode(rendered, { add_special_tokens: false }).ids);
+    expect(tokenizer.encode(text)).toEqual(lib.encode(text, { add_special_tokens: false }).ids);
   });
 });
