@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dbPath } from '../../core/paths.js';
-import { ChatStore, importFromFile } from '../../core/store/index.js';
+import { ChatStore, type ExportDocument, readExportFile } from '../../core/store/index.js';
 import { info, printJson } from '../output.js';
 import { toCliError } from './export.js';
 
@@ -14,15 +14,19 @@ export function register(program: Command): void {
     .argument('<file>', 'the .json file written by `qins export --format json`')
     .option('--json', 'print a JSON summary on stdout')
     .action((fileArg: string, options: { json?: boolean }) => {
+      const source = resolve(fileArg);
       const file = dbPath();
+      let doc: ExportDocument;
       let store: ChatStore;
       try {
+        // Check the whole file before touching (or creating) the store.
+        doc = readExportFile(source);
         store = ChatStore.open(file);
       } catch (e) {
         throw toCliError(e);
       }
       try {
-        const summary = importFromFile(store, resolve(fileArg));
+        const summary = { file: source, ...store.importConversations(doc.conversations) };
         if (options.json) printJson({ ...summary, store: file });
         else {
           info(`imported ${summary.imported.length} conversation(s), ${summary.messages} message(s) into ${file}`);

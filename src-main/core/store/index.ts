@@ -7,7 +7,14 @@ export { ChatStore } from './repository.js';
 export type { AssistantMeta, ChatStoreOptions, DeleteResult, FinishInput, SearchOptions } from './repository.js';
 export { StoreError, LATEST_SCHEMA_VERSION } from './db.js';
 export { StreamingWriter, DEFAULT_FLUSH_INTERVAL_MS, MAX_FLUSH_INTERVAL_MS } from './streaming.js';
-export { exportToFile, importFromFile, parseExportDocument, renderExport, writeFileAtomic } from './transfer.js';
+export {
+  exportToFile,
+  importFromFile,
+  parseExportDocument,
+  readExportFile,
+  renderExport,
+  writeFileAtomic,
+} from './transfer.js';
 export type { ExportSummary, ImportSummary } from './transfer.js';
 export * from './schema.js';
 

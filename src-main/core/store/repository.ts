@@ -254,6 +254,8 @@ export interface ChatStoreOptions extends OpenOptions {
   now?: () => number;
   /** Flush timing for streamed assistant messages. */
   streaming?: Omit<StreamingWriterOptions, 'onFlush'>;
+  /** Called after streamed text of a message reached the database (characters written so far). */
+  onFlush?: (messageId: string, flushedChars: number) => void;
 }
 
 export interface AssistantMeta {
@@ -600,11 +602,11 @@ export class ChatStore {
   }
 
   private openWriter(id: string): void {
-    const writer = new StreamingWriter(
-      { appendContent: (messageId, text) => this.appendRaw(messageId, text) },
-      id,
-      this.options.streaming,
-    );
+    const onFlush = this.options.onFlush;
+    const writer = new StreamingWriter({ appendContent: (messageId, text) => this.appendRaw(messageId, text) }, id, {
+      ...this.options.streaming,
+      onFlush: onFlush ? (chars) => onFlush(id, chars) : undefined,
+    });
     this.writers.set(id, writer);
   }
 

@@ -154,8 +154,8 @@ export interface ImportSummary extends ImportResult {
   file: string;
 }
 
-/** Imports a QINS Chat JSON export. Either everything new in it is written, or nothing is. */
-export function importFromFile(store: ChatStore, file: string): ImportSummary {
+/** Reads and checks a QINS Chat JSON export file (see parseExportDocument). */
+export function readExportFile(file: string): ExportDocument {
   let size: number;
   try {
     size = statSync(file).size;
@@ -169,6 +169,11 @@ export function importFromFile(store: ChatStore, file: string): ImportSummary {
   } catch (e) {
     throw new StoreError('IO', `cannot read ${file}: ${(e as Error).message}`);
   }
-  const doc = parseExportDocument(text, file);
+  return parseExportDocument(text, file);
+}
+
+/** Imports a QINS Chat JSON export. Either everything new in it is written, or nothing is. */
+export function importFromFile(store: ChatStore, file: string): ImportSummary {
+  const doc = readExportFile(file);
   return { file, ...store.importConversations(doc.conversations) };
 }
