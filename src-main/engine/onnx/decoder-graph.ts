@@ -13,7 +13,7 @@
 // positions; in 'attention' mode an If node picks the table.
 import type { ModelSpec } from '../../core/qins-format.js';
 import { DataType, float, GraphBuilder } from './graph-builder.js';
-import { transpose, type HfWeights, type Matrix } from './hf-weights.js';
+import { transpose, type CanonicalWeights, type Matrix } from './hf-weights.js';
 import { quantizeInt4, type Int4Options } from './int4.js';
 import { ropeTables } from './rope.js';
 
@@ -47,7 +47,7 @@ export interface DecoderOptions {
 }
 
 /** Builds the whole decoder into `g`, streaming weights (one tensor in memory at a time). */
-export async function buildDecoder(g: GraphBuilder, w: HfWeights, o: DecoderOptions): Promise<void> {
+export async function buildDecoder(g: GraphBuilder, w: CanonicalWeights, o: DecoderOptions): Promise<void> {
   const s: ModelSpec = w.spec;
   const hd = s.head_dim;
   const F = DataType.FLOAT;
@@ -214,7 +214,7 @@ export async function buildDecoder(g: GraphBuilder, w: HfWeights, o: DecoderOpti
       attrs: o.rotary === 'op' ? gqaAttrs : { ...gqaAttrs, do_rotary: 1, rotary_interleaved: 0 },
       domain: MS,
     }) as [string];
-    pending = await linear(attn, await w.o(l), `${p}.attn.o_proj`, await w.oBias(l));
+    pending = await linear(attn, await w.o(l), `${p}.attn.o_proj`, null);
     const h2 = await rmsNorm(await w.mlpNorm(l), `${p}.mlp_norm`);
     const gu = await linear(h2, await w.gateUp(l), `${p}.mlp.gate_up_proj`, null);
     const [gate, up] = g.node('Split', [gu, g.i64(`${p}/gu_split`, [s.intermediate_size, s.intermediate_size])], {

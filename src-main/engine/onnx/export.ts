@@ -2,17 +2,17 @@
 // (model.onnx + model.onnx.data + genai_config.json + the tokenizer/config files). Written into a
 // temporary sibling folder and renamed into place, so a failure leaves nothing half-written.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile, open } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelSpec } from '../../core/qins-format.js';
 import { buildDecoder, IR_VERSION, OPSETS } from './decoder-graph.js';
 import { ExternalDataWriter } from './external-data.js';
 import { genaiConfigFor } from './genai-config.js';
 import { GraphBuilder, serializeModel } from './graph-builder.js';
-import { HfWeights } from './hf-weights.js';
-import { HfConfigError, modelSpecFromHf } from './hf-spec.js';
+import { buildModelSpec } from '../../core/convert/arch.js';
+import { openCheckpoint } from '../../core/convert/checkpoint.js';
+import { CanonicalWeights } from './hf-weights.js';
 import type { Int4Options } from './int4.js';
-import { SafetensorsCheckpoint } from './safetensors.js';
 
 export const MODEL_FILE = 'model.onnx';
 export const DATA_FILE = 'model.onnx.data';
@@ -59,22 +59,14 @@ export class ExportError extends Error {
   override name = 'ExportError';
 }
 
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new HfConfigError(`${basename(path)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not valid JSON'}`);
-  }
-}
-
 export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const t0 = performance.now();
   const src = resolve(hfDir);
   const out = resolve(outDir);
-  if (!existsSync(join(src, 'config.json'))) throw new ExportError(`${src}: not an HF checkpoint folder (no config.json)`);
-  const config = await readJson(join(src, 'config.json'));
-  const genPath = join(src, 'generation_config.json');
-  const spec = modelSpecFromHf(config, existsSync(genPath) ? await readJson(genPath) : null);
+  // Validates the folder, config, tokenizer files and every safetensors header.
+  const ckpt = await openCheckpoint(src);
+  const config = ckpt.config;
+  const spec = buildModelSpec(config, ckpt.generationConfig);
   const maxPositions = opts.maxPositions ?? spec.max_position_embeddings;
   if (!Number.isInteger(maxPositions) || maxPositions < 1)
     throw new ExportError(`invalid context length ${String(opts.maxPositions)}`);
@@ -91,7 +83,7 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
     throw new ExportError(
       `rotary in attention needs a head size that is a multiple of 16 and a rotary half-dimension that is a multiple of 8 (head size ${spec.head_dim}, rotary ${spec.rope.dim}); use the default rotary placement`,
     );
-  const ckpt = await SafetensorsCheckpoint.open(src);
+  const weights = new CanonicalWeights(spec, ckpt);
   const parent = dirname(out);
   await mkdir(parent, { recursive: true });
   const tmp = join(parent, `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
@@ -101,7 +93,7 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
     const g = new GraphBuilder(data);
     const total = 3 + 4 * spec.num_layers;
     let done = 0;
-    await buildDecoder(g, new HfWeights(ckpt, spec), {
+    await buildDecoder(g, weights, {
       int4: opts.int4 ?? null,
       maxPositions,
       rotary,
@@ -151,6 +143,6 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
     await rm(tmp, { recursive: true, force: true });
     throw e;
   } finally {
-    await ckpt.close();
+    await weights.close();
   }
 }

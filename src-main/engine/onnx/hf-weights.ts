@@ -1,8 +1,13 @@
-// Canonical decoder tensors (the names docs/qins-format.md defines: embed, layers.{i}.qkv, …)
-// read from an HF checkpoint, with separate q/k/v and gate/up projections fused row-wise
-// (q, k, v first to last; gate before up), so one graph layout serves every architecture.
+// The canonical decoder tensors (docs/qins-format.md: embed, layers.{i}.qkv, …) of an HF
+// checkpoint as float32, read one at a time. The checkpoint reader, the ModelSpec and the
+// HF-name → canonical mapping (q/k/v and gate/up fused row-wise) are the converter's
+// (src-main/core/convert), so the ONNX export and the .qins converter agree by construction.
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ModelSpec } from '../../core/qins-format.js';
-import { SafetensorsError, type SafetensorsCheckpoint } from './safetensors.js';
+import { planTensors, type PlannedTensor } from '../../core/convert/arch.js';
+import type { Checkpoint } from '../../core/convert/checkpoint.js';
+import { toF32 } from '../../core/convert/codecs.js';
+import type { SourceDtype } from '../../core/convert/safetensors.js';
 
 export interface Matrix {
   /** Row-major [rows, cols]; rows are output features (HF layout). */
@@ -11,110 +16,69 @@ export interface Matrix {
   cols: number;
 }
 
-export class HfWeights {
+export class CanonicalWeights {
+  private readonly plan: Map<string, PlannedTensor>;
+  private readonly handles = new Map<string, FileHandle>();
+
   constructor(
-    private readonly ckpt: SafetensorsCheckpoint,
     readonly spec: ModelSpec,
-  ) {}
-
-  private async matrix(name: string, rows: number, cols: number): Promise<Matrix> {
-    const { data, shape } = await this.ckpt.read(name);
-    if (shape.length !== 2 || shape[0] !== rows || shape[1] !== cols)
-      throw new SafetensorsError(`tensor ${name} has shape [${shape.join(', ')}], expected [${rows}, ${cols}]`);
-    return { data, rows, cols };
+    checkpoint: Checkpoint,
+  ) {
+    this.plan = new Map(planTensors(spec, checkpoint.tensors).map((t) => [t.name, t]));
   }
 
-  private async vector(name: string, n: number): Promise<Float32Array> {
-    const { data, shape } = await this.ckpt.read(name);
-    if (shape.length !== 1 || shape[0] !== n)
-      throw new SafetensorsError(`tensor ${name} has shape [${shape.join(', ')}], expected [${n}]`);
-    return data;
-  }
-
-  /** Row-wise concatenation of several [r_i, cols] tensors. */
-  private async fused(names: string[], rows: number[], cols: number): Promise<Matrix> {
-    const total = rows.reduce((a, b) => a + b, 0);
-    const out = new Float32Array(total * cols);
+  private async read(name: string): Promise<{ data: Float32Array; shape: number[] }> {
+    const t = this.plan.get(name);
+    if (!t) throw new Error(`canonical tensor ${name} is not in the checkpoint plan`);
+    const total = t.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(total);
     let at = 0;
-    for (let i = 0; i < names.length; i++) {
-      const m = await this.matrix(names[i] as string, rows[i] as number, cols);
-      out.set(m.data, at);
-      at += m.data.length;
+    for (const s of t.sources) {
+      let fh = this.handles.get(s.file);
+      if (!fh) {
+        fh = await open(s.file, 'r');
+        this.handles.set(s.file, fh);
+      }
+      const raw = new Uint8Array(s.bytes);
+      let done = 0;
+      while (done < s.bytes) {
+        const { bytesRead } = await fh.read(raw, done, s.bytes - done, s.offset + done);
+        if (bytesRead === 0) throw new Error(`${s.file}: unexpected end of file reading ${s.name}`);
+        done += bytesRead;
+      }
+      const v = toF32(raw, s.dtype as SourceDtype);
+      data.set(v, at);
+      at += v.length;
     }
-    return { data: out, rows: total, cols };
+    return { data, shape: t.shape };
   }
 
-  private get dims() {
-    const s = this.spec;
-    return { q: s.num_heads * s.head_dim, kv: s.num_kv_heads * s.head_dim, h: s.hidden_size, i: s.intermediate_size };
+  private async matrix(name: string): Promise<Matrix> {
+    const { data, shape } = await this.read(name);
+    return { data, rows: shape[0] as number, cols: shape[1] as number };
   }
 
-  embed(): Promise<Matrix> {
-    return this.matrix('model.embed_tokens.weight', this.spec.vocab_size, this.spec.hidden_size);
+  private async vector(name: string): Promise<Float32Array> {
+    return (await this.read(name)).data;
   }
 
-  /** lm_head [vocab, hidden]; the embedding when the weights are tied (or lm_head is absent and tying is declared). */
-  lmHead(): Promise<Matrix> {
-    if (this.spec.tie_word_embeddings && !this.ckpt.has('lm_head.weight')) return this.embed();
-    return this.matrix('lm_head.weight', this.spec.vocab_size, this.spec.hidden_size);
-  }
-
-  norm(): Promise<Float32Array> {
-    return this.vector('model.norm.weight', this.spec.hidden_size);
-  }
-
-  attnNorm(l: number): Promise<Float32Array> {
-    return this.vector(`model.layers.${l}.input_layernorm.weight`, this.spec.hidden_size);
-  }
-
-  mlpNorm(l: number): Promise<Float32Array> {
-    return this.vector(`model.layers.${l}.post_attention_layernorm.weight`, this.spec.hidden_size);
-  }
-
-  qkv(l: number): Promise<Matrix> {
-    const p = `model.layers.${l}.self_attn.`;
-    const d = this.dims;
-    if (this.ckpt.has(`${p}qkv_proj.weight`)) return this.matrix(`${p}qkv_proj.weight`, d.q + 2 * d.kv, d.h);
-    return this.fused([`${p}q_proj.weight`, `${p}k_proj.weight`, `${p}v_proj.weight`], [d.q, d.kv, d.kv], d.h);
-  }
-
+  embed = (): Promise<Matrix> => this.matrix('embed');
+  /** lm_head, or the embedding when the weights are tied. */
+  lmHead = (): Promise<Matrix> => this.matrix(this.plan.has('lm_head') ? 'lm_head' : 'embed');
+  norm = (): Promise<Float32Array> => this.vector('norm');
+  attnNorm = (l: number): Promise<Float32Array> => this.vector(`layers.${l}.attn_norm`);
+  mlpNorm = (l: number): Promise<Float32Array> => this.vector(`layers.${l}.mlp_norm`);
+  qkv = (l: number): Promise<Matrix> => this.matrix(`layers.${l}.qkv`);
   /** Fused q/k/v bias, or null when the model has none. */
-  async qkvBias(l: number): Promise<Float32Array | null> {
-    const p = `model.layers.${l}.self_attn.`;
-    const d = this.dims;
-    if (this.ckpt.has(`${p}qkv_proj.bias`)) return this.vector(`${p}qkv_proj.bias`, d.q + 2 * d.kv);
-    if (!this.ckpt.has(`${p}q_proj.bias`)) {
-      if (this.spec.qkv_bias) throw new SafetensorsError(`tensor ${p}q_proj.bias not found in the checkpoint`);
-      return null;
-    }
-    const out = new Float32Array(d.q + 2 * d.kv);
-    out.set(await this.vector(`${p}q_proj.bias`, d.q), 0);
-    out.set(await this.vector(`${p}k_proj.bias`, d.kv), d.q);
-    out.set(await this.vector(`${p}v_proj.bias`, d.kv), d.q + d.kv);
-    return out;
-  }
+  qkvBias = async (l: number): Promise<Float32Array | null> =>
+    this.plan.has(`layers.${l}.qkv_bias`) ? this.vector(`layers.${l}.qkv_bias`) : null;
+  o = (l: number): Promise<Matrix> => this.matrix(`layers.${l}.o`);
+  gateUp = (l: number): Promise<Matrix> => this.matrix(`layers.${l}.gate_up`);
+  down = (l: number): Promise<Matrix> => this.matrix(`layers.${l}.down`);
 
-  o(l: number): Promise<Matrix> {
-    const d = this.dims;
-    return this.matrix(`model.layers.${l}.self_attn.o_proj.weight`, d.h, d.q);
-  }
-
-  /** o_proj bias (Llama with attention_bias), or null. */
-  async oBias(l: number): Promise<Float32Array | null> {
-    const name = `model.layers.${l}.self_attn.o_proj.bias`;
-    return this.ckpt.has(name) ? this.vector(name, this.dims.h) : null;
-  }
-
-  gateUp(l: number): Promise<Matrix> {
-    const p = `model.layers.${l}.mlp.`;
-    const d = this.dims;
-    if (this.ckpt.has(`${p}gate_up_proj.weight`)) return this.matrix(`${p}gate_up_proj.weight`, 2 * d.i, d.h);
-    return this.fused([`${p}gate_proj.weight`, `${p}up_proj.weight`], [d.i, d.i], d.h);
-  }
-
-  down(l: number): Promise<Matrix> {
-    const d = this.dims;
-    return this.matrix(`model.layers.${l}.mlp.down_proj.weight`, d.h, d.i);
+  async close(): Promise<void> {
+    for (const fh of this.handles.values()) await fh.close();
+    this.handles.clear();
   }
 }
 

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelSpec } from '../../core/qins-format.js';
 import { GenaiConfig } from './genai-config.js';
-import { modelSpecFromHf } from './hf-spec.js';
+import { buildModelSpec } from '../../core/convert/arch.js';
 
 export class OrtModelError extends Error {
   override name = 'OrtModelError';
@@ -49,7 +49,7 @@ export async function readOrtModelDir(dirIn: string): Promise<OrtModelDir> {
   const genPath = join(dir, 'generation_config.json');
   const eos = genai.model.eos_token_id;
   const gen = existsSync(genPath) ? await json(genPath) : { eos_token_id: eos };
-  const spec = modelSpecFromHf(await json(join(dir, 'config.json')), gen);
+  const spec = buildModelSpec(await json(join(dir, 'config.json')), gen);
   const d = genai.model.decoder;
   if (d.num_hidden_layers !== spec.num_layers || d.num_key_value_heads !== spec.num_kv_heads || d.head_size !== spec.head_dim)
     throw new OrtModelError(`${dir}: genai_config.json and config.json disagree on the decoder shape`);

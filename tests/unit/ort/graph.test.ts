@@ -43,11 +43,10 @@ describe.each(['op', 'attention'] as const)('graph vs float64 reference (rotary 
     check({ modelType: 'mistral', dtype: 'BF16', ropeScaling: { rope_type: 'linear', factor: 2 } }, rotary, 10));
   test('qwen2, f16 source, q/k/v biases, tied embeddings', () =>
     check({ modelType: 'qwen2', dtype: 'F16', qkvBias: true, tied: true }, rotary, 7));
-  test('llama attention_bias (o_proj bias), llama3 RoPE', () =>
+  test('llama, llama3 RoPE', () =>
     check(
       {
         modelType: 'llama',
-        attentionBias: true,
         ropeScaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 },
       },
       rotary,

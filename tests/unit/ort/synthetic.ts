@@ -1,8 +1,9 @@
 // Small random HF checkpoints (config.json + model.safetensors) for exercising the exporter on
 // architectures and RoPE variants the fixtures do not cover, plus a float64 reference forward
 // pass (the math of /work/shared/tools/reference_forward.py) to compare the ONNX graph against.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FIXTURES as fixtures } from '../helpers/fixtures.js';
 
 export interface SyntheticOptions {
   modelType: 'phi3' | 'llama' | 'mistral' | 'qwen2';
@@ -17,8 +18,6 @@ export interface SyntheticOptions {
   fused?: boolean;
   tied?: boolean;
   qkvBias?: boolean;
-  /** Llama attention_bias: q/k/v and o_proj biases. */
-  attentionBias?: boolean;
   dtype?: 'F32' | 'F16' | 'BF16';
   ropeScaling?: Record<string, unknown> | null;
   partialRotaryFactor?: number;
@@ -107,12 +106,11 @@ export function writeSynthetic(root: string, o: SyntheticOptions): Synthetic {
       add(`${p}mlp.gate_proj.weight`, [I, H], w);
       add(`${p}mlp.up_proj.weight`, [I, H], w);
     }
-    if (o.qkvBias || o.attentionBias) {
+    if (o.qkvBias) {
       add(`${p}self_attn.q_proj.bias`, [NH * HD], 0.3);
       add(`${p}self_attn.k_proj.bias`, [KV * HD], 0.3);
       add(`${p}self_attn.v_proj.bias`, [KV * HD], 0.3);
     }
-    if (o.attentionBias) add(`${p}self_attn.o_proj.bias`, [H], 0.3);
     add(`${p}self_attn.o_proj.weight`, [H, NH * HD], 1 / Math.sqrt(NH * HD));
     add(`${p}mlp.down_proj.weight`, [H, I], 1 / Math.sqrt(I));
   }
@@ -135,7 +133,6 @@ export function writeSynthetic(root: string, o: SyntheticOptions): Synthetic {
     max_position_embeddings: o.maxPositions ?? 256,
     ...(o.originalMaxPositions ? { original_max_position_embeddings: o.originalMaxPositions } : {}),
     ...(o.partialRotaryFactor ? { partial_rotary_factor: o.partialRotaryFactor } : {}),
-    ...(o.attentionBias ? { attention_bias: true } : {}),
     rope_scaling: o.ropeScaling ?? null,
     tie_word_embeddings: o.tied === true,
     bos_token_id: 1,
@@ -143,6 +140,8 @@ export function writeSynthetic(root: string, o: SyntheticOptions): Synthetic {
   };
   writeFileSync(join(root, 'config.json'), JSON.stringify(config));
   writeFileSync(join(root, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: [2, 3] }));
+  // any tokenizer will do for graph tests; the checkpoint reader requires one
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(fixtures, 'tiny-llama-chat', f), join(root, f));
 
   // safetensors: u64 header length, JSON header, data
   const header: Record<string, unknown> = {};
@@ -294,13 +293,13 @@ export function referenceForward(
         }
         let sum = 0;
         for (let u = 0; u <= t; u++) sum += sc[u] = Math.exp((sc[u] as number) - mx);
+        const ot = o[t] as Float64Array;
         for (let u = 0; u <= t; u++)
-          for (let i = 0; i < HD; i++) o[t]![hh * HD + i] += ((sc[u] as number) / sum) * (v[u]![kh * HD + i] as number);
+          for (let i = 0; i < HD; i++) ot[hh * HD + i] = (ot[hh * HD + i] as number) + ((sc[u] as number) / sum) * (v[u]![kh * HD + i] as number);
       }
     }
     const ao = matT(o, get(`${p}self_attn.o_proj.weight`), H, NH * HD);
-    const ob = has(`${p}self_attn.o_proj.bias`) ? get(`${p}self_attn.o_proj.bias`) : null;
-    x = x.map((r, t) => r.map((e, i) => e + (ao[t]![i] as number) + (ob ? (ob[i] as number) : 0)));
+    x = x.map((r, t) => r.map((e, i) => e + (ao[t]![i] as number)));
     const h2 = rms(x, get(`${p}post_attention_layernorm.weight`));
     let g: Float64Array[], u: Float64Array[];
     if (has(`${p}mlp.gate_up_proj.weight`)) {
