@@ -114,6 +114,7 @@ struct ActBuf {
   std::vector<int8_t> q;
   std::vector<float> d;
   std::vector<int32_t> s;
+  std::vector<int8_t> q4;
   Acts a;
 };
 
@@ -135,6 +136,8 @@ void make_acts(int T, int cols, ActBuf& b) {
   b.d.assign(static_cast<size_t>(T) * nb, 0.f);
   b.s.assign(static_cast<size_t>(T) * nb, 0);
   quantize_acts(b.x.data(), ldx, cols, T, b.q.data(), b.d.data(), b.s.data());
+  b.q4.assign(q4_order_bytes(nb) * T, 0);
+  reorder_q4(b.q.data(), T, nb, b.q4.data());
   b.a = Acts();
   b.a.T = T;
   b.a.x = b.x.data();
@@ -143,6 +146,7 @@ void make_acts(int T, int cols, ActBuf& b) {
   b.a.d = b.d.data();
   b.a.s = b.s.data();
   b.a.nb = nb;
+  b.a.q4 = b.q4.data();
 }
 
 // |x| as the coded kernels see it (dequantized) or the float value.

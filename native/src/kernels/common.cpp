@@ -35,6 +35,20 @@ void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float
   }
 }
 
+void reorder_q4(const int8_t* q, int T, int nb, int8_t* out) {
+  const size_t per = q4_order_bytes(nb);
+  std::memset(out, 0, per * T);
+  for (int t = 0; t < T; ++t) {
+    const int8_t* qt = q + static_cast<size_t>(t) * nb * kBlock;
+    int8_t* o = out + per * t;
+    for (int b = 0; b < nb; ++b) {
+      int8_t* og = o + (b / 4) * 128 + (b % 4) * 16;
+      std::memcpy(og, qt + b * kBlock, 16);
+      std::memcpy(og + 64, qt + b * kBlock + 16, 16);
+    }
+  }
+}
+
 bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out, const char** why) {
   if (n != 256) {
     *why = "an 8-bit codebook needs 256 entries";

@@ -84,14 +84,24 @@ struct Acts {
   const float* d = nullptr;    // T * nb: block scale
   const int32_t* s = nullptr;  // T * nb: sum of the block's q
   int nb = 0;
+  // The same q re-ordered by reorder_q4() for kernel sets with q4_order set (4-bit path).
+  const int8_t* q4 = nullptr;
 };
 
 // Quantizes T rows of x (cols values each, row stride ldx) into q/d/s (layout of Acts). Shared by
 // every instruction set so that all of them see identical integer activations.
 void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float* d, int32_t* s);
 
+// Bytes per token of the reorder_q4() layout for nb blocks.
+inline size_t q4_order_bytes(int nb) { return static_cast<size_t>((nb + 3) / 4) * 128; }
+// Per group of four blocks: 64 bytes holding columns 0..15 of each block, then 64 bytes holding
+// columns 16..31 (the order in which the 4-bit kernels unpack nibbles). Zero padded.
+void reorder_q4(const int8_t* q, int T, int nb, int8_t* out);
+
 struct KernelSet {
   const char* name;
+  // matmul on 4-bit weights reads Acts::q4 (callers must fill it with reorder_q4()).
+  bool q4_order;
   // y[t * ldy + r] = sum_c W[r][c] * x_t[c] for r in [r0, r1), t in [0, a.T).
   void (*matmul)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
   // Decodes row r of W to floats exactly as the format defines it (embedding lookups).

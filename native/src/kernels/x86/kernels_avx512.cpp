@@ -9,7 +9,7 @@
 //     and a -32768 * sum(q) correction per block.
 //   8-bit int8 (q8): code ^ 0x80 is an unsigned byte; one vpdpbusd and a -128 * sum(q) correction.
 //   4-bit: four blocks (128 codes) per step; nibbles index a 16-entry table with vpshufb; the
-//     activations are re-ordered once per call to match the nibble order.
+//     activations come re-ordered to the nibble order (Acts::q4, reorder_q4).
 //   seed: 256-entry magnitude tables like the general form; the sign plane is a 64-bit k-mask.
 // int32 lanes 0..7 hold the first block's partial sums and 8..15 the second's (4-bit: four lanes per
 // block); they are converted to float and scaled by fp16 scale x activation scale per block.
@@ -18,6 +18,7 @@
 // GCC 12 warns about an uninitialised temporary inside its own _mm512_reduce_add_ps (a header false positive).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <cstring>
@@ -145,28 +146,12 @@ void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
 // ---------------------------------------------------------------------------------------------
 // 4-bit codebook path
 
-// Re-orders T tokens of int8 activations so that, per group of four blocks, the first 64 bytes
-// hold columns 0..15 of each block and the next 64 bytes columns 16..31 (the nibble order).
-void reorder_q4(const Acts& a, std::vector<int8_t>& out) {
-  const int ng = (a.nb + 3) / 4;
-  out.assign(static_cast<size_t>(a.T) * ng * 128, 0);
-  for (int t = 0; t < a.T; ++t) {
-    const int8_t* q = a.q + static_cast<size_t>(t) * a.nb * kBlock;
-    int8_t* o = out.data() + static_cast<size_t>(t) * ng * 128;
-    for (int b = 0; b < a.nb; ++b) {
-      int8_t* og = o + (b / 4) * 128 + (b % 4) * 16;
-      std::memcpy(og, q + b * kBlock, 16);
-      std::memcpy(og + 64, q + b * kBlock + 16, 16);
-    }
-  }
-}
-
 inline __m512i quad_index(int g4) {  // lanes 4j..4j+3 -> block 4*g4 + j
   return _mm512_add_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), _mm512_set1_epi32(4 * g4));
 }
 
 template <int NT>
-void rows_cb4(const WeightView& w, const Acts& a, const int8_t* qr, int t0, int r0, int r1, float* y, size_t ldy) {
+void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int ng = (nb + 3) / 4;
   const __m512i tab = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
@@ -196,7 +181,7 @@ void rows_cb4(const WeightView& w, const Acts& a, const int8_t* qr, int t0, int 
         const __m512i hi = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4));
         const __m512i qidx = quad_index(g4);
         for (int t = 0; t < NT; ++t) {
-          const int8_t* q = qr + (static_cast<size_t>(t0 + t) * ng + b / 4) * 128;
+          const int8_t* q = a.q4 + (static_cast<size_t>(t0 + t) * ng + b / 4) * 128;
           const __m512i corr = _mm512_maskz_permutexvar_epi32(0x1111, qidx, C[t]);
           __m512i isum = _mm512_dpbusd_epi32(corr, lo, _mm512_loadu_si512(q));
           isum = _mm512_dpbusd_epi32(isum, hi, _mm512_loadu_si512(q + 64));
@@ -297,8 +282,8 @@ struct CB8Op {
 };
 template <int NT>
 struct CB4Op {
-  static void run(int t0, const WeightView& w, const Acts& a, const int8_t* qr, int r0, int r1, float* y, size_t ldy) {
-    rows_cb4<NT>(w, a, qr, t0, r0, r1, y, ldy);
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    rows_cb4<NT>(w, a, t0, r0, r1, y, ldy);
   }
 };
 template <int NT>
@@ -313,12 +298,7 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
     case WeightKind::F32: return for_tiles<F32Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::BF16: return for_tiles<BF16Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::CB8: return for_tiles<CB8Op>(a.T, w, a, r0, r1, y, ldy);
-    case WeightKind::CB4: {
-      thread_local std::vector<int8_t> qr;
-      reorder_q4(a, qr);
-      const int8_t* qp = qr.data();
-      return for_tiles<CB4Op>(a.T, w, a, qp, r0, r1, y, ldy);
-    }
+    case WeightKind::CB4: return for_tiles<CB4Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::Seed: return for_tiles<SeedOp>(a.T, w, a, r0, r1, y, ldy);
   }
 }
@@ -382,7 +362,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx512 = {"avx512", true, matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -1,0 +1,116 @@
+// Loads the QINS native addon (native/, built by node-gyp) the node-gyp-build way: a local build in
+// native/build/Release, else a prebuild in native/prebuilds/<platform>-<arch>/. native/ is found from
+// the package root, so this works from the sources, from the out/main bundles and from a packaged
+// app (app.asar → app.asar.unpacked). QINS_ADDON may name a .node file to load instead.
+import { createRequire } from 'node:module';
+import type { ModelSpec } from '../core/qins-format.js';
+import { nativeAddonDir } from '../core/native-path.js';
+import { appRoot } from '../core/paths.js';
+
+export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avx512' | 'neon';
+export type KvType = 'f32' | 'f16';
+export type ActivationMode = 'int8' | 'f32';
+
+export interface NativeOpenOptions {
+  /** Worker threads (default: physical cores). */
+  threads?: number;
+  /** KV cache positions (default: min(max_position_embeddings, 4096)). */
+  contextLength?: number;
+  kvType?: KvType;
+  /** Kernel set (default: the best this CPU runs; env QINS_KERNELS overrides 'auto'). */
+  kernels?: KernelChoice;
+  /** Coded weights: int8 activations with integer kernels (default), or decoded rows with float activations (slow, exact). */
+  activations?: ActivationMode;
+  /** Read every page of the file at open so the first token does not fault them in (default true). */
+  prefault?: boolean;
+}
+
+export interface NativeTensorDesc {
+  name: string;
+  shape: number[];
+  codec: string;
+  offset: number;
+  bytes: number;
+  parts: Record<string, { offset: number; bytes: number }>;
+  block?: number;
+  codebook?: string;
+  scale?: number;
+}
+
+export interface NativeModelDesc {
+  path: string;
+  /** File size seen when the header was read; the native side refuses a file that changed since. */
+  fileBytes: number;
+  spec: ModelSpec;
+  tensors: NativeTensorDesc[];
+  codebooks: Record<string, { bits: number; ints: number[]; denom: number }>;
+  options?: NativeOpenOptions;
+}
+
+export interface NativeModelInfo {
+  /** Kernel set in use: generic, avx2, avx512, neon or neon-dotprod. */
+  kernels: string;
+  threads: number;
+  contextLength: number;
+  kvType: KvType;
+  activations: ActivationMode;
+  weightBytes: number;
+  kvBytes: number;
+  mappedBytes: number;
+}
+
+export interface NativeModel {
+  /** Logits of the last token (vocab floats) or, with allLogits, of every token (n × vocab). */
+  forward(tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
+  info(): NativeModelInfo;
+  /** Rejects while a forward call is in flight. */
+  dispose(): Promise<void>;
+}
+
+export interface CpuInfo {
+  best: string;
+  available: string[];
+  physicalCores: number;
+  logicalCores: number;
+}
+
+export interface BandwidthResult {
+  /** Best of the repeats, GB/s (1e9 bytes). */
+  gbs: number;
+  bytes: number;
+  threads: number;
+  kernels: string;
+}
+
+export interface QinsNative {
+  openModel(desc: NativeModelDesc): Promise<NativeModel>;
+  cpuInfo(): CpuInfo;
+  streamBandwidth(options?: { bytes?: number; threads?: number; repeats?: number }): Promise<BandwidthResult>;
+}
+
+export class NativeUnavailableError extends Error {
+  override name = 'NativeUnavailableError';
+}
+
+let cached: QinsNative | null = null;
+
+/** The folder node-gyp-build searches (native/ beside package.json, unpacked in a packaged app). */
+export function nativeDir(): string {
+  return nativeAddonDir(appRoot());
+}
+
+export function loadNative(): QinsNative {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  let addon: Partial<QinsNative>;
+  try {
+    const override = process.env.QINS_ADDON;
+    addon = (override ? require(override) : require('node-gyp-build')(nativeDir())) as Partial<QinsNative>;
+  } catch (e) {
+    throw new NativeUnavailableError(`the QINS native addon cannot be loaded (${(e as Error).message.split('\n')[0]}); run npm run build:native`);
+  }
+  if (typeof addon.openModel !== 'function' || typeof addon.cpuInfo !== 'function' || typeof addon.streamBandwidth !== 'function')
+    throw new NativeUnavailableError('the QINS native addon has no inference engine (stale build?); run npm run build:native');
+  cached = addon as QinsNative;
+  return cached;
+}

@@ -1,0 +1,108 @@
+// The native QINS engine as an InferenceBackend: reads and validates the .qins header, hands the
+// tensor table, codebooks and ModelSpec to the addon (which mmaps the file and checks it again),
+// and serialises forward calls (the KV cache is sequential state).
+import { resolve } from 'node:path';
+import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from '../core/qins-format.js';
+import type { BackendMemory, ForwardOptions, InferenceBackend } from './backend.js';
+import { loadNative, type NativeModel, type NativeModelDesc, type NativeModelInfo, type NativeOpenOptions } from './native.js';
+
+export type QinsBackendOptions = NativeOpenOptions;
+
+export interface QinsBackend extends InferenceBackend {
+  readonly kind: 'qins';
+  readonly path: string;
+  readonly codec: Codec;
+  readonly fileBytes: number;
+  /** Kernel set, threads, KV type and memory figures of the loaded model. */
+  readonly info: NativeModelInfo;
+}
+
+export class QinsBackendError extends Error {
+  override name = 'QinsBackendError';
+}
+
+function checkOptions(o: QinsBackendOptions): void {
+  const positiveInt = (v: number | undefined, what: string): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new QinsBackendError(`${what} must be a positive integer (got ${v})`);
+  };
+  positiveInt(o.threads, 'threads');
+  positiveInt(o.contextLength, 'contextLength');
+  if (o.kvType !== undefined && o.kvType !== 'f32' && o.kvType !== 'f16') throw new QinsBackendError(`kvType must be f32 or f16 (got ${String(o.kvType)})`);
+  if (o.activations !== undefined && o.activations !== 'int8' && o.activations !== 'f32')
+    throw new QinsBackendError(`activations must be int8 or f32 (got ${String(o.activations)})`);
+}
+
+/** What the native side needs from the header: the spec, the tensor table and the codebooks. */
+export function nativeDescription(path: string, header: QinsHeader, fileBytes: number, options: QinsBackendOptions): NativeModelDesc {
+  const codebooks: NativeModelDesc['codebooks'] = {};
+  for (const [id, cb] of Object.entries(header.codebooks)) codebooks[id] = { bits: cb.bits, ints: cb.ints, denom: cb.denom };
+  return {
+    path,
+    fileBytes,
+    spec: header.model,
+    tensors: header.tensors.map((t) => ({
+      name: t.name,
+      shape: t.shape,
+      codec: t.codec,
+      offset: t.offset,
+      bytes: t.bytes,
+      parts: t.parts,
+      ...(t.block !== undefined ? { block: t.block } : {}),
+      ...(t.codebook !== undefined ? { codebook: t.codebook } : {}),
+      ...(t.scale !== undefined ? { scale: t.scale } : {}),
+    })),
+    codebooks,
+    options,
+  };
+}
+
+class NativeQinsBackend implements QinsBackend {
+  readonly kind = 'qins' as const;
+  readonly contextLength: number;
+  private tail: Promise<unknown> = Promise.resolve();
+  private disposed: Promise<void> | null = null;
+
+  constructor(
+    private readonly model: NativeModel,
+    readonly path: string,
+    readonly spec: ModelSpec,
+    readonly codec: Codec,
+    readonly fileBytes: number,
+    readonly info: NativeModelInfo,
+  ) {
+    this.contextLength = info.contextLength;
+  }
+
+  forward(tokens: Int32Array, pos: number, options: ForwardOptions = {}): Promise<Float32Array> {
+    if (this.disposed) return Promise.reject(new QinsBackendError('the model has been disposed'));
+    if (!(tokens instanceof Int32Array)) return Promise.reject(new QinsBackendError('forward: tokens must be an Int32Array'));
+    const run = this.tail.then(
+      () => this.model.forward(tokens, pos, options.allLogits === true),
+      () => this.model.forward(tokens, pos, options.allLogits === true),
+    );
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  memory(): BackendMemory {
+    return { weightBytes: this.info.weightBytes, kvBytes: this.info.kvBytes, mappedBytes: this.info.mappedBytes };
+  }
+
+  dispose(): Promise<void> {
+    // Waits for calls in flight; later forward calls reject.
+    this.disposed ??= this.tail.then(() => this.model.dispose());
+    return this.disposed;
+  }
+}
+
+/** Opens a .qins file with the native engine. */
+export async function openQinsBackend(path: string, options: QinsBackendOptions = {}): Promise<QinsBackend> {
+  checkOptions(options);
+  const abs = resolve(path);
+  const { header, fileBytes } = await readQinsHeader(abs);
+  const opts: QinsBackendOptions = {};
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (opts as Record<string, unknown>)[k] = v;
+  const native = loadNative();
+  const model = await native.openModel(nativeDescription(abs, header, fileBytes, opts));
+  return new NativeQinsBackend(model, abs, header.model, header.codec, fileBytes, model.info());
+}
