@@ -14,6 +14,9 @@ export default defineConfig({
           'electron-main': resolve(__dirname, 'src-main/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'engine-host': resolve(__dirname, 'src-main/engine/host.ts'),
+          // The ONNX Runtime engine (loaded on demand by engine/model.ts) and its worker thread.
+          'ort-backend': resolve(__dirname, 'src-main/engine/ort-backend.ts'),
+          'ort-worker': resolve(__dirname, 'src-main/engine/onnx/ort-worker.ts'),
         },
       },
     },

@@ -3,10 +3,11 @@ import { register as chat } from './chat.js';
 import { register as evalCommand } from './eval.js';
 import { register as convert } from './convert.js';
 import { register as exportCommand } from './export.js';
+import { register as exportOnnx } from './export-onnx.js';
 import { register as importCommand } from './import.js';
 import { register as inspect } from './inspect.js';
 import { register as serve } from './serve.js';
 import { register as verify } from './verify.js';
 
 /** Every `qins` subcommand, in the order `qins --help` lists them. */
-export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, chat, evalCommand];
+export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, chat, evalCommand, exportOnnx];

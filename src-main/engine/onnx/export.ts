@@ -2,7 +2,7 @@
 // (model.onnx + model.onnx.data + genai_config.json + the tokenizer/config files). Written into a
 // temporary sibling folder and renamed into place, so a failure leaves nothing half-written.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelSpec } from '../../core/qins-format.js';
 import { buildDecoder, IR_VERSION, OPSETS } from './decoder-graph.js';
@@ -117,6 +117,7 @@ export async function exportOnnx(hfDir: string, outDir: string, opts: ExportOpti
     for (const f of COPIED_FILES)
       if (existsSync(join(src, f))) {
         await copyFile(join(src, f), join(tmp, f));
+        await chmod(join(tmp, f), 0o644);
         files.push(f);
       }
     if (existsSync(out)) {
