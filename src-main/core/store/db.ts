@@ -107,7 +107,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     return db;
   } catch (e) {
     db.close();
-    throw e;
+    if (e instanceof StoreError) throw e;
+    throw new StoreError('IO', `cannot open ${file}: ${(e as Error).message}`);
   }
 }
 

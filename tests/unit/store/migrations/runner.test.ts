@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, schemaVersion, StoreError } from '../../../../src-main/core/store/db.js';
@@ -63,6 +64,14 @@ describe('migration runner', () => {
     db.close();
     expect(() => openDatabase(file)).toThrow(StoreError);
     expect(() => openDatabase(file)).toThrow(/newer than this app supports/);
+  });
+
+  it('reports a file that is not a database in one line', () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const file = join(t.dir, 'qins.db');
+    writeFileSync(file, 'this is not sqlite '.repeat(100));
+    expect(() => openDatabase(file)).toThrow(/^cannot open .*qins\.db: file is not a database$/);
   });
 
   it('rejects misnumbered migrations', () => {
