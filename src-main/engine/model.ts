@@ -53,7 +53,6 @@ type Opener = (path: string, options: BackendOpenOptions) => Promise<InferenceBa
 
 // Each engine lives in its own module, loaded only when a model of its kind is opened.
 const QINS_BACKEND_MODULE = './qins-backend.js';
-const ORT_BACKEND_MODULE = './ort-backend.js';
 
 async function loadOpener(specifier: string, name: string): Promise<Opener> {
   let mod: Record<string, unknown>;
@@ -68,7 +67,7 @@ async function loadOpener(specifier: string, name: string): Promise<Opener> {
 }
 
 const qinsOpener = (): Promise<Opener> => loadOpener(QINS_BACKEND_MODULE, 'openQinsBackend');
-const ortOpener = (): Promise<Opener> => loadOpener(ORT_BACKEND_MODULE, 'openOrtBackend');
+const ortOpener = async (): Promise<Opener> => (await import('./ort-backend.js')).openOrtBackend;
 
 /** Engines, replaceable for tests. */
 export const backendOpeners: Record<EngineKind, () => Promise<Opener>> = { qins: qinsOpener, ort: ortOpener };
@@ -143,7 +142,7 @@ export async function openModel(pathIn: string, options: OpenModelOptions = {}):
   const open = await backendOpeners[engine]();
   const backend = await open(path, { threads: options.threads, contextLength: options.contextLength });
   spec ??= backend.spec;
-  if (engine === 'ort') fileBytes = backend.memory().weightBytes;
+  if (engine === 'ort') fileBytes = (backend as { model?: { fileBytes?: number } }).model?.fileBytes ?? 0;
   const eos = eosIds(spec, files, tokenizer);
   if (eos.length === 0) {
     await backend.dispose();
