@@ -90,6 +90,19 @@ bool get_dtype(Napi::Env env, Napi::Object job, Dtype& out) {
   return true;
 }
 
+/** `isa: 'auto' | 'scalar'` (default auto: the best this CPU supports). */
+bool get_isa(Napi::Env env, Napi::Object job, Isa& out) {
+  Napi::Value v = job.Get("isa");
+  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : v.IsUndefined() ? "auto" : "?";
+  if (s == "auto") out = best_isa();
+  else if (s == "scalar") out = Isa::Scalar;
+  else {
+    Napi::TypeError::New(env, "codecs: isa must be 'auto' or 'scalar'").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
 Napi::Value throw_range(Napi::Env env, const std::string& msg) {
   Napi::RangeError::New(env, "codecs: " + msg).ThrowAsJavaScriptException();
   return env.Undefined();
@@ -121,6 +134,7 @@ class EncodeWorker : public PromiseWorker {
   size_t rows = 0;
   int cols = 0, block = 32, search = 0, threads = 1;
   float seed_scale = 0;
+  Isa isa = Isa::Scalar;
   Qins8Table t8;
   Table16 t16;
   Stats stats;
@@ -140,10 +154,10 @@ class EncodeWorker : public PromiseWorker {
         load_f32(src.data + r * in_row, dtype, cols, w.data());
         uint8_t* crow = codes.data + r * code_row;
         switch (codec) {
-          case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st); break;
-          case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st); break;
-          case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st); break;
-          case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st); break;
+          case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+          case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
+          case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+          case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
           case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
         }
         if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
@@ -176,7 +190,7 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   else if (codec == "qins-seed") wk->codec = Codec::SEED;
   else return throw_range(env, "unknown codec '" + codec + "'");
   int64_t rows, cols, block, search, threads;
-  if (!get_dtype(env, job, wk->dtype)) return env.Undefined();
+  if (!get_dtype(env, job, wk->dtype) || !get_isa(env, job, wk->isa)) return env.Undefined();
   if (!get_int(env, job, "rows", -1, 0, int64_t{1} << 40, rows) || !get_int(env, job, "cols", -1, 1, int64_t{1} << 30, cols) ||
       !get_int(env, job, "block", 32, 2, 256, block) || !get_int(env, job, "search", 0, 0, 64, search) ||
       !get_int(env, job, "threads", default_threads(), 1, 256, threads))
@@ -287,6 +301,7 @@ Napi::Value AbsMax(const Napi::CallbackInfo& info) {
 
 struct SampleJob {
   Bytes src;
+  Isa isa = Isa::Scalar;
   Dtype dtype = Dtype::BF16;
   size_t rows = 0;
   int cols = 0, block = 32, threads = 1;
@@ -299,7 +314,7 @@ struct SampleJob {
 
 bool read_sample(Napi::Env env, Napi::Object job, SampleJob& s, std::vector<Napi::Reference<Napi::Value>>& keep) {
   int64_t rows, cols, block, threads;
-  if (!get_dtype(env, job, s.dtype) || !get_bytes(env, job, "src", true, s.src, keep) ||
+  if (!get_dtype(env, job, s.dtype) || !get_isa(env, job, s.isa) || !get_bytes(env, job, "src", true, s.src, keep) ||
       !get_int(env, job, "rows", -1, 1, int64_t{1} << 32, rows) || !get_int(env, job, "cols", -1, 1, int64_t{1} << 30, cols) ||
       !get_int(env, job, "block", 32, 2, 256, block) || !get_int(env, job, "threads", default_threads(), 1, 256, threads))
     return false;
@@ -322,7 +337,7 @@ class TuneQins8Worker : public PromiseWorker {
   Qins8Search res;
   void Execute() override {
     s.load();
-    res = search_qins8_c(s.w.data(), s.rows, s.cols, s.block, max_c, s.threads);
+    res = search_qins8_c(s.w.data(), s.rows, s.cols, s.block, max_c, s.threads, s.isa);
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -366,7 +381,7 @@ class TuneQins4Worker : public PromiseWorker {
   Qins4Tune res;
   void Execute() override {
     s.load();
-    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, s.threads);
+    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, s.threads, s.isa);
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -433,6 +448,7 @@ void InitCodecs(Napi::Env env, Napi::Object exports) {
   codecs.Set("qins8Codebook", Napi::Function::New(env, Qins8Codebook, "qins8Codebook"));
   codecs.Set("inverse4Codebook", Napi::Function::New(env, Inverse4Codebook, "inverse4Codebook"));
   codecs.Set("threads", Napi::Number::New(env, default_threads()));
+  codecs.Set("isa", Napi::String::New(env, isa_name(best_isa())));
   exports.Set("codecs", codecs);
 }
 

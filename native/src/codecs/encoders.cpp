@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "half.h"
@@ -76,140 +77,180 @@ std::string Table16::adopt(const int32_t* ints16, double denom_) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 8-bit
+// run-time ISA choice
 
-void encode_row_q8(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st) {
-  const int nb = cols_p / block;
-  for (int b = 0; b < nb; b++) {
-    const int j0 = b * block;
-    const int n = std::max(0, std::min(block, cols - j0));
-    float amax = 0;
-    for (int j = 0; j < n; j++) amax = std::max(amax, std::fabs(w[j0 + j]));
-    const uint16_t h = scale_to_f16(amax);
-    const float s = f16_to_f32(h);
-    scales[b] = h;
-    const float inv = s > 0 ? 127.0f / s : 0.0f;
-    double e = 0, ss = 0;
-    for (int j = 0; j < n; j++) {
-      const float x = w[j0 + j];
-      float q = std::round(x * inv);
-      q = std::min(127.0f, std::max(-127.0f, q));
-      codes[j0 + j] = static_cast<uint8_t>(static_cast<int8_t>(q));
-      const float r = s * (q / 127.0f);
-      e += static_cast<double>(x - r) * (x - r);
-      ss += static_cast<double>(x) * x;
-    }
-    for (int j = n; j < block; j++) codes[j0 + j] = 0;
-    st.errsq += e;
-    st.sumsq += ss;
-    st.absmax = std::max(st.absmax, amax);
-  }
+#if defined(__x86_64__) || defined(_M_X64)
+#define QINS_CODECS_X86 1
+#if defined(_MSC_VER)
+#include <intrin.h>
+#else
+#include <cpuid.h>
+#endif
+static bool cpu_has_avx512() {
+  unsigned a, b, c, d;
+#if defined(_MSC_VER)
+  int r[4];
+  __cpuid(r, 1);
+  c = r[2];
+#else
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+#endif
+  if (!(c & (1u << 27))) return false;  // OSXSAVE
+  unsigned lo, hi;
+#if defined(_MSC_VER)
+  const unsigned long long x = _xgetbv(0);
+  lo = static_cast<unsigned>(x);
+  hi = 0;
+#else
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+#endif
+  (void)hi;
+  if ((lo & 0xe6u) != 0xe6u) return false;  // XMM, YMM, opmask, ZMM state enabled by the OS
+#if defined(_MSC_VER)
+  __cpuidex(r, 7, 0);
+  b = r[1];
+#else
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+#endif
+  const bool f = b & (1u << 16), dq = b & (1u << 17), bw = b & (1u << 30), vl = b & (1u << 31);
+  return f && dq && bw && vl;
+}
+#endif
+
+Isa best_isa() {
+  static const Isa isa = [] {
+    const char* force = std::getenv("QINS_CODECS_ISA");
+    if (force && std::strcmp(force, "scalar") == 0) return Isa::Scalar;
+#ifdef QINS_CODECS_X86
+    if (cpu_has_avx512()) return Isa::Avx512;
+#endif
+    return Isa::Scalar;
+  }();
+  return isa;
 }
 
-void encode_row_qins8(const float* w, int cols, int cols_p, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
-                      Stats& st) {
-  const int nb = cols_p / block;
-  const float A = 1.0f + tb.c;
-  const float c = tb.c;
-  for (int b = 0; b < nb; b++) {
-    const int j0 = b * block;
-    const int n = std::max(0, std::min(block, cols - j0));
-    float amax = 0;
-    for (int j = 0; j < n; j++) amax = std::max(amax, std::fabs(w[j0 + j]));
-    const uint16_t h = scale_to_f16(amax);
-    const float s = f16_to_f32(h);
-    scales[b] = h;
-    double e = 0, ss = 0;
-    if (s > 0) {
-      const float inv = 1.0f / s;
-      for (int j = 0; j < n; j++) {
-        const float v = w[j0 + j];
-        const float x = std::fabs(v) * inv;
-        float t = x > 0 ? A / x - c : 127.0f;
-        t = std::min(127.0f, std::max(1.0f, t));
-        const int k = static_cast<int>(t);
-        const float d1 = std::fabs(x - tb.m[k]);
-        const float d2 = std::fabs(x - tb.m[k + 1]);
-        const int kk = d2 < d1 ? k + 1 : k;
-        const float r = s * tb.m[kk];
-        const bool neg = v < 0;
-        codes[j0 + j] = kk == 128 ? 0 : static_cast<uint8_t>(neg ? 128 + kk : kk);
-        const float rec = neg ? -r : r;
-        e += static_cast<double>(v - rec) * (v - rec);
-        ss += static_cast<double>(v) * v;
-      }
-    } else {
-      for (int j = 0; j < n; j++) {
-        const float v = w[j0 + j];
-        codes[j0 + j] = 0;
-        e += static_cast<double>(v) * v;
-        ss += static_cast<double>(v) * v;
-      }
-    }
-    for (int j = n; j < block; j++) codes[j0 + j] = 0;
-    st.errsq += e;
-    st.sumsq += ss;
-    st.absmax = std::max(st.absmax, amax);
-  }
-}
-
-Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8Table& tb) {
-  const int cols_p = (cols + block - 1) / block * block;
-  std::vector<uint8_t> codes(cols_p);
-  std::vector<uint16_t> scales(cols_p / block);
-  Stats st;
-  for (size_t r = 0; r < rows; r++) encode_row_qins8(w + r * cols, cols, cols_p, block, tb, codes.data(), scales.data(), st);
-  return st;
-}
+const char* isa_name(Isa isa) { return isa == Isa::Avx512 ? "avx512" : "scalar"; }
 
 // ---------------------------------------------------------------------------------------------
-// 4-bit
+// scalar block encoders (reference; also used for partial blocks and other block sizes)
 
-static inline void pack_nibbles(const uint8_t* idx, int block, uint8_t* out) {
+namespace {
+
+/** Round to nearest, ties to even, for |v| < 2^22 (no libm call). */
+inline float round_ne(float v) { return (v + 12582912.0f) - 12582912.0f; }
+
+struct Acc {
+  double errsq = 0, sumsq = 0;
+  float amax = 0;
+};
+
+void q8_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale, Acc& acc) {
+  float amax = 0;
+  for (int j = 0; j < n; j++) amax = std::max(amax, std::fabs(w[j]));
+  const uint16_t h = scale_to_f16(amax);
+  const float s = f16_to_f32(h);
+  *scale = h;
+  const float inv = s > 0 ? 127.0f / s : 0.0f;
+  const float step = s / 127.0f;
+  float e = 0, ss = 0;
+  for (int j = 0; j < n; j++) {
+    const float x = w[j];
+    const float q = std::min(127.0f, std::max(-127.0f, round_ne(x * inv)));
+    codes[j] = static_cast<uint8_t>(static_cast<int8_t>(q));
+    const float d = x - q * step;
+    e += d * d;
+    ss += x * x;
+  }
+  for (int j = n; j < block; j++) codes[j] = 0;
+  acc.errsq += e;
+  acc.sumsq += ss;
+  acc.amax = std::max(acc.amax, amax);
+}
+
+void qins8_block(const float* w, int n, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scale, Acc& acc) {
+  float amax = 0;
+  for (int j = 0; j < n; j++) amax = std::max(amax, std::fabs(w[j]));
+  const uint16_t h = scale_to_f16(amax);
+  const float s = f16_to_f32(h);
+  *scale = h;
+  const float A = 1.0f + tb.c, c = tb.c;
+  float e = 0, ss = 0;
+  if (s > 0) {
+    const float inv = 1.0f / s;
+    for (int j = 0; j < n; j++) {
+      const float v = w[j];
+      const float x = std::fabs(v) * inv;
+      float t = x > 0 ? A / x - c : 127.0f;
+      t = std::min(127.0f, std::max(1.0f, t));
+      const int k = static_cast<int>(t);
+      const float d1 = std::fabs(x - tb.m[k]);
+      const float d2 = std::fabs(x - tb.m[k + 1]);
+      const int kk = d2 < d1 ? k + 1 : k;
+      const bool neg = v < 0;
+      codes[j] = kk == 128 ? 0 : static_cast<uint8_t>(neg ? 128 + kk : kk);
+      const float r = s * tb.m[kk];
+      const float d = v - (neg ? -r : r);
+      e += d * d;
+      ss += v * v;
+    }
+  } else {
+    for (int j = 0; j < n; j++) {
+      codes[j] = 0;
+      e += w[j] * w[j];
+      ss += w[j] * w[j];
+    }
+  }
+  for (int j = n; j < block; j++) codes[j] = 0;
+  acc.errsq += e;
+  acc.sumsq += ss;
+  acc.amax = std::max(acc.amax, amax);
+}
+
+void pack_nibbles(const uint8_t* idx, int block, uint8_t* out) {
   const int half = block / 2;
   for (int j = 0; j < half; j++) out[j] = static_cast<uint8_t>((idx[j] & 15) | ((idx[j + half] & 15) << 4));
 }
 
-void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st) {
-  const int nb = cols_p / block;
+void q4_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale, Acc& acc) {
   uint8_t idx[256];
-  for (int b = 0; b < nb; b++) {
-    const int j0 = b * block;
-    const int n = std::max(0, std::min(block, cols - j0));
-    float amax = 0, mx = 0;
-    for (int j = 0; j < n; j++) {
-      const float a = std::fabs(w[j0 + j]);
-      if (a > amax) {
-        amax = a;
-        mx = w[j0 + j];
-      }
+  float amax = 0, mx = 0;
+  for (int j = 0; j < n; j++) {
+    const float a = std::fabs(w[j]);
+    if (a > amax) {
+      amax = a;
+      mx = w[j];
     }
-    const uint16_t h = scale_to_f16(-mx);
-    const float s = f16_to_f32(h);
-    scales[b] = h;
-    const float id = s != 0 ? 8.0f / s : 0.0f;
-    double e = 0, ss = 0;
-    for (int j = 0; j < n; j++) {
-      const float x = w[j0 + j];
-      int q = static_cast<int>(x * id + 8.5f);
-      q = std::min(15, std::max(0, q));
-      idx[j] = static_cast<uint8_t>(q);
-      const float r = s * (static_cast<float>(q - 8) / 8.0f);
-      e += static_cast<double>(x - r) * (x - r);
-      ss += static_cast<double>(x) * x;
-    }
-    for (int j = n; j < block; j++) idx[j] = 8;
-    pack_nibbles(idx, block, codes + j0 / 2);
-    st.errsq += e;
-    st.sumsq += ss;
-    st.absmax = std::max(st.absmax, amax);
   }
+  const uint16_t h = scale_to_f16(-mx);
+  const float s = f16_to_f32(h);
+  *scale = h;
+  const float id = s != 0 ? 8.0f / s : 0.0f;
+  const float step = s / 8.0f;
+  float e = 0, ss = 0;
+  for (int j = 0; j < n; j++) {
+    const float x = w[j];
+    const float qf = std::min(15.0f, std::max(0.0f, x * id + 8.5f));
+    const int q = static_cast<int>(qf);
+    idx[j] = static_cast<uint8_t>(q);
+    const float d = x - static_cast<float>(q - 8) * step;
+    e += d * d;
+    ss += x * x;
+  }
+  for (int j = n; j < block; j++) idx[j] = 8;
+  pack_nibbles(idx, block, codes);
+  acc.errsq += e;
+  acc.sumsq += ss;
+  acc.amax = std::max(acc.amax, amax);
 }
 
-double qins4_block_assign(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out) {
-  int zero = 0;
+int zero_index(const Table16& tb) {
   for (int j = 0; j < 16; j++)
-    if (tb.ints[j] == 0) zero = j;
+    if (tb.ints[j] == 0) return j;
+  return 0;
+}
+
+double qins4_block_scalar(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out) {
+  const int zero = zero_index(tb);
   float amax = 0, mx = 0;
   for (int j = 0; j < n; j++) {
     const float a = std::fabs(w[j]);
@@ -223,8 +264,9 @@ double qins4_block_assign(const float* w, int n, const Table16& tb, int search, 
     *scale_out = 0;
     return 0;
   }
-  // Map the block's extreme onto the codebook's most negative entry (L[0] < 0), then try
-  // slightly compressed / stretched mappings; each assignment gets its least-squares scale.
+  // Map the block's extreme onto the codebook's most negative entry (L[0] < 0), then try slightly
+  // compressed / stretched mappings; each assignment gets its least-squares scale, and the one
+  // that removes the most error wins.
   const float id0 = tb.L[0] / mx;
   float best = -1, best_d = 0;
   for (int t = -search; t <= search; t++) {
@@ -242,11 +284,11 @@ double qins4_block_assign(const float* w, int n, const Table16& tb, int search, 
   }
   const float s = f16_to_f32(scale_to_f16(best_d));
   *scale_out = s;
-  double e = 0;
+  float e = 0;
   if (s == 0) {
     for (int j = 0; j < n; j++) {
       code_idx[j] = static_cast<uint8_t>(zero);
-      e += static_cast<double>(w[j]) * w[j];
+      e += w[j] * w[j];
     }
     return e;
   }
@@ -254,37 +296,120 @@ double qins4_block_assign(const float* w, int n, const Table16& tb, int search, 
   for (int j = 0; j < n; j++) {
     const int q = tb.nearest(w[j] * inv);
     code_idx[j] = static_cast<uint8_t>(q);
-    const float r = s * tb.L[q];
-    e += static_cast<double>(w[j] - r) * (w[j] - r);
+    const float d = w[j] - s * tb.L[q];
+    e += d * d;
   }
   return e;
 }
 
-void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, int search, uint8_t* codes,
-                      uint16_t* scales, Stats& st) {
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// rows
+
+#ifdef QINS_CODECS_X86
+#define QINS_SIMD32(isa, block) ((isa) == Isa::Avx512 && (block) == 32)
+#else
+#define QINS_SIMD32(isa, block) false
+#endif
+
+template <class Block>
+static void rows_by_block(const float* w, int cols, int cols_p, int block, Stats& st, int simd_blocks, Acc& acc, Block&& f) {
   const int nb = cols_p / block;
+  for (int b = simd_blocks; b < nb; b++) {
+    const int j0 = b * block;
+    f(j0, std::max(0, std::min(block, cols - j0)), b);
+  }
+  st.errsq += acc.errsq;
+  st.sumsq += acc.sumsq;
+  st.absmax = std::max(st.absmax, acc.amax);
+}
+
+void encode_row_q8(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa) {
+  Acc acc;
+  int done = 0;
+#ifdef QINS_CODECS_X86
+  if (QINS_SIMD32(isa, block)) {
+    done = cols / 32;
+    avx512::q8_blocks(w, done, codes, scales, acc.errsq, acc.sumsq, acc.amax);
+  }
+#endif
+  rows_by_block(w, cols, cols_p, block, st, done, acc,
+                [&](int j0, int n, int b) { q8_block(w + j0, n, block, codes + j0, scales + b, acc); });
+}
+
+void encode_row_qins8(const float* w, int cols, int cols_p, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
+                      Stats& st, Isa isa) {
+  Acc acc;
+  int done = 0;
+#ifdef QINS_CODECS_X86
+  if (QINS_SIMD32(isa, block)) {
+    done = cols / 32;
+    avx512::qins8_blocks(w, done, tb, codes, scales, acc.errsq, acc.sumsq, acc.amax);
+  }
+#endif
+  rows_by_block(w, cols, cols_p, block, st, done, acc,
+                [&](int j0, int n, int b) { qins8_block(w + j0, n, block, tb, codes + j0, scales + b, acc); });
+}
+
+Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8Table& tb, Isa isa) {
+  const int cols_p = (cols + block - 1) / block * block;
+  std::vector<uint8_t> codes(cols_p);
+  std::vector<uint16_t> scales(cols_p / block);
+  std::vector<float> row(cols_p, 0.0f);
+  Stats st;
+  for (size_t r = 0; r < rows; r++) {
+    std::memcpy(row.data(), w + r * cols, cols * sizeof(float));
+    encode_row_qins8(row.data(), cols, cols_p, block, tb, codes.data(), scales.data(), st, isa);
+  }
+  return st;
+}
+
+void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa) {
+  Acc acc;
+  int done = 0;
+#ifdef QINS_CODECS_X86
+  if (QINS_SIMD32(isa, block)) {
+    done = cols / 32;
+    avx512::q4_blocks(w, done, codes, scales, acc.errsq, acc.sumsq, acc.amax);
+  }
+#endif
+  rows_by_block(w, cols, cols_p, block, st, done, acc,
+                [&](int j0, int n, int b) { q4_block(w + j0, n, block, codes + j0 / 2, scales + b, acc); });
+}
+
+double qins4_block_assign(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out, Isa isa) {
+#ifdef QINS_CODECS_X86
+  if (isa == Isa::Avx512 && n == 32) return avx512::qins4_block(w, tb, search, code_idx, scale_out);
+#endif
+  return qins4_block_scalar(w, n, tb, search, code_idx, scale_out);
+}
+
+void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, int search, uint8_t* codes,
+                      uint16_t* scales, Stats& st, Isa isa) {
+  const int nb = cols_p / block;
+  const int zero = zero_index(tb);
   uint8_t idx[256];
-  int zero = 0;
-  for (int j = 0; j < 16; j++)
-    if (tb.ints[j] == 0) zero = j;
+  double e = 0, ss = 0;
+  float amax = 0;
   for (int b = 0; b < nb; b++) {
     const int j0 = b * block;
     const int n = std::max(0, std::min(block, cols - j0));
     float s = 0;
-    const double e = qins4_block_assign(w + j0, n, tb, search, idx, &s);
+    e += qins4_block_assign(w + j0, n, tb, search, idx, &s, isa);
     for (int j = n; j < block; j++) idx[j] = static_cast<uint8_t>(zero);
     scales[b] = scale_to_f16(s);
     pack_nibbles(idx, block, codes + j0 / 2);
-    double ss = 0;
-    float amax = 0;
+    float bs = 0;
     for (int j = 0; j < n; j++) {
-      ss += static_cast<double>(w[j0 + j]) * w[j0 + j];
+      bs += w[j0 + j] * w[j0 + j];
       amax = std::max(amax, std::fabs(w[j0 + j]));
     }
-    st.errsq += e;
-    st.sumsq += ss;
-    st.absmax = std::max(st.absmax, amax);
+    ss += bs;
   }
+  st.errsq += e;
+  st.sumsq += ss;
+  st.absmax = std::max(st.absmax, amax);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +429,7 @@ void encode_row_seed(const float* w, int cols, float scale, uint8_t* codes, uint
       stored = 255;
     } else {
       const float q = scale / a;
-      stored = q >= 255.0f ? 255.0f : std::max(1.0f, std::nearbyint(q));
+      stored = q >= 255.0f ? 255.0f : std::max(1.0f, round_ne(q));
     }
     codes[j] = static_cast<uint8_t>(stored);
     const bool neg = v < 0;

@@ -55,20 +55,40 @@ struct Table16 {
   }
 };
 
-/** Per-row encoders. `w` holds cols values; cols_p = cols rounded up to the block. */
-void encode_row_q8(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st);
+/** Which implementation the row encoders use for full blocks of 32. */
+enum class Isa : int { Scalar = 0, Avx512 = 1 };
+/** The best implementation this CPU (and OS) supports. */
+Isa best_isa();
+const char* isa_name(Isa isa);
+
+/**
+ * Per-row encoders. `w` holds cols values (readable up to cols_p, zero-padded); cols_p = cols
+ * rounded up to the block. `isa` selects the SIMD path for full blocks of 32 where available.
+ */
+void encode_row_q8(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa = Isa::Scalar);
 void encode_row_qins8(const float* w, int cols, int cols_p, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
-                      Stats& st);
-void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st);
+                      Stats& st, Isa isa = Isa::Scalar);
+void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa = Isa::Scalar);
 /** search: number of extra scale candidates on each side of the block maximum (0 = max only). */
 void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, int search, uint8_t* codes,
-                      uint16_t* scales, Stats& st);
+                      uint16_t* scales, Stats& st, Isa isa = Isa::Scalar);
 void encode_row_seed(const float* w, int cols, float scale, uint8_t* codes, uint8_t* signs, Stats& st);
 
-/** Squared error of qins4-coding `n` weights (blocks of `block`) with the table; fills per-weight code/scale if given. */
-double qins4_block_assign(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out);
+/** Codes one block of n weights with the 16-entry table: code indices, the (fp16-exact) scale; returns Σ(w − ŵ)². */
+double qins4_block_assign(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out,
+                          Isa isa = Isa::Scalar);
 
 /** Error of qins8 on a sample for one c (used by the c search). */
-Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8Table& tb);
+Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8Table& tb, Isa isa = Isa::Scalar);
+
+// AVX-512 block-of-32 kernels (encoders_avx512.cpp); only called when best_isa() says so.
+namespace avx512 {
+void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, double& errsq, double& sumsq, float& amax);
+void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, double& errsq,
+                  double& sumsq, float& amax);
+void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, double& errsq, double& sumsq, float& amax);
+/** One block of 32: code indices (unpacked), scale; returns the squared error. */
+float qins4_block(const float* w, const Table16& tb, int search, uint8_t* idx, float* scale);
+}  // namespace avx512
 
 }  // namespace qins::codecs

@@ -10,12 +10,12 @@
 
 namespace qins::codecs {
 
-Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads) {
+Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads, Isa isa) {
   Qins8Search out;
   auto eval = [&](const std::vector<double>& cs) {
     std::vector<Stats> res(cs.size());
     parallel_for(cs.size(), threads, [&](size_t b, size_t e, int) {
-      for (size_t i = b; i < e; i++) res[i] = qins8_error(w, rows, cols, block, Qins8Table::make(cs[i]));
+      for (size_t i = b; i < e; i++) res[i] = qins8_error(w, rows, cols, block, Qins8Table::make(cs[i]), isa);
     });
     for (size_t i = 0; i < cs.size(); i++) {
       out.curve.emplace_back(cs[i], res[i].errsq);
@@ -57,7 +57,7 @@ struct Pass {
 };
 
 /** Codes every block of the sample with `tb`; accumulates the error and the Lloyd sums. */
-Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, int search, int threads) {
+Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, int search, int threads, Isa isa) {
   const int nb = (cols + block - 1) / block;
   const size_t nblocks = rows * nb;
   std::vector<Pass> parts(std::max(1, threads));
@@ -70,7 +70,7 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
       const int n = std::min(block, cols - j0);
       const float* x = w + r * cols + j0;
       float s = 0;
-      p.errsq += qins4_block_assign(x, n, tb, search, idx, &s);
+      p.errsq += qins4_block_assign(x, n, tb, search, idx, &s, isa);
       for (int j = 0; j < n; j++) {
         p.sumsq += static_cast<double>(x[j]) * x[j];
         p.num[idx[j]] += static_cast<double>(x[j]) * s;
@@ -118,7 +118,7 @@ void sanitize(const double desired[16], const int32_t prev[16], int32_t out[16])
 
 }  // namespace
 
-Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads) {
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads, Isa isa) {
   Qins4Tune best;
   best.errsq = -1;
   const double inits[] = {0, 0.5, 1, 2, 4, 8, 16};
@@ -128,7 +128,7 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int searc
     inverse4_init(c, ints);
     Table16 tb;
     if (!tb.adopt(ints, 127).empty()) continue;
-    const Pass p = run_pass(w, rows, cols, block, tb, search, threads);
+    const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
     if (best.errsq < 0 || p.errsq < best.errsq) {
       best.errsq = p.errsq;
       best.sumsq = p.sumsq;
@@ -140,7 +140,7 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int searc
   for (int it = 0; it < iterations; it++) {
     Table16 tb;
     tb.adopt(cur, 127);
-    const Pass p = run_pass(w, rows, cols, block, tb, search, threads);
+    const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
     if (p.errsq < best.errsq) {
       best.errsq = p.errsq;
       std::copy(cur, cur + 16, best.ints);
@@ -157,7 +157,7 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int searc
   {
     Table16 tb;
     tb.adopt(cur, 127);
-    const Pass p = run_pass(w, rows, cols, block, tb, search, threads);
+    const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
     if (p.errsq < best.errsq) {
       best.errsq = p.errsq;
       std::copy(cur, cur + 16, best.ints);

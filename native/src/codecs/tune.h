@@ -16,7 +16,7 @@ struct Qins8Search {
   std::vector<std::pair<double, double>> curve;
 };
 /** Grid search of c over 0..max_c (step 1), then a refinement around the best (step 1/8). */
-Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads);
+Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads, Isa isa);
 
 struct Qins4Tune {
   int32_t ints[16] = {};
@@ -26,7 +26,7 @@ struct Qins4Tune {
   int iterations = 0;
 };
 /** Lloyd iterations from an inverse-family initial codebook; -127 and 0 stay fixed. */
-Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads);
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads, Isa isa);
 
 /** The inverse-family 16-entry codebook: -(1+c)/(k+c) for k = 1..7, 0, (1+c)/(k+c) for k = 1..8, ×127. */
 void inverse4_init(double c, int32_t out[16]);

@@ -1,0 +1,202 @@
+// AVX-512 (F, DQ, BW, VL) encoders for blocks of 32 weights. Compiled with baseline flags; the
+// functions carry target attributes and are only called when best_isa() reports AVX-512. Each
+// mirrors its scalar twin in encoders.cpp operation by operation (same float ops, same rounding),
+// so codes are identical except where the qins4 scale search meets a near tie in its sums.
+#include "encoders.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "half.h"
+
+#define QINS_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+
+namespace qins::codecs::avx512 {
+namespace {
+
+/** First index of the block's largest |w| (the scalar loop keeps the first strict maximum). */
+QINS_AVX512 inline int first_max(__m512 a0, __m512 a1, float amax) {
+  const __m512 m = _mm512_set1_ps(amax);
+  const __mmask16 k0 = _mm512_cmp_ps_mask(a0, m, _CMP_EQ_OQ);
+  if (k0) return __builtin_ctz(k0);
+  const __mmask16 k1 = _mm512_cmp_ps_mask(a1, m, _CMP_EQ_OQ);
+  return 16 + __builtin_ctz(k1);
+}
+
+QINS_AVX512 inline void store16(uint8_t* dst, __m512i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(v)); }
+
+}  // namespace
+
+QINS_AVX512 void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, double& errsq, double& sumsq,
+                           float& amax_out) {
+  const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+  for (int b = 0; b < nblocks; b++) {
+    const float* x = w + 32 * b;
+    const __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+    const uint16_t h = scale_to_f16(amax);
+    const float s = f16_to_f32(h);
+    scales[b] = h;
+    const __m512 inv = _mm512_set1_ps(s > 0 ? 127.0f / s : 0.0f);
+    const __m512 step = _mm512_set1_ps(s / 127.0f);
+    __m512i q0 = _mm512_cvt_roundps_epi32(_mm512_mul_ps(x0, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i q1 = _mm512_cvt_roundps_epi32(_mm512_mul_ps(x1, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q0 = _mm512_min_epi32(_mm512_max_epi32(q0, lo), hi);
+    q1 = _mm512_min_epi32(_mm512_max_epi32(q1, lo), hi);
+    store16(codes + 32 * b, q0);
+    store16(codes + 32 * b + 16, q1);
+    const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(_mm512_cvtepi32_ps(q0), step));
+    const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(_mm512_cvtepi32_ps(q1), step));
+    errsq += _mm512_reduce_add_ps(_mm512_fmadd_ps(d0, d0, _mm512_mul_ps(d1, d1)));
+    sumsq += _mm512_reduce_add_ps(_mm512_fmadd_ps(x0, x0, _mm512_mul_ps(x1, x1)));
+    amax_out = std::max(amax_out, amax);
+  }
+}
+
+QINS_AVX512 void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
+                              double& errsq, double& sumsq, float& amax_out) {
+  const __m512 A = _mm512_set1_ps(1.0f + tb.c), C = _mm512_set1_ps(tb.c);
+  const __m512 one = _mm512_set1_ps(1.0f), top = _mm512_set1_ps(127.0f), zero = _mm512_setzero_ps();
+  const __m512i ione = _mm512_set1_epi32(1), i128 = _mm512_set1_epi32(128);
+  for (int b = 0; b < nblocks; b++) {
+    const float* xb = w + 32 * b;
+    const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const uint16_t h = scale_to_f16(amax);
+    const float s = f16_to_f32(h);
+    scales[b] = h;
+    amax_out = std::max(amax_out, amax);
+    const __m512 ss = _mm512_fmadd_ps(v0, v0, _mm512_mul_ps(v1, v1));
+    sumsq += _mm512_reduce_add_ps(ss);
+    if (!(s > 0)) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 32 * b), _mm256_setzero_si256());
+      errsq += _mm512_reduce_add_ps(ss);
+      continue;
+    }
+    const __m512 inv = _mm512_set1_ps(1.0f / s), sv = _mm512_set1_ps(s);
+    __m512 err = zero;
+    for (int half = 0; half < 2; half++) {
+      const __m512 v = half ? v1 : v0;
+      const __m512 x = _mm512_mul_ps(_mm512_abs_ps(v), inv);
+      __m512 t = _mm512_sub_ps(_mm512_div_ps(A, x), C);  // x == 0 → +inf → clamped to 127
+      t = _mm512_min_ps(top, _mm512_max_ps(one, t));
+      const __m512i k = _mm512_cvttps_epi32(t);
+      const __m512 mk = _mm512_i32gather_ps(k, tb.m, 4);
+      const __m512 mk1 = _mm512_i32gather_ps(_mm512_add_epi32(k, ione), tb.m, 4);
+      const __m512 e1 = _mm512_abs_ps(_mm512_sub_ps(x, mk));
+      const __m512 e2 = _mm512_abs_ps(_mm512_sub_ps(x, mk1));
+      const __mmask16 up = _mm512_cmp_ps_mask(e2, e1, _CMP_LT_OQ);
+      const __m512i kk = _mm512_mask_add_epi32(k, up, k, ione);
+      const __m512 mag = _mm512_mask_blend_ps(up, mk, mk1);
+      const __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
+      __m512i code = _mm512_mask_add_epi32(kk, neg, kk, i128);
+      code = _mm512_mask_mov_epi32(code, _mm512_cmpeq_epi32_mask(kk, i128), _mm512_setzero_si512());
+      store16(codes + 32 * b + 16 * half, code);
+      const __m512 r = _mm512_mul_ps(sv, mag);
+      const __m512 rec = _mm512_mask_sub_ps(r, neg, zero, r);
+      const __m512 d = _mm512_sub_ps(v, rec);
+      err = _mm512_fmadd_ps(d, d, err);
+    }
+    errsq += _mm512_reduce_add_ps(err);
+  }
+}
+
+QINS_AVX512 void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, double& errsq, double& sumsq,
+                           float& amax_out) {
+  const __m512 half = _mm512_set1_ps(8.5f), zero = _mm512_setzero_ps(), fifteen = _mm512_set1_ps(15.0f);
+  const __m512i eight = _mm512_set1_epi32(8);
+  for (int b = 0; b < nblocks; b++) {
+    const float* xb = w + 32 * b;
+    const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+    const __m512 a0 = _mm512_abs_ps(x0), a1 = _mm512_abs_ps(x1);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
+    const float mx = amax > 0 ? xb[first_max(a0, a1, amax)] : 0.0f;
+    const uint16_t h = scale_to_f16(-mx);
+    const float s = f16_to_f32(h);
+    scales[b] = h;
+    const __m512 id = _mm512_set1_ps(s != 0 ? 8.0f / s : 0.0f);
+    const __m512 step = _mm512_set1_ps(s / 8.0f);
+    const __m512 qf0 = _mm512_min_ps(fifteen, _mm512_max_ps(zero, _mm512_add_ps(_mm512_mul_ps(x0, id), half)));
+    const __m512 qf1 = _mm512_min_ps(fifteen, _mm512_max_ps(zero, _mm512_add_ps(_mm512_mul_ps(x1, id), half)));
+    const __m512i q0 = _mm512_cvttps_epi32(qf0), q1 = _mm512_cvttps_epi32(qf1);
+    store16(codes + 16 * b, _mm512_or_si512(q0, _mm512_slli_epi32(q1, 4)));
+    const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(q0, eight)), step));
+    const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(q1, eight)), step));
+    errsq += _mm512_reduce_add_ps(_mm512_fmadd_ps(d0, d0, _mm512_mul_ps(d1, d1)));
+    sumsq += _mm512_reduce_add_ps(_mm512_fmadd_ps(x0, x0, _mm512_mul_ps(x1, x1)));
+    amax_out = std::max(amax_out, amax);
+  }
+}
+
+namespace {
+/** Index of the nearest codebook entry: the same 4-step branchless search as Table16::nearest. */
+QINS_AVX512 inline __m512i nearest16(__m512 y, __m512 T, float t7) {
+  __m512i i = _mm512_setzero_si512();
+  i = _mm512_mask_mov_epi32(i, _mm512_cmp_ps_mask(y, _mm512_set1_ps(t7), _CMP_GT_OQ), _mm512_set1_epi32(8));
+  __m512 thr = _mm512_permutexvar_ps(_mm512_add_epi32(i, _mm512_set1_epi32(3)), T);
+  i = _mm512_mask_add_epi32(i, _mm512_cmp_ps_mask(y, thr, _CMP_GT_OQ), i, _mm512_set1_epi32(4));
+  thr = _mm512_permutexvar_ps(_mm512_add_epi32(i, _mm512_set1_epi32(1)), T);
+  i = _mm512_mask_add_epi32(i, _mm512_cmp_ps_mask(y, thr, _CMP_GT_OQ), i, _mm512_set1_epi32(2));
+  thr = _mm512_permutexvar_ps(i, T);
+  i = _mm512_mask_add_epi32(i, _mm512_cmp_ps_mask(y, thr, _CMP_GT_OQ), i, _mm512_set1_epi32(1));
+  return i;
+}
+}  // namespace
+
+QINS_AVX512 float qins4_block(const float* w, const Table16& tb, int search, uint8_t* idx, float* scale) {
+  const __m512 x0 = _mm512_loadu_ps(w), x1 = _mm512_loadu_ps(w + 16);
+  const __m512 a0 = _mm512_abs_ps(x0), a1 = _mm512_abs_ps(x1);
+  const float amax = _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
+  if (amax == 0) {
+    int zero = 0;
+    for (int j = 0; j < 16; j++)
+      if (tb.ints[j] == 0) zero = j;
+    for (int j = 0; j < 32; j++) idx[j] = static_cast<uint8_t>(zero);
+    *scale = 0;
+    return 0;
+  }
+  const float mx = w[first_max(a0, a1, amax)];
+  alignas(64) float tpad[16];
+  for (int j = 0; j < 15; j++) tpad[j] = tb.T[j];
+  tpad[15] = INFINITY;
+  const __m512 T = _mm512_load_ps(tpad);
+  const __m512 L = _mm512_loadu_ps(tb.L);
+  const float t7 = tb.T[7];
+  const float id0 = tb.L[0] / mx;
+  float best = -1, best_d = 0;
+  for (int t = -search; t <= search; t++) {
+    const __m512 id = _mm512_set1_ps(id0 * (1.0f + static_cast<float>(t) / 127.0f));
+    const __m512 q0 = _mm512_permutexvar_ps(nearest16(_mm512_mul_ps(x0, id), T, t7), L);
+    const __m512 q1 = _mm512_permutexvar_ps(nearest16(_mm512_mul_ps(x1, id), T, t7), L);
+    const float sumqx = _mm512_reduce_add_ps(_mm512_fmadd_ps(q0, x0, _mm512_mul_ps(q1, x1)));
+    const float sumq2 = _mm512_reduce_add_ps(_mm512_fmadd_ps(q0, q0, _mm512_mul_ps(q1, q1)));
+    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+      best = sumqx * sumqx / sumq2;
+      best_d = sumqx / sumq2;
+    }
+  }
+  const float s = f16_to_f32(scale_to_f16(best_d));
+  *scale = s;
+  if (s == 0) {
+    int zero = 0;
+    for (int j = 0; j < 16; j++)
+      if (tb.ints[j] == 0) zero = j;
+    for (int j = 0; j < 32; j++) idx[j] = static_cast<uint8_t>(zero);
+    return _mm512_reduce_add_ps(_mm512_fmadd_ps(x0, x0, _mm512_mul_ps(x1, x1)));
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / s), sv = _mm512_set1_ps(s);
+  const __m512i i0 = nearest16(_mm512_mul_ps(x0, inv), T, t7);
+  const __m512i i1 = nearest16(_mm512_mul_ps(x1, inv), T, t7);
+  store16(idx, i0);
+  store16(idx + 16, i1);
+  const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i0, L)));
+  const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i1, L)));
+  return _mm512_reduce_add_ps(_mm512_fmadd_ps(d0, d0, _mm512_mul_ps(d1, d1)));
+}
+
+}  // namespace qins::codecs::avx512
+
+#endif
