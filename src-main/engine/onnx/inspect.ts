@@ -21,7 +21,7 @@ const ELEMENT_BITS: Partial<Record<TensorProto_DataType, number>> = {
 export interface GraphWeights {
   /** Bytes of all initializers. */
   totalBytes: number;
-  /** Bytes of initializers every token reads: everything except gathered-from tables. */
+  /** Bytes of weights every token reads: all but gathered-from tables and integer shape constants. */
   perTokenBytes: number;
   /** Parameters of the matrix-product weights (MatMul, Gemm, MatMulNBits). */
   matmulParams: number;
@@ -94,7 +94,9 @@ export async function inspectGraph(modelPath: string): Promise<GraphWeights> {
   for (const t of g.initializer) {
     const b = tensorBytes(t);
     totalBytes += b;
-    if (!(gatheredOnly.has(t.name) && !usedElsewhere.has(t.name))) perTokenBytes += b;
+    const indexOnly = gatheredOnly.has(t.name) && !usedElsewhere.has(t.name);
+    const shapeConstant = t.dataType === TensorProto_DataType.INT64 || t.dataType === TensorProto_DataType.INT32;
+    if (!indexOnly && !shapeConstant) perTokenBytes += b;
   }
   return { totalBytes, perTokenBytes, matmulParams, matmulBytes, opTypes: [...new Set(g.node.map((n) => n.opType))].sort() };
 }

@@ -52,7 +52,7 @@ function f32ToF16(x: number): number {
   const f = new Float32Array([x]);
   const u = new Uint32Array(f.buffer)[0] as number;
   const sign = (u >>> 16) & 0x8000;
-  let e = ((u >>> 23) & 0xff) - 127 + 15;
+  const e = ((u >>> 23) & 0xff) - 127 + 15;
   let m = u & 0x7fffff;
   if (e <= 0) {
     if (e < -10) return sign;
