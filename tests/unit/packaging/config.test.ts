@@ -1,0 +1,89 @@
+// electron-builder.yml: valid by electron-builder's own schema, and shaped as issue 9 asks.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, projectDir, targetMatcher, validate, type BuilderConfig } from './builder.js';
+
+let config: BuilderConfig;
+beforeAll(async () => {
+  config = await loadConfig();
+});
+
+describe('electron-builder configuration', () => {
+  it('passes electron-builder schema validation', async () => {
+    await expect(validate(config)).resolves.toBeUndefined();
+  });
+
+  it('is really validated: a misspelled option is rejected', async () => {
+    await expect(validate({ ...config, mac: { ...config.mac, hardendRuntime: true } })).rejects.toThrow(/configuration\.mac /);
+    await expect(validate({ ...config, asarUnpak: ['native/**'] })).rejects.toThrow(/asarUnpak/);
+  });
+
+  it('names the product and builds .dmg files for Apple Silicon and Intel Macs', () => {
+    expect(config.appId).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/);
+    expect(config.productName).toBe('QINS Chat');
+    expect(config.mac?.target).toEqual([{ target: 'dmg', arch: ['arm64', 'x64'] }]);
+    expect(config.mac?.category).toMatch(/^public\.app-category\.(developer-tools|productivity)$/);
+  });
+
+  it('uses the hardened runtime with the entitlements in assets/', () => {
+    expect(config.mac?.hardenedRuntime).toBe(true);
+    expect(config.mac?.entitlements).toBe('assets/entitlements.mac.plist');
+    expect(config.mac?.entitlementsInherit).toBe('assets/entitlements.mac.plist');
+    expect(existsSync(join(projectDir, config.mac!.entitlements!))).toBe(true);
+  });
+
+  it('points at icons that exist: .icns for macOS, a PNG set for Linux', () => {
+    expect(config.mac?.icon).toMatch(/\.icns$/);
+    expect(statSync(join(projectDir, config.mac!.icon!)).isFile()).toBe(true);
+    expect(statSync(join(projectDir, config.linux!.icon!)).isDirectory()).toBe(true);
+    expect(existsSync(join(projectDir, config.linux!.icon!, '512x512.png'))).toBe(true);
+  });
+
+  it('builds AppImage and deb on Linux', () => {
+    expect(config.linux?.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
+  });
+
+  it('rebuilds native dependencies for Electron in real builds and packs into app.asar', () => {
+    // dry runs on machines without Electron headers pass -c.npmRebuild=false explicitly
+    expect(config.npmRebuild).toBe(true);
+    expect(config.asar).not.toBe(false);
+  });
+
+  it('ships the embedded model and the eval text as resources under <resources>/assets', () => {
+    const resources = config.extraResources ?? [];
+    const models = resources.find((r) => r.from === 'assets/models');
+    expect(models?.to).toBe('assets/models');
+    expect(existsSync(join(projectDir, 'assets/models/tiny-phi3-chat/config.json'))).toBe(true);
+    expect(existsSync(join(projectDir, 'assets/models/tiny-phi3-chat/tokenizer.json'))).toBe(true);
+    expect(resources.find((r) => r.from === 'assets/eval')?.to).toBe('assets/eval');
+  });
+
+  it('packs the built app and package.json, and leaves sources, tests and local builds out', () => {
+    const main = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8')).main as string;
+    for (const [os, arch] of [['mac', 'arm64'], ['mac', 'x64'], ['linux', 'x64']] as const) {
+      const t = targetMatcher(config, os, arch);
+      for (const rel of [main, 'package.json', 'out/main/engine-host.js', 'out/main/cli.js', 'out/preload/bridge.cjs', 'out/renderer/index.html', 'native/prebuilds/darwin-arm64/qins.napi.node'])
+        expect(t.included(rel), `${os}-${arch} packs ${rel}`).toBe(true);
+      for (const rel of [
+        'src-main/core/paths.ts',
+        'src-preload/contract.ts',
+        'src-renderer/index.html',
+        'tests/unit/packaging/config.test.ts',
+        'native/src/addon.cpp',
+        'native/binding.gyp',
+        'native/build/Release/qins.node',
+        'docs/qins-format.md',
+        'scripts/make-icons.mjs',
+        'assets/models/tiny-phi3-chat/config.json', // an extra resource, not inside app.asar
+        'electron-builder.yml',
+        'README.md',
+        'out/main/cli.js.map',
+        'node_modules/better-sqlite3/deps/sqlite3/sqlite3.c',
+        'node_modules/better-sqlite3/src/better_sqlite3.cpp',
+        'node_modules/better-sqlite3/build/Release/obj.target/better_sqlite3.node',
+      ])
+        expect(t.included(rel), `${os}-${arch} leaves out ${rel}`).toBe(false);
+    }
+  });
+});
