@@ -48,7 +48,8 @@ export function fsError(e: unknown, file: string, doing: string): ConvertError {
   const code = err?.code;
   const reason = code ?? (err instanceof Error ? err.message : String(e));
   if (code === 'ENOSPC' || code === 'EDQUOT') return new ConvertError('NO_SPACE', `${file}: no space left on the device while ${doing}`, file);
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+  if (code === 'EROFS') return new ConvertError('NOT_WRITABLE', `${file}: read-only file system (while ${doing})`, file);
+  if (code === 'EACCES' || code === 'EPERM')
     return new ConvertError('NOT_WRITABLE', `${file}: permission denied while ${doing} (${reason})`, file);
   if (code === 'ENOENT') return new ConvertError('NOT_FOUND', `${file}: not found while ${doing}`, file);
   return new ConvertError('IO_ERROR', `${file}: ${doing} failed (${reason})`, file);

@@ -267,7 +267,12 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       }
       e.crc32 = crc >>> 0;
       if (!Number.isFinite(st.sumsq) || !Number.isFinite(st.errsq))
-        throw new ConvertError('BAD_CHECKPOINT', `tensor ${t.plan.sources.map((s) => s.name).join(' + ')} contains NaN or infinite values`, undefined, t.plan.name);
+        throw new ConvertError(
+          'BAD_CHECKPOINT',
+          `${basename(t.plan.sources[0]!.file)}: tensor ${t.plan.sources.map((s) => s.name).join(' + ')} contains NaN or infinite values`,
+          t.plan.sources[0]!.file,
+          t.plan.name,
+        );
       const snr = snrDb(st.sumsq, st.errsq);
       if (snr !== null) e.snr_db = snr;
       codedSumsq += st.sumsq;
@@ -398,7 +403,12 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       }
       for (let i = 0; i < data.length; i += 4) {
         if (!Number.isFinite(data.readFloatLE(i)))
-          throw new ConvertError('BAD_CHECKPOINT', `tensor ${t.entry.source?.join(' + ')} contains NaN or infinite values`, undefined, t.plan.name);
+          throw new ConvertError(
+            'BAD_CHECKPOINT',
+            `${basename(t.plan.sources[0]!.file)}: tensor ${t.entry.source?.join(' + ')} contains NaN or infinite values`,
+            t.plan.sources[0]!.file,
+            t.plan.name,
+          );
       }
       t.entry.crc32 = crc32(data) >>> 0;
       await track(out.write(data, t.entry.parts.data!.offset));
