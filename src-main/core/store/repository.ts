@@ -236,6 +236,9 @@ function latestLeaf(start: NodeRow, children: Map<string, NodeRow[]>): NodeRow {
   return best ?? start;
 }
 
+/** Matching messages considered per search (the best ones by rank). */
+const MAX_SEARCH_MATCHES = 20_000;
+
 const EMPTY_STATS: MessageStats = {
   tokens: 0,
   prompt_tokens: null,
@@ -298,9 +301,12 @@ export class ChatStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** Opens (creating and migrating as needed) the store at `file`. */
+  /**
+   * Opens (creating and migrating as needed) the store at `file`. No pre-migration copy is kept
+   * unless `backupBeforeMigrate` is set: such a copy would keep conversations the user deletes later.
+   */
   static open(file: string, options: ChatStoreOptions = {}): ChatStore {
-    const db = openDatabase(file, { backupBeforeMigrate: true, ...options });
+    const db = openDatabase(file, options);
     return new ChatStore(db, file, options);
   }
 
@@ -703,64 +709,56 @@ export class ChatStore {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
     const likeClauses = q.like.map(() => "AND m.content LIKE ? ESCAPE '\\'").join(' ');
     const titleLike = q.like.map(() => "AND c.title LIKE ? ESCAPE '\\'").join(' ');
-    const hits = new Map<string, SearchHit & { rank: number }>();
+    type Hit = SearchHit & { rank: number; seq: number | null };
+    const hits = new Map<string, Hit>();
 
+    // Every matching message (ids and rank only); snippets are made for the winners afterwards.
     const messageSql = q.match
-      ? `SELECT m.conversation_id AS cid, m.id AS mid, m.content AS content,
-                snippet(messages_fts, 0, ?, ?, ?, 24) AS snip, bm25(messages_fts) AS rank
+      ? `SELECT m.conversation_id AS cid, m.seq AS seq, m.id AS mid, bm25(messages_fts) AS rank
          FROM messages_fts f JOIN messages m ON m.seq = f.rowid
-         WHERE messages_fts MATCH ? ${likeClauses} ORDER BY rank LIMIT 2000`
-      : `SELECT m.conversation_id AS cid, m.id AS mid, m.content AS content, NULL AS snip, 0 AS rank
-         FROM messages m WHERE 1 ${likeClauses} ORDER BY m.created_at DESC LIMIT 2000`;
-    const messageArgs = q.match
-      ? [SNIPPET_MARK_OPEN, SNIPPET_MARK_CLOSE, SNIPPET_ELLIPSIS, q.match, ...q.like]
-      : [...q.like];
-    const rows = this.sql(messageSql).all(...messageArgs) as Array<{
+         WHERE messages_fts MATCH ? ${likeClauses} ORDER BY rank LIMIT ${MAX_SEARCH_MATCHES}`
+      : `SELECT m.conversation_id AS cid, m.seq AS seq, m.id AS mid, 0 AS rank
+         FROM messages m WHERE 1 ${likeClauses} ORDER BY m.created_at DESC LIMIT ${MAX_SEARCH_MATCHES}`;
+    const rows = this.sql(messageSql).all(...(q.match ? [q.match, ...q.like] : q.like)) as Array<{
       cid: string;
+      seq: number;
       mid: string;
-      content: string;
-      snip: string | null;
       rank: number;
     }>;
     for (const r of rows) {
       const hit = hits.get(r.cid);
-      if (hit) {
-        hit.matches += 1;
-        continue;
+      if (hit) hit.matches += 1;
+      else {
+        hits.set(r.cid, {
+          conversationId: r.cid,
+          title: '',
+          snippet: '',
+          messageId: r.mid,
+          matches: 1,
+          updatedAt: 0,
+          rank: r.rank,
+          seq: r.seq,
+        });
       }
-      hits.set(r.cid, {
-        conversationId: r.cid,
-        title: '',
-        snippet: r.snip ?? likeSnippet(r.content, q.terms),
-        messageId: r.mid,
-        matches: 1,
-        updatedAt: 0,
-        rank: r.rank,
-      });
     }
 
     const titleSql = q.match
-      ? `SELECT c.id AS cid, highlight(conversations_fts, 0, ?, ?) AS snip, bm25(conversations_fts) AS rank
+      ? `SELECT c.id AS cid, highlight(conversations_fts, 0, ?, ?) AS snip, bm25(conversations_fts) AS rank, c.title AS title
          FROM conversations_fts f JOIN conversations c ON c.seq = f.rowid
          WHERE conversations_fts MATCH ? ${titleLike}`
       : `SELECT c.id AS cid, NULL AS snip, 0 AS rank, c.title AS title FROM conversations c WHERE 1 ${titleLike}`;
-    const titleArgs = q.match ? [SNIPPET_MARK_OPEN, SNIPPET_MARK_CLOSE, q.match, ...q.like] : [...q.like];
-    for (const r of this.sql(titleSql).all(...titleArgs) as Array<{
-      cid: string;
-      snip: string | null;
-      rank: number;
-      title?: string;
-    }>) {
+    const titleArgs = q.match ? [SNIPPET_MARK_OPEN, SNIPPET_MARK_CLOSE, q.match, ...q.like] : q.like;
+    for (const r of this.sql(titleSql).all(...titleArgs) as Array<{ cid: string; snip: string | null; rank: number; title: string }>) {
       if (hits.has(r.cid)) continue;
       hits.set(r.cid, {
         conversationId: r.cid,
-        title: '',
-        snippet: r.snip ?? likeSnippet(r.title ?? '', q.terms),
+        title: r.title,
+        snippet: r.snip ?? likeSnippet(r.title, q.terms),
         messageId: null,
         matches: 0,
         updatedAt: 0,
-        // Title matches rank just behind equally good message matches.
         rank: r.rank,
+        seq: null,
       });
     }
     if (hits.size === 0) return [];
@@ -769,14 +767,24 @@ export class ChatStore {
       'SELECT id, title, updated_at FROM conversations WHERE id IN (SELECT value FROM json_each(?))',
     ).all(JSON.stringify([...hits.keys()])) as Array<{ id: string; title: string; updated_at: number }>;
     for (const c of meta) {
-      const hit = hits.get(c.id) as SearchHit & { rank: number };
+      const hit = hits.get(c.id) as Hit;
       hit.title = c.title;
       hit.updatedAt = c.updated_at;
     }
-    return [...hits.values()]
-      .sort((a, b) => a.rank - b.rank || b.updatedAt - a.updatedAt)
-      .slice(0, limit)
-      .map(({ rank: _rank, ...hit }) => hit);
+    const top = [...hits.values()].sort((a, b) => a.rank - b.rank || b.updatedAt - a.updatedAt).slice(0, limit);
+    const ftsSnippet = this.sql(
+      'SELECT snippet(messages_fts, 0, ?, ?, ?, 24) AS s FROM messages_fts WHERE messages_fts MATCH ? AND rowid = ?',
+    );
+    const content = this.sql('SELECT content FROM messages WHERE seq = ?');
+    for (const hit of top) {
+      if (hit.seq === null) continue;
+      const fts = q.match
+        ? (ftsSnippet.get(SNIPPET_MARK_OPEN, SNIPPET_MARK_CLOSE, SNIPPET_ELLIPSIS, q.match, hit.seq) as { s: string } | undefined)
+        : undefined;
+      hit.snippet =
+        fts?.s ?? likeSnippet((content.get(hit.seq) as { content: string } | undefined)?.content ?? '', q.terms);
+    }
+    return top.map(({ rank: _rank, seq: _seq, ...hit }) => hit);
   }
 
   // ─── Models ─────────────────────────────────────────────────────────────────────────────────

@@ -188,7 +188,7 @@ export const SearchHit = z.object({
   snippet: z.string(),
   /** The best-matching message, or null when only the title matched. */
   messageId: Id.nullable(),
-  /** Messages of the conversation that match. */
+  /** Messages of the conversation that match (counted among the best 20 000 matches of the query). */
   matches: Count,
   updatedAt: EpochMs,
 });
