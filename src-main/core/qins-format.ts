@@ -2,6 +2,9 @@
 // The format is documented in docs/qins-format.md; this module is its single source of truth in code.
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
+import { Architecture, Codec } from './codecs.js';
+
+export { ARCHITECTURES, Architecture, CODECS, Codec } from './codecs.js';
 
 export const QINS_MAGIC = 'QINS';
 export const QINS_FORMAT_VERSION = 1;
@@ -11,14 +14,6 @@ export const QINS_PREAMBLE_BYTES = 16;
 export const QINS_ALIGN = 64;
 /** Refuse headers larger than this (a 3.8 B model's header is a few MB, mostly tokenizer.json). */
 export const QINS_MAX_HEADER_BYTES = 256 * 1024 * 1024;
-
-export const CODECS = ['qins8', 'qins4', 'qins-seed', 'q8', 'q4', 'bf16', 'f32'] as const;
-export const Codec = z.enum(CODECS);
-export type Codec = z.infer<typeof Codec>;
-
-export const ARCHITECTURES = ['phi3', 'llama', 'mistral', 'qwen2'] as const;
-export const Architecture = z.enum(ARCHITECTURES);
-export type Architecture = z.infer<typeof Architecture>;
 
 export const RopeSpec = z.object({
   type: z.enum(['default', 'linear', 'llama3', 'longrope']),
