@@ -4,7 +4,7 @@
 // app (app.asar → app.asar.unpacked). QINS_ADDON may name a .node file to load instead.
 import { createRequire } from 'node:module';
 import type { ModelSpec } from '../core/qins-format.js';
-import { nativeAddonDir } from '../core/native-path.js';
+import { nativeAddonDir, resolveNativeAddon } from '../core/native-path.js';
 import { appRoot } from '../core/paths.js';
 
 export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avx512' | 'neon';
@@ -105,7 +105,7 @@ export function loadNative(): QinsNative {
   let addon: Partial<QinsNative>;
   try {
     const override = process.env.QINS_ADDON;
-    addon = (override ? require(override) : require('node-gyp-build')(nativeDir())) as Partial<QinsNative>;
+    addon = (override ? require(override) : require(resolveNativeAddon(nativeDir()).path)) as Partial<QinsNative>;
   } catch (e) {
     throw new NativeUnavailableError(`the QINS native addon cannot be loaded (${(e as Error).message.split('\n')[0]}); run npm run build:native`);
   }

@@ -164,4 +164,10 @@ describe('this checkout', () => {
     closeSync(fd);
     expect(binaryArch(head.subarray(0, n))?.archs).toEqual([process.arch]);
   });
+
+  it("the engine's loader (src-main/engine/native.ts) loads it through this resolution", async () => {
+    const { loadNative, nativeDir } = await import('../../../src-main/engine/native.js');
+    expect(nativeDir()).toBe(nativeAddonDir(projectDir));
+    expect(typeof loadNative().cpuInfo().best).toBe('string');
+  });
 });
