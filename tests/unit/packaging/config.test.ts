@@ -1,8 +1,9 @@
 // electron-builder.yml: valid by electron-builder's own schema, and shaped as issue 9 asks.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, projectDir, targetMatcher, validate, type BuilderConfig } from './builder.js';
+import { loadConfig, projectDir, runtimeDependencyDirs, targetMatcher, validate, type BuilderConfig } from './builder.js';
 
 let config: BuilderConfig;
 beforeAll(async () => {
@@ -85,5 +86,44 @@ describe('electron-builder configuration', () => {
       ])
         expect(t.included(rel), `${os}-${arch} leaves out ${rel}`).toBe(false);
     }
+  });
+});
+
+/** Package names the built bundles load at run time (bare specifiers of import / import() / require). */
+function bundleImports(dir: string): Set<string> {
+  const names = new Set<string>();
+  const spec = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(["'])([^"'\s]+)\1/g;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(c|m)?js$/.test(e.name))
+        for (const m of readFileSync(p, 'utf8').matchAll(spec)) {
+          const s = m[2]!;
+          // a package name, optionally with a subpath (skips relative paths and string look-alikes)
+          if (!/^(node:)?(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/[\w.@/-]*)?$/i.test(s)) continue;
+          const parts = s.split('/');
+          names.add(s.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+        }
+    }
+  };
+  walk(dir);
+  return names;
+}
+
+describe('the built bundles only import what the package ships', () => {
+  it('every bare import in out/main and out/preload is a Node builtin, electron, or a packaged dependency', () => {
+    const outMain = join(projectDir, 'out', 'main');
+    expect(existsSync(join(outMain, 'electron-main.js')), 'out/main is built (npm run build:app)').toBe(true);
+    const imports = new Set([...bundleImports(outMain), ...bundleImports(join(projectDir, 'out', 'preload'))]);
+    expect(imports).toContain('better-sqlite3');
+    const deps = new Set(runtimeDependencyDirs().map((d) => relative(join(projectDir, 'node_modules'), d).split('\\').join('/')));
+    const builtins = new Set(builtinModules);
+    const t = targetMatcher(config, 'mac', 'arm64');
+    const unshipped = [...imports].filter((name) => {
+      if (name.startsWith('node:') || builtins.has(name) || name === 'electron') return false;
+      return !deps.has(name) || !t.included(`node_modules/${name}/package.json`);
+    });
+    expect(unshipped).toEqual([]);
   });
 });
