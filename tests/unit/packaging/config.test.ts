@@ -127,3 +127,36 @@ describe('the built bundles only import what the package ships', () => {
     expect(unshipped).toEqual([]);
   });
 });
+
+/** Bare specifiers reached from an entry through static imports only (what loads at start-up). */
+function staticImportClosure(entry: string): Set<string> {
+  const bare = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    // `import x from "y"`, `import { a } from "y"`, `import "y"`, `export … from "y"` (not import())
+    for (const m of code.matchAll(/^\s*(?:import|export)\s+(?:[^'"()]*?\s+from\s+)?(["'])([^"']+)\1/gm)) {
+      const spec = m[2]!;
+      if (spec.startsWith('.')) visit(join(file, '..', spec));
+      else bare.add(spec);
+    }
+  };
+  visit(entry);
+  return bare;
+}
+
+describe('start-up does not need ONNX Runtime', () => {
+  it('the app and engine host entries load onnxruntime-node only on demand (the Intel Mac build has none)', () => {
+    for (const entry of ['electron-main.js', 'engine-host.js']) {
+      const closure = staticImportClosure(join(projectDir, 'out', 'main', entry));
+      expect(closure.size, entry).toBeGreaterThan(0);
+      expect([...closure], entry).not.toContain('onnxruntime-node');
+    }
+    // the scan does see it where it is imported statically (the ONNX Runtime backend's bundle)
+    const outMain = join(projectDir, 'out', 'main');
+    const withOrt = readdirSync(outMain).filter((f) => f.endsWith('.js') && staticImportClosure(join(outMain, f)).has('onnxruntime-node'));
+    expect(withOrt.length).toBeGreaterThan(0);
+  });
+});
