@@ -3,6 +3,7 @@
 // the domain types of ./schema.ts. All calls are synchronous (better-sqlite3).
 import { randomUUID } from 'node:crypto';
 import type { Statement as SqliteStatement } from 'better-sqlite3';
+import type { z } from 'zod';
 import { backupTo, type Db, openDatabase, type OpenOptions, StoreError } from './db.js';
 import {
   ContextInfo,
@@ -35,6 +36,8 @@ import {
   type ThreadEntry,
   defaultSampling,
   ModelRecord as ModelRecordSchema,
+  ModelQualityRecord as ModelQualityRecordSchema,
+  type ModelQualityRecord,
 } from './schema.js';
 import { buildSearchQuery, likeSnippet } from './search-query.js';
 import { StreamingWriter, type StreamingWriterOptions } from './streaming.js';
@@ -98,6 +101,7 @@ interface ModelRow {
   snr_db: number | null;
   source_name: string | null;
   source_bytes: number | null;
+  source_path: string | null;
   builtin: number;
   added_at: number;
   last_used_at: number | null;
@@ -188,6 +192,7 @@ function toModel(row: ModelRow): ModelRecord {
     snrDb: row.snr_db,
     sourceName: row.source_name,
     sourceBytes: row.source_bytes,
+    sourcePath: row.source_path,
     builtin: row.builtin === 1,
     addedAt: row.added_at,
     lastUsedAt: row.last_used_at,
@@ -790,17 +795,17 @@ export class ChatStore {
   // ─── Models ─────────────────────────────────────────────────────────────────────────────────
 
   /** Adds a model to the registry, or replaces the record with the same id. */
-  upsertModel(record: ModelRecord): ModelRecord {
+  upsertModel(record: z.input<typeof ModelRecordSchema>): ModelRecord {
     const r = ModelRecordSchema.parse(record);
     this.sql(
       `INSERT INTO models (id, name, path, codec, architecture, params, file_bytes, context_length, bits_per_weight,
-                           snr_db, source_name, source_bytes, builtin, added_at, last_used_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           snr_db, source_name, source_bytes, source_path, builtin, added_at, last_used_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, path = excluded.path, codec = excluded.codec,
          architecture = excluded.architecture, params = excluded.params, file_bytes = excluded.file_bytes,
          context_length = excluded.context_length, bits_per_weight = excluded.bits_per_weight,
          snr_db = excluded.snr_db, source_name = excluded.source_name, source_bytes = excluded.source_bytes,
-         builtin = excluded.builtin, added_at = excluded.added_at, last_used_at = excluded.last_used_at`,
+         source_path = excluded.source_path, builtin = excluded.builtin, added_at = excluded.added_at, last_used_at = excluded.last_used_at`,
     ).run(
       r.id,
       r.name,
@@ -814,6 +819,7 @@ export class ChatStore {
       r.snrDb,
       r.sourceName,
       r.sourceBytes,
+      r.sourcePath,
       r.builtin ? 1 : 0,
       r.addedAt,
       r.lastUsedAt,
@@ -833,6 +839,25 @@ export class ChatStore {
 
   removeModel(id: string): boolean {
     return this.sql('DELETE FROM models WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Records a quality measurement of a model (replacing the previous one). */
+  setModelQuality(modelId: string, quality: ModelQualityRecord): ModelQualityRecord {
+    const q = ModelQualityRecordSchema.parse(quality);
+    if (!this.getModel(modelId)) throw new StoreError('NOT_FOUND', `no model ${modelId}`);
+    this.sql(
+      `INSERT INTO model_quality (model_id, ppl, tokens, reference_ppl, measured_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (model_id) DO UPDATE SET ppl = excluded.ppl, tokens = excluded.tokens,
+         reference_ppl = excluded.reference_ppl, measured_at = excluded.measured_at`,
+    ).run(modelId, q.ppl, q.tokens, q.referencePpl, q.measuredAt);
+    return q;
+  }
+
+  getModelQuality(modelId: string): ModelQualityRecord | null {
+    const row = this.sql('SELECT ppl, tokens, reference_ppl, measured_at FROM model_quality WHERE model_id = ?').get(modelId) as
+      | { ppl: number; tokens: number; reference_ppl: number | null; measured_at: number }
+      | undefined;
+    return row ? { ppl: row.ppl, tokens: row.tokens, referencePpl: row.reference_ppl, measuredAt: row.measured_at } : null;
   }
 
   touchModel(id: string): void {

@@ -229,6 +229,8 @@ export const ModelRecord = z
     snrDb: z.number().nullable(),
     /** The HF checkpoint folder it was converted from. */
     sourceName: z.string().max(500).nullable(),
+    /** Absolute path of that folder at conversion time (null when unknown). */
+    sourcePath: z.string().max(4096).nullable().default(null),
     sourceBytes: Count.nullable(),
     /** Shipped with the app (cannot be deleted from disk by the user). */
     builtin: z.boolean(),
@@ -237,6 +239,18 @@ export const ModelRecord = z
   })
   .strict();
 export type ModelRecord = z.infer<typeof ModelRecord>;
+
+/** Perplexity measured on the bundled eval text ("Measure quality"). */
+export const ModelQualityRecord = z
+  .object({
+    ppl: z.number().positive(),
+    tokens: z.number().int().positive(),
+    /** Perplexity of the unquantized weights of the same checkpoint, when measured. */
+    referencePpl: z.number().positive().nullable(),
+    measuredAt: EpochMs,
+  })
+  .strict();
+export type ModelQualityRecord = z.infer<typeof ModelQualityRecord>;
 
 /** App settings, persisted key by key; a missing or unreadable key falls back to its default. */
 export const Settings = z
@@ -249,6 +263,8 @@ export const Settings = z
     /** Engine threads; null lets the engine choose. */
     threads: z.number().int().positive().max(1024).nullable().default(null),
     sendOnEnter: z.boolean().default(true),
+    /** The OpenAI-compatible API of the desktop app (always on in `qins serve`). */
+    apiEnabled: z.boolean().default(false),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;

@@ -219,6 +219,7 @@ describe('ChatStore: models, settings, presets', () => {
     snrDb: 41.2,
     sourceName: 'tiny-phi3-chat',
     sourceBytes: 48_600_000,
+    sourcePath: '/checkpoints/tiny-phi3-chat',
     builtin,
     addedAt: 1000,
     lastUsedAt: null,
@@ -235,6 +236,21 @@ describe('ChatStore: models, settings, presets', () => {
     expect(store.removeModel('b')).toBe(false);
     expect(() => store.touchModel('b')).toThrow(/no model/);
     expect(() => store.upsertModel({ ...model('c'), codec: '' })).toThrow();
+  });
+
+  it('keeps the source path and the measured quality of a model; quality goes with the model', () => {
+    store.upsertModel(model('q'));
+    expect(store.getModel('q')?.sourcePath).toBe('/checkpoints/tiny-phi3-chat');
+    expect(store.getModelQuality('q')).toBeNull();
+    const q = { ppl: 120.5, tokens: 39_776, referencePpl: 120.24, measuredAt: 5 };
+    store.setModelQuality('q', q);
+    expect(store.getModelQuality('q')).toEqual(q);
+    store.setModelQuality('q', { ...q, ppl: 121 });
+    expect(store.getModelQuality('q')?.ppl).toBe(121);
+    expect(() => store.setModelQuality('nope', q)).toThrow(/no model/);
+    expect(() => store.setModelQuality('q', { ...q, ppl: -1 })).toThrow();
+    store.removeModel('q');
+    expect(store.getModelQuality('q')).toBeNull();
   });
 
   it('returns defaults, persists patches, and ignores unreadable stored values', () => {
