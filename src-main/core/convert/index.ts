@@ -5,3 +5,4 @@ export { inspectQins, verifyQins, type QinsInspection, type TensorSummary, type 
 export { ConvertError, CONVERT_ERROR_CODES, type ConvertErrorCode } from './errors.js';
 export { openCheckpoint, readCheckpointConfig, type Checkpoint } from './checkpoint.js';
 export { buildModelSpec, planTensors, architectureOf, type PlannedTensor } from './arch.js';
+export { packQins, unpackQinz, readQinz, DEFAULT_QUALITY as DEFAULT_PACK_QUALITY, type PackOptions, type PackProgress, type PackResult, type QinzInfo } from './pack.js';
