@@ -3,6 +3,37 @@
 // payload against it, the preload bridge and the WebSocket shim expose `window.qins` from it, and
 // the tests fuzz it. Nothing in this file may import Node or Electron: it is bundled into the renderer.
 import { z } from 'zod';
+import { Codec } from '../src-main/core/codecs.js';
+import {
+  Conversation,
+  ConversationPatch,
+  ConversationSummary,
+  ExportFormat,
+  ImportResult,
+  Message,
+  ModelRecord,
+  Preset,
+  SamplingSettings,
+  SearchHit,
+  Settings,
+  SettingsPatch,
+  ThreadEntry,
+} from '../src-main/core/store/schema.js';
+
+export {
+  Codec,
+  Conversation,
+  ConversationSummary,
+  ExportFormat,
+  ImportResult,
+  Message,
+  ModelRecord,
+  Preset,
+  SamplingSettings,
+  SearchHit,
+  Settings,
+  ThreadEntry,
+};
 
 // ─── Errors ────────────────────────────────────────────────────────────────────────────────────
 
@@ -103,6 +134,10 @@ export const EnginePing = z.object({
 });
 export type EnginePing = z.infer<typeof EnginePing>;
 
+/** Live generation numbers for the telemetry panel. */
+export const GenerationSample = z.object({ jobId: z.string(), tokens: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative() });
+export type GenerationSample = z.infer<typeof GenerationSample>;
+
 export const TelemetrySample = z.object({
   subscriptionId: z.string(),
   /** Epoch milliseconds when the sample was taken. */
@@ -111,8 +146,140 @@ export const TelemetrySample = z.object({
   /** Null while the engine host is (re)starting. */
   engine: EngineMemory.nullable(),
   system: z.object({ freeMemory: Bytes, totalMemory: Bytes }),
+  /** The reply being generated, if any. */
+  generation: GenerationSample.nullable(),
 });
 export type TelemetrySample = z.infer<typeof TelemetrySample>;
+
+// ─── Models ────────────────────────────────────────────────────────────────────────────────────
+
+const Id = z.string().min(1).max(200);
+const JobId = z.string().min(1).max(100);
+/** Absolute or relative file-system path typed or dropped by the user. */
+const UserPath = z.string().min(1).max(4096);
+
+/** Quality measured by "Measure quality" (perplexity on the bundled eval text). */
+export const ModelQuality = z.object({
+  ppl: z.number().positive(),
+  tokens: z.number().int().positive(),
+  /** Perplexity of the unquantized (bf16/f32) weights of the same checkpoint, when known. */
+  referencePpl: z.number().positive().nullable(),
+  measuredAt: z.number().int().nonnegative(),
+});
+export type ModelQuality = z.infer<typeof ModelQuality>;
+
+/** A model in the library, as the UI shows it. */
+export const ModelInfo = ModelRecord.extend({
+  /** Which engine runs it: the native QINS engine (.qins) or ONNX Runtime FP32 (ONNX folder). */
+  engine: z.enum(['qins', 'ort']),
+  quality: ModelQuality.nullable(),
+  /** True when the file is missing on disk (moved or deleted outside the app). */
+  missing: z.boolean(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** What the engine host has loaded. */
+export const LoadedModel = z.object({
+  modelId: z.string(),
+  name: z.string(),
+  engine: z.enum(['qins', 'ort']),
+  codec: z.string().nullable(),
+  architecture: z.string(),
+  params: z.number().int().nonnegative(),
+  contextLength: z.number().int().positive(),
+  /** Bytes of weights read per token (the mapped file for QINS). */
+  weightBytes: z.number().int().nonnegative(),
+  /** params × 4: what the same weights take in FP32. */
+  fp32Bytes: z.number().int().nonnegative(),
+  loadMs: z.number().nonnegative(),
+  /** The model has a chat template (otherwise it can be evaluated but not chatted with). */
+  chat: z.boolean(),
+  /** generation_config sampling defaults, mapped onto our settings (for "Reset to model defaults"). */
+  defaults: SamplingSettings,
+});
+export type LoadedModel = z.infer<typeof LoadedModel>;
+
+export const ModelStatus = z.object({
+  state: z.enum(['none', 'loading', 'ready', 'error']),
+  loaded: LoadedModel.nullable(),
+  /** The model being loaded (state 'loading'). */
+  loadingId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ModelStatus = z.infer<typeof ModelStatus>;
+
+export const ConvertProgress = z.object({
+  phase: z.string(),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  tensor: z.string().nullable(),
+  tensorsDone: z.number().int().nonnegative(),
+  tensorsTotal: z.number().int().nonnegative(),
+  etaMs: z.number().nonnegative().nullable(),
+});
+export type ConvertProgress = z.infer<typeof ConvertProgress>;
+
+/** Stream of a conversion job: progress events, then exactly one done or error. */
+export const ConvertEvent = z.discriminatedUnion('type', [
+  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), codec: Codec, progress: ConvertProgress }),
+  z.object({ jobId: JobId, type: z.literal('done'), model: ModelInfo }),
+  z.object({ jobId: JobId, type: z.literal('error'), error: QinsErrorShape }),
+]);
+export type ConvertEvent = z.infer<typeof ConvertEvent>;
+
+export const ConvertJob = z.object({ jobId: JobId, source: z.string(), codec: Codec, progress: ConvertProgress.nullable(), builtin: z.boolean() });
+export type ConvertJob = z.infer<typeof ConvertJob>;
+
+/** Stream of a quality measurement. */
+export const EvalEvent = z.discriminatedUnion('type', [
+  z.object({ jobId: JobId, type: z.literal('progress'), modelId: z.string(), done: z.number().int().nonnegative(), total: z.number().int().nonnegative(), stage: z.string() }),
+  z.object({ jobId: JobId, type: z.literal('done'), modelId: z.string(), quality: ModelQuality }),
+  z.object({ jobId: JobId, type: z.literal('error'), modelId: z.string(), error: QinsErrorShape }),
+]);
+export type EvalEvent = z.infer<typeof EvalEvent>;
+
+// ─── Chat ──────────────────────────────────────────────────────────────────────────────────────
+
+/** The conversation as the chat view needs it: the row plus the branch being looked at. */
+export const ConversationView = z.object({ conversation: Conversation, thread: z.array(ThreadEntry) });
+export type ConversationView = z.infer<typeof ConversationView>;
+
+export const ChatStarted = z.object({
+  jobId: JobId,
+  conversationId: Id,
+  /** The user message the reply answers (new for send/edit). */
+  userMessageId: Id.nullable(),
+  assistantMessageId: Id,
+  /** The branch after the new messages were added (the assistant message is empty, incomplete). */
+  thread: z.array(ThreadEntry),
+});
+export type ChatStarted = z.infer<typeof ChatStarted>;
+
+/** Stream of one reply: deltas, then exactly one done or error. */
+export const ChatEvent = z.discriminatedUnion('type', [
+  z.object({ jobId: JobId, conversationId: Id, messageId: Id, type: z.literal('queued'), position: z.number().int().nonnegative() }),
+  z.object({ jobId: JobId, conversationId: Id, messageId: Id, type: z.literal('delta'), text: z.string(), tokens: z.number().int().nonnegative() }),
+  z.object({ jobId: JobId, conversationId: Id, messageId: Id, type: z.literal('done'), message: Message }),
+  z.object({ jobId: JobId, conversationId: Id, messageId: Id, type: z.literal('error'), error: QinsErrorShape, message: Message.nullable() }),
+]);
+export type ChatEvent = z.infer<typeof ChatEvent>;
+
+export const ContextUsage = z.object({
+  /** Tokens the conversation's prompt (system prompt + branch + draft) takes. */
+  tokens: z.number().int().nonnegative(),
+  contextLength: z.number().int().positive(),
+  /** Tokens reserved for the reply (max tokens setting, bounded by the context). */
+  reserved: z.number().int().nonnegative(),
+  policy: z.enum(['drop-oldest', 'stop']),
+});
+export type ContextUsage = z.infer<typeof ContextUsage>;
+
+export const ExportFile = z.object({ filename: z.string(), mime: z.string(), content: z.string() });
+export type ExportFile = z.infer<typeof ExportFile>;
+
+/** The OpenAI-compatible API of the desktop app (off by default there; always on in `qins serve`). */
+export const ApiStatus = z.object({ enabled: z.boolean(), url: z.string().nullable(), token: z.string().nullable(), port: z.number().int().nullable() });
+export type ApiStatus = z.infer<typeof ApiStatus>;
 
 // ─── Channels ──────────────────────────────────────────────────────────────────────────────────
 
@@ -130,12 +297,72 @@ export const requests = {
     request: z.object({ subscriptionId: z.string().min(1).max(100) }).strict(),
     response: z.object({ stopped: z.boolean() }),
   },
+
+  // Settings and presets
+  'settings.get': { request: Empty, response: Settings },
+  'settings.update': { request: SettingsPatch, response: Settings },
+  'presets.list': { request: Empty, response: z.array(Preset) },
+  'presets.save': {
+    request: z.object({ id: Id.optional(), name: z.string().min(1).max(200), systemPrompt: z.string().max(100_000), sampling: SamplingSettings }).strict(),
+    response: Preset,
+  },
+  'presets.delete': { request: z.object({ id: Id }).strict(), response: z.object({ deleted: z.boolean() }) },
+  'api.status': { request: Empty, response: ApiStatus },
+  'api.setEnabled': { request: z.object({ enabled: z.boolean() }).strict(), response: ApiStatus },
+
+  // Models
+  'models.list': { request: Empty, response: z.array(ModelInfo) },
+  'models.status': { request: Empty, response: ModelStatus },
+  /** Loads a model into the engine host (progress through model.status events). */
+  'models.load': { request: z.object({ id: Id }).strict(), response: ModelStatus },
+  'models.delete': { request: z.object({ id: Id }).strict(), response: z.object({ deleted: z.boolean() }) },
+  'models.rename': { request: z.object({ id: Id, name: z.string().min(1).max(500) }).strict(), response: ModelInfo },
+  /** Converts a checkpoint folder (or unpacks a .qinz) into the library; streams convert.event. */
+  'models.import': { request: z.object({ source: UserPath, codec: Codec.default('qins8') }).strict(), response: ConvertJob },
+  'models.cancelImport': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  'models.jobs': { request: Empty, response: z.array(ConvertJob) },
+  /** Measures perplexity on the bundled eval text; streams eval.event. */
+  'models.evaluate': { request: z.object({ id: Id }).strict(), response: z.object({ jobId: JobId }) },
+
+  // Conversations
+  'conversations.list': { request: z.object({ limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }).strict(), response: z.array(ConversationSummary) },
+  'conversations.create': {
+    request: z.object({ title: z.string().max(500).optional(), systemPrompt: z.string().max(100_000).optional(), sampling: SamplingSettings.optional(), modelId: Id.nullable().optional() }).strict(),
+    response: ConversationView,
+  },
+  'conversations.get': { request: z.object({ id: Id }).strict(), response: ConversationView },
+  'conversations.update': { request: z.object({ id: Id, patch: ConversationPatch }).strict(), response: Conversation },
+  'conversations.delete': { request: z.object({ id: Id }).strict(), response: z.object({ deleted: z.boolean() }) },
+  'conversations.search': { request: z.object({ query: z.string().max(1000), limit: z.number().int().min(1).max(200).optional() }).strict(), response: z.array(SearchHit) },
+  'conversations.export': { request: z.object({ ids: z.array(Id).max(100_000).optional(), format: ExportFormat }).strict(), response: ExportFile },
+  /** Imports a JSON export document (the file's text). */
+  'conversations.import': { request: z.object({ content: z.string().max(512 * 1024 * 1024) }).strict(), response: ImportResult },
+
+  // Chat (replies stream as chat.event)
+  'chat.send': { request: z.object({ conversationId: Id, content: z.string().min(1).max(1_000_000), parentId: Id.nullable().optional() }).strict(), response: ChatStarted },
+  /** A new reply to the user message before `messageId` (an assistant message): a new branch. */
+  'chat.regenerate': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ChatStarted },
+  /** Continues an incomplete assistant message (e.g. after a crash or Stop). */
+  'chat.continue': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ChatStarted },
+  /** Edits a user message: a sibling with the new text, and a new reply to it. */
+  'chat.edit': { request: z.object({ conversationId: Id, messageId: Id, content: z.string().min(1).max(1_000_000) }).strict(), response: ChatStarted },
+  'chat.stop': { request: z.object({ jobId: JobId }).strict(), response: z.object({ stopped: z.boolean() }) },
+  'chat.switchBranch': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ConversationView },
+  'chat.deleteMessage': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ConversationView },
+  /** How much of the context the conversation (plus an optional draft) takes. */
+  'chat.contextUsage': { request: z.object({ conversationId: Id, draft: z.string().max(1_000_000).optional() }).strict(), response: ContextUsage },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 /** Events the main process pushes to the UI. */
 export const events = {
   'telemetry.sample': TelemetrySample,
   'engine.status': EngineStatus,
+  'model.status': ModelStatus,
+  'models.changed': z.object({ reason: z.string() }),
+  'convert.event': ConvertEvent,
+  'eval.event': EvalEvent,
+  'chat.event': ChatEvent,
+  'conversations.changed': z.object({ conversationId: z.string().nullable() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type RequestChannel = keyof typeof requests;

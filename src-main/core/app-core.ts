@@ -1,13 +1,20 @@
 // The core of the app, shared by the Electron main process and the headless web host: services,
 // the request handlers of the contract, and the set of connected UI clients. No Electron here.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { AppInfo, EventChannel, EventOf } from '../../src-preload/contract.js';
+import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-preload/contract.js';
+import { openAiRoute } from '../web/openai.js';
+import { startWebHost, type WebHost } from '../web/server.js';
+import { ApiCompletionService } from './api-service.js';
+import { ChatService, fromStoreError } from './chat-service.js';
 import { EngineSupervisor, type HostLauncher } from './engine-supervisor.js';
-import { appRoot, assetsDir, dataDir, dbPath, modelsDir } from './paths.js';
+import { GenerationQueue } from './generation-queue.js';
+import { ModelLibrary } from './library.js';
+import { appRoot, assetsDir, dataDir, dbPath, modelsDir, rendererDir } from './paths.js';
 import { type ClientContext, type Handlers, type Router, createRouter } from './router.js';
+import { type ChatStore, openChatStore, parseExportDocument, renderExport } from './store/index.js';
 import { Telemetry } from './telemetry.js';
 
 export interface CoreOptions {
@@ -15,6 +22,10 @@ export interface CoreOptions {
   launcher: HostLauncher;
   /** Electron / Chrome versions when running inside Electron. */
   electron?: { electron: string; chrome: string };
+  /** Convert the embedded default model on first run (default true). */
+  firstRun?: boolean;
+  /** Port of the desktop app's API when the user enables it. */
+  apiPort?: number;
 }
 
 /** A connected UI client; `close()` runs the cleanups its subscriptions registered. */
@@ -27,36 +38,59 @@ function packageVersion(): { name: string; version: string } {
   return { name: pkg.productName ?? 'QINS Chat', version: pkg.version };
 }
 
+const EXPORT_MIME = { md: 'text/markdown', json: 'application/json', html: 'text/html' } as const;
+
 export class AppCore {
   readonly engine: EngineSupervisor;
   readonly telemetry: Telemetry;
   readonly router: Router;
+  readonly store: ChatStore;
+  readonly library: ModelLibrary;
+  readonly chat: ChatService;
+  readonly queue = new GenerationQueue();
+  readonly completions: ApiCompletionService;
   private readonly clients = new Map<string, ConnectedClient>();
+  /** The web host serving this core (qins serve) or the desktop app's API host when enabled. */
+  private webHost: WebHost | undefined;
 
   constructor(private readonly options: CoreOptions) {
+    mkdirSync(dataDir(), { recursive: true });
+    this.store = openChatStore();
     this.engine = new EngineSupervisor(options.launcher);
-    this.telemetry = new Telemetry({
-      engineMemory: async () => {
-        if (this.engine.status().state !== 'ready') return null;
-        try {
-          return await this.engine.call('memory', {}, { timeoutMs: 2000 });
-        } catch {
-          return null;
-        }
+    const broadcast = this.broadcast.bind(this);
+    this.library = new ModelLibrary(this.store, this.engine, broadcast);
+    this.chat = new ChatService(this.store, this.engine, this.library, this.queue, broadcast);
+    this.completions = new ApiCompletionService(this.library, this.engine, this.queue, () => this.store.getSettings().contextPolicy);
+    this.telemetry = new Telemetry(
+      {
+        engineMemory: async () => {
+          if (this.engine.status().state !== 'ready') return null;
+          try {
+            return await this.engine.call('memory', {}, { timeoutMs: 2000 });
+          } catch {
+            return null;
+          }
+        },
       },
-    });
+      () => this.chat.generationSample(),
+    );
     this.engine.on('status', (s) => this.broadcast('engine.status', s));
     this.router = createRouter(this.handlers());
   }
 
   async start(): Promise<void> {
     await this.engine.start();
+    if (this.options.firstRun !== false) await this.library.ensureDefaultModel();
+    if (this.options.mode === 'electron' && this.store.getSettings().apiEnabled) await this.setApiEnabled(true).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.telemetry.stopAll();
     for (const c of [...this.clients.values()]) c.close();
+    if (this.options.mode === 'electron') await this.webHost?.close();
     await this.engine.stop();
+    // Replies still streaming keep what they have, marked incomplete; the rest is flushed.
+    this.store.close();
   }
 
   /** Registers a UI client; `emit` delivers an event to it. */
@@ -86,6 +120,40 @@ export class AppCore {
     for (const c of this.clients.values()) c.emit(event, payload);
   }
 
+  /** `qins serve`: the web host that serves this core (its API is always on). */
+  attachWebHost(host: WebHost): void {
+    this.webHost = host;
+  }
+
+  /** HTTP routes the web host adds for this core (the OpenAI-compatible API). */
+  webRoutes() {
+    return [openAiRoute(this.completions)];
+  }
+
+  apiStatus(): ApiStatus {
+    const h = this.webHost;
+    return h ? { enabled: true, url: `http://127.0.0.1:${h.port}/v1`, token: h.token, port: h.port } : { enabled: false, url: null, token: null, port: null };
+  }
+
+  /** Desktop app: starts or stops the local API (it also serves the UI to a browser, token-guarded). */
+  async setApiEnabled(enabled: boolean): Promise<ApiStatus> {
+    if (this.options.mode !== 'electron') {
+      if (!enabled) throw new QinsError('UNSUPPORTED', 'the API is always on in `qins serve`');
+      return this.apiStatus();
+    }
+    if (enabled && !this.webHost) {
+      const port = this.options.apiPort ?? 7860;
+      this.webHost = await startWebHost({ core: this, rendererDir: rendererDir(), port, routes: this.webRoutes() }).catch(() =>
+        startWebHost({ core: this, rendererDir: rendererDir(), port: 0, routes: this.webRoutes() }),
+      );
+    } else if (!enabled && this.webHost) {
+      await this.webHost.close();
+      this.webHost = undefined;
+    }
+    this.store.updateSettings({ apiEnabled: enabled });
+    return this.apiStatus();
+  }
+
   appInfo(): AppInfo {
     const { name, version } = packageVersion();
     const cpu = cpus();
@@ -108,6 +176,13 @@ export class AppCore {
   }
 
   private handlers(): Handlers {
+    const store = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        throw fromStoreError(e);
+      }
+    };
     return {
       'app.info': () => this.appInfo(),
       'engine.status': () => this.engine.status(),
@@ -122,6 +197,72 @@ export class AppCore {
         return { subscriptionId: id };
       },
       'telemetry.unsubscribe': ({ subscriptionId }) => ({ stopped: this.telemetry.unsubscribe(subscriptionId) }),
+
+      'settings.get': () => store(() => this.store.getSettings()),
+      'settings.update': (patch) => store(() => this.store.updateSettings(patch)),
+      'presets.list': () => store(() => this.store.listPresets()),
+      'presets.save': (p) => store(() => this.store.savePreset(p)),
+      'presets.delete': ({ id }) => ({ deleted: store(() => this.store.deletePreset(id)) }),
+      'api.status': () => this.apiStatus(),
+      'api.setEnabled': ({ enabled }) => this.setApiEnabled(enabled),
+
+      'models.list': () => this.library.list(),
+      'models.status': () => this.library.modelStatus(),
+      'models.load': async ({ id }) => {
+        await this.library.load(id);
+        return this.library.modelStatus();
+      },
+      'models.delete': async ({ id }) => ({ deleted: await this.library.delete(id) }),
+      'models.rename': ({ id, name }) => this.library.rename(id, name),
+      'models.import': ({ source, codec }) => this.library.import(source, codec),
+      'models.cancelImport': async ({ jobId }) => ({ cancelled: await this.library.cancelImport(jobId) }),
+      'models.jobs': () => this.library.listJobs(),
+      'models.evaluate': ({ id }) => this.library.evaluate(id),
+
+      'conversations.list': (p) => store(() => this.store.listConversations(p)),
+      'conversations.create': (p) =>
+        store(() => {
+          const settings = this.store.getSettings();
+          const c = this.store.createConversation({
+            title: p.title ?? 'New chat',
+            systemPrompt: p.systemPrompt ?? settings.defaultSystemPrompt,
+            sampling: p.sampling ?? settings.defaultSampling,
+            modelId: p.modelId ?? this.library.modelStatus().loaded?.modelId ?? settings.defaultModelId,
+          });
+          this.broadcast('conversations.changed', { conversationId: c.id });
+          return { conversation: c, thread: [] };
+        }),
+      'conversations.get': ({ id }) => this.chat.view(id),
+      'conversations.update': ({ id, patch }) =>
+        store(() => {
+          const c = this.store.updateConversation(id, patch);
+          this.broadcast('conversations.changed', { conversationId: id });
+          return c;
+        }),
+      'conversations.delete': async ({ id }) => ({ deleted: await this.chat.deleteConversation(id) }),
+      'conversations.search': ({ query, limit }) => store(() => this.store.search(query, { limit })),
+      'conversations.export': ({ ids, format }) =>
+        store(() => {
+          const doc = this.store.exportDocument(ids);
+          const stamp = new Date().toISOString().slice(0, 10);
+          const base = ids?.length === 1 ? (doc.conversations[0]?.title ?? 'conversation').replace(/[^\w.-]+/g, '-').slice(0, 60) : 'qins-chat';
+          return { filename: `${base}-${stamp}.${format}`, mime: EXPORT_MIME[format], content: renderExport(doc, format) };
+        }),
+      'conversations.import': ({ content }) =>
+        store(() => {
+          const r = this.store.importConversations(parseExportDocument(content, 'the imported file').conversations);
+          this.broadcast('conversations.changed', { conversationId: null });
+          return r;
+        }),
+
+      'chat.send': ({ conversationId, content, parentId }) => this.chat.send(conversationId, content, parentId),
+      'chat.regenerate': ({ conversationId, messageId }) => this.chat.regenerate(conversationId, messageId),
+      'chat.continue': ({ conversationId, messageId }) => this.chat.continue(conversationId, messageId),
+      'chat.edit': ({ conversationId, messageId, content }) => this.chat.edit(conversationId, messageId, content),
+      'chat.stop': async ({ jobId }) => ({ stopped: await this.chat.stop(jobId) }),
+      'chat.switchBranch': ({ conversationId, messageId }) => this.chat.switchBranch(conversationId, messageId),
+      'chat.deleteMessage': ({ conversationId, messageId }) => this.chat.deleteMessage(conversationId, messageId),
+      'chat.contextUsage': ({ conversationId, draft }) => this.chat.contextUsage(conversationId, draft),
     };
   }
 }

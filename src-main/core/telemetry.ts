@@ -1,7 +1,7 @@
 // Memory telemetry: real numbers from the processes, sampled on demand and streamed ~1 Hz.
 import { randomUUID } from 'node:crypto';
 import { freemem, totalmem } from 'node:os';
-import type { EngineMemory, ProcessMemory, TelemetrySample } from '../../src-preload/contract.js';
+import type { EngineMemory, GenerationSample, ProcessMemory, TelemetrySample } from '../../src-preload/contract.js';
 
 export function processMemory(): ProcessMemory {
   const m = process.memoryUsage();
@@ -16,7 +16,11 @@ export interface TelemetrySource {
 export class Telemetry {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly source: TelemetrySource) {}
+  constructor(
+    private readonly source: TelemetrySource,
+    /** The reply being generated, if any (tok/s while generating). */
+    private readonly generation: () => GenerationSample | null = () => null,
+  ) {}
 
   async sample(subscriptionId: string): Promise<TelemetrySample> {
     return {
@@ -25,6 +29,7 @@ export class Telemetry {
       main: processMemory(),
       engine: await this.source.engineMemory(),
       system: { freeMemory: freemem(), totalMemory: totalmem() },
+      generation: this.generation(),
     };
   }
 

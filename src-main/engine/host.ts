@@ -1,8 +1,14 @@
 // The engine host: a child process that owns the native engine (models, generation, conversion)
 // so that a crash or a long computation never takes the main process down with it.
 // Started with child_process.fork (plain Node) or Electron's utilityProcess.fork.
+import { QinsError } from '../../src-preload/contract.js';
 import { toErrorShape } from '../core/router.js';
-import type { FromHost, HostMethod, HostMethods, ToHost } from './protocol.js';
+import { convertJob } from './host/convert.js';
+import { perplexityJob } from './host/eval.js';
+import { generateReply } from './host/generate.js';
+import { Jobs } from './host/jobs.js';
+import { ModelSlot } from './host/model-slot.js';
+import type { FromHost, HostEventName, HostEvents, HostMethod, HostMethods, ToHost } from './protocol.js';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -20,6 +26,13 @@ function connect(): { send: (m: FromHost) => void; onMessage: (cb: (m: unknown) 
 }
 
 const startedAt = Date.now();
+const port = connect();
+const slot = new ModelSlot();
+const jobs = new Jobs();
+
+function emit<E extends HostEventName>(event: E, data: HostEvents[E]): void {
+  port.send({ kind: 'event', event, data } as FromHost);
+}
 
 type Impl = { [M in HostMethod]: (params: HostMethods[M]['params']) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'] };
 
@@ -27,11 +40,25 @@ const methods: Impl = {
   ping: () => ({ pid: process.pid, uptimeMs: Date.now() - startedAt }),
   memory: () => {
     const m = process.memoryUsage();
-    return { pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, weightsMapped: 0, kvBytes: 0 };
+    return { pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...slot.memory() };
   },
+  'model.load': (p) => slot.load(p.path, p),
+  'model.unload': async () => ({ unloaded: await slot.unload() }),
+  'model.countTokens': (p) => {
+    const { session, info } = slot.current();
+    if (!session) throw new QinsError('UNSUPPORTED', 'the loaded model has no chat template');
+    return { tokens: session.countTokens(p.messages), contextLength: info.contextLength };
+  },
+  generate: (p) =>
+    jobs.run(p.jobId, (signal) =>
+      generateReply(slot, { ...p, signal, onDelta: (text, tokens) => emit('generate.delta', { jobId: p.jobId, text, tokens }) }),
+    ),
+  'generate.cancel': (p) => ({ cancelled: jobs.cancel(p.jobId) }),
+  convert: (p) => jobs.run(p.jobId, (signal) => convertJob(p, signal, (progress) => emit('convert.progress', { jobId: p.jobId, progress }))),
+  'convert.cancel': (p) => ({ cancelled: jobs.cancel(p.jobId) }),
+  'eval.perplexity': (p) => jobs.run(p.jobId, (signal) => perplexityJob(p, signal, (done, total) => emit('eval.progress', { jobId: p.jobId, done, total }))),
+  'eval.cancel': (p) => ({ cancelled: jobs.cancel(p.jobId) }),
 };
-
-const port = connect();
 
 port.onMessage(async (raw) => {
   const msg = raw as ToHost;

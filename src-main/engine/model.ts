@@ -51,22 +51,9 @@ export interface LoadedModel {
 
 type Opener = (path: string, options: BackendOpenOptions) => Promise<InferenceBackend>;
 
-// Each engine lives in its own module, loaded only when a model of its kind is opened.
-const QINS_BACKEND_MODULE = './qins-backend.js';
-
-async function loadOpener(specifier: string, name: string): Promise<Opener> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
-  } catch (e) {
-    throw new ModelOpenError(`this build has no ${specifier.replace(/^\.\/|\.js$/g, '')} engine (${(e as Error).message.split('\n')[0]})`);
-  }
-  const fn = mod[name];
-  if (typeof fn !== 'function') throw new ModelOpenError(`${specifier} does not export ${name}`);
-  return fn as Opener;
-}
-
-const qinsOpener = (): Promise<Opener> => loadOpener(QINS_BACKEND_MODULE, 'openQinsBackend');
+// Each engine lives in its own module (a separate chunk in the bundle), loaded only when a model
+// of its kind is opened.
+const qinsOpener = async (): Promise<Opener> => (await import('./qins-backend.js')).openQinsBackend;
 const ortOpener = async (): Promise<Opener> => (await import('./ort-backend.js')).openOrtBackend;
 
 /** Engines, replaceable for tests. */

@@ -21,7 +21,8 @@ export function register(program: Command): void {
       const core = await startHeadlessCore();
       let host;
       try {
-        host = await startWebHost({ core, rendererDir: rendererDir(), port });
+        host = await startWebHost({ core, rendererDir: rendererDir(), port, routes: core.webRoutes() });
+        core.attachWebHost(host);
       } catch (e) {
         await core.stop();
         const code = (e as NodeJS.ErrnoException).code;

@@ -1,0 +1,61 @@
+// The OpenAI-compatible API's view of the core: completions go through the same generation
+// queue as the chat UI (one generation at a time per loaded model), without touching the store.
+import { randomUUID } from 'node:crypto';
+import { QinsError } from '../../src-preload/contract.js';
+import type { CompletionRequest, CompletionResult, CompletionService } from '../web/openai.js';
+import type { EngineSupervisor } from './engine-supervisor.js';
+import type { GenerationQueue } from './generation-queue.js';
+import type { ModelLibrary } from './library.js';
+
+export class ApiCompletionService implements CompletionService {
+  constructor(
+    private readonly library: ModelLibrary,
+    private readonly engine: EngineSupervisor,
+    private readonly queue: GenerationQueue,
+    private readonly contextPolicy: () => 'drop-oldest' | 'stop',
+  ) {}
+
+  async listModels(): Promise<Array<{ id: string; created: number }>> {
+    return this.library
+      .list()
+      .filter((m) => !m.missing)
+      .map((m) => ({ id: m.id, created: Math.floor(m.addedAt / 1000) }));
+  }
+
+  async complete(req: CompletionRequest): Promise<CompletionResult> {
+    if (req.model !== undefined && !this.library.list().some((m) => m.id === req.model)) {
+      throw new QinsError('NOT_FOUND', `no model "${req.model}" (GET /v1/models lists them)`);
+    }
+    const jobId = randomUUID();
+    const onEvent = (event: string, data: unknown) => {
+      const d = data as { jobId: string; text: string };
+      if (event === 'generate.delta' && d.jobId === jobId && d.text) req.onDelta(d.text);
+    };
+    const onAbort = () => {
+      if (this.queue.cancel(jobId)) void this.engine.call('generate.cancel', { jobId }).catch(() => undefined);
+    };
+    req.signal.addEventListener('abort', onAbort);
+    this.engine.on('event', onEvent);
+    try {
+      return await this.queue.submit({
+        jobId,
+        run: async (signal) => {
+          if (signal.aborted || req.signal.aborted) throw new QinsError('CANCELLED', 'the client went away');
+          const model = await this.library.ensureLoaded(req.model);
+          if (!model.chat) throw new QinsError('UNSUPPORTED', `${model.name} has no chat template`);
+          const r = await this.engine.call('generate', { jobId, messages: req.messages, sampling: req.sampling, contextPolicy: this.contextPolicy() });
+          return {
+            model: model.modelId,
+            text: r.text,
+            finishReason: r.stopReason === 'length' || r.stopReason === 'context' ? 'length' : 'stop',
+            promptTokens: r.promptTokens,
+            completionTokens: r.tokens,
+          };
+        },
+      });
+    } finally {
+      req.signal.removeEventListener('abort', onAbort);
+      this.engine.off('event', onEvent);
+    }
+  }
+}

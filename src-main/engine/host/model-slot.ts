@@ -1,0 +1,102 @@
+// The model the engine host has loaded, with its chat session. One at a time: loading another
+// disposes the previous one (after its generation, if any, has stopped).
+import { defaultSampling, type SamplingSettings } from '../../core/store/schema.js';
+import { QinsError } from '../../../src-preload/contract.js';
+import type { ChatSession } from '../generate.js';
+import { type LoadedModel, openModel } from '../model.js';
+import type { HostModelInfo } from '../protocol.js';
+
+/** generation_config.json sampling fields mapped onto our settings (missing fields keep our defaults). */
+export function samplingDefaults(files: Readonly<Record<string, string>>): SamplingSettings {
+  const s = defaultSampling();
+  const text = files['generation_config.json'];
+  if (!text) return s;
+  let g: Record<string, unknown>;
+  try {
+    g = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return s;
+  }
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const t = num(g.temperature);
+  if (t !== undefined && t >= 0 && t <= 5) s.temperature = t;
+  const p = num(g.top_p);
+  if (p !== undefined && p > 0 && p <= 1) s.top_p = p;
+  const k = num(g.top_k);
+  if (k !== undefined && Number.isInteger(k) && k >= 0) s.top_k = k;
+  const mp = num(g.min_p);
+  if (mp !== undefined && mp >= 0 && mp <= 1) s.min_p = mp;
+  const rp = num(g.repetition_penalty);
+  if (rp !== undefined && rp > 0 && rp <= 5) s.repetition_penalty = rp;
+  if (g.do_sample === false) s.temperature = 0;
+  return s;
+}
+
+/** Weights counted from the .qins tensor table, or estimated from the spec for ONNX folders. */
+function paramCount(model: LoadedModel): number {
+  if (model.header) return model.header.stats.params;
+  const m = model.spec;
+  const qkv = (m.num_heads + 2 * m.num_kv_heads) * m.head_dim * m.hidden_size;
+  const o = m.hidden_size * m.num_heads * m.head_dim;
+  const mlp = 3 * m.hidden_size * m.intermediate_size;
+  const embed = m.vocab_size * m.hidden_size;
+  return m.num_layers * (qkv + o + mlp + 2 * m.hidden_size) + embed * (m.tie_word_embeddings ? 1 : 2) + m.hidden_size;
+}
+
+export class ModelSlot {
+  private model: LoadedModel | undefined;
+  private session: ChatSession | undefined;
+  private info: HostModelInfo | undefined;
+
+  get loaded(): HostModelInfo | undefined {
+    return this.info;
+  }
+
+  /** The loaded model, or an error the UI can act on. */
+  current(): { model: LoadedModel; session: ChatSession | undefined; info: HostModelInfo } {
+    if (!this.model || !this.info) throw new QinsError('NOT_FOUND', 'no model is loaded');
+    return { model: this.model, session: this.session, info: this.info };
+  }
+
+  async load(path: string, options: { threads?: number | null; contextLength?: number | null }): Promise<HostModelInfo> {
+    await this.unload();
+    const t0 = performance.now();
+    const model = await openModel(path, { threads: options.threads ?? undefined, contextLength: options.contextLength ?? undefined });
+    // Load is not done until the first token could be produced: touch the weights once.
+    const session = model.template ? model.chat() : undefined;
+    const loadMs = performance.now() - t0;
+    const mem = model.backend.memory();
+    this.model = model;
+    this.session = session;
+    this.info = {
+      path: model.path,
+      engine: model.engine,
+      codec: model.codec,
+      architecture: model.spec.architecture,
+      params: paramCount(model),
+      contextLength: session?.contextLength ?? model.backend.contextLength,
+      weightBytes: mem.weightBytes,
+      fileBytes: model.fileBytes,
+      loadMs,
+      chat: session !== undefined,
+      defaults: samplingDefaults(model.header?.files ?? {}),
+    };
+    return this.info;
+  }
+
+  async unload(): Promise<boolean> {
+    const model = this.model;
+    if (!model) return false;
+    this.model = undefined;
+    this.session = undefined;
+    this.info = undefined;
+    await model.dispose();
+    return true;
+  }
+
+  memory(): { weightsMapped: number; kvBytes: number } {
+    if (!this.model) return { weightsMapped: 0, kvBytes: 0 };
+    const m = this.model.backend.memory();
+    return { weightsMapped: m.mappedBytes, kvBytes: m.kvBytes };
+  }
+}
