@@ -1,6 +1,6 @@
 // Preload script (sandboxed, CommonJS bundle): exposes `window.qins` — the contract's API over
 // Electron IPC — and nothing else.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createApi } from './api.js';
 import { type EventMessage, IPC_EVENT, IPC_INVOKE, type ReplyMessage, isEventChannel } from './contract.js';
 
@@ -17,4 +17,9 @@ const api = createApi(
 );
 
 // contextBridge copies plain functions and data; expose exactly the QinsApi surface.
-contextBridge.exposeInMainWorld('qins', { transport: api.transport, invoke: api.invoke, on: api.on });
+contextBridge.exposeInMainWorld('qins', {
+  transport: api.transport,
+  invoke: api.invoke,
+  on: api.on,
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
+});

@@ -415,4 +415,9 @@ export interface QinsApi {
   on<E extends EventChannel>(event: E, listener: (payload: EventOf<E>) => void): () => void;
   /** 'electron' or 'web'. */
   readonly transport: 'electron' | 'web';
+  /**
+   * Electron only: the file-system path of a File dropped on the window (webUtils.getPathForFile).
+   * Browsers do not reveal paths; there the UI asks the user to type the folder path.
+   */
+  pathForFile?(file: File): string;
 }

@@ -9,9 +9,9 @@ await import('../../../src-preload/bridge.js');
 describe('preload bridge', () => {
   const api = fake.contextBridge.exposed.get('qins') as QinsApi;
 
-  it('exposes exactly window.qins with invoke, on and transport', () => {
+  it('exposes exactly window.qins with invoke, on, pathForFile and transport', () => {
     expect([...fake.contextBridge.exposed.keys()]).toEqual(['qins']);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'transport']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile', 'transport']);
     expect(api.transport).toBe('electron');
   });
 
