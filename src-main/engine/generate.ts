@@ -280,6 +280,7 @@ export interface ChatResult extends GenerationStats {
 
 export interface ContextPlan {
   messages: ChatMessage[];
+  promptText: string;
   promptIds: number[];
   context: ContextInfo;
 }
@@ -305,6 +306,13 @@ export class ChatSession {
   readonly generator: Generator;
   private readonly tokenizer: TextTokenizer;
   private readonly template: ChatTemplate;
+  /**
+   * The last reply as the model produced it: the rendered prompt plus the reply text, and the
+   * tokens that were actually evaluated for them. Re-tokenizing a reply often splits it differently
+   * from how it was sampled, which would end the reusable KV prefix inside the reply; when the next
+   * prompt extends this text at an added-token boundary, its ids are spliced from here instead.
+   */
+  private lastTurn: { text: string; ids: number[] } | null = null;
 
   constructor(parts: ChatModelParts, options: ChatSessionOptions = {}) {
     this.tokenizer = parts.tokenizer;
@@ -327,11 +335,21 @@ export class ChatSession {
   /** Forget the cached conversation (the next reply evaluates its whole prompt). */
   reset(): void {
     this.generator.reset();
+    this.lastTurn = null;
   }
 
   /** Token ids of the rendered conversation (with the assistant opener by default). */
   tokenize(messages: readonly ChatMessage[], addGenerationPrompt = true): number[] {
-    return this.tokenizer.encode(this.template.render(messages, { addGenerationPrompt }), { addSpecialTokens: false });
+    return this.encodePrompt(this.template.render(messages, { addGenerationPrompt }));
+  }
+
+  private encodePrompt(text: string): number[] {
+    const last = this.lastTurn;
+    if (last && text.length > last.text.length && text.startsWith(last.text)) {
+      const rest = text.slice(last.text.length);
+      if (this.tokenizer.startsWithAddedToken(rest)) return [...last.ids, ...this.tokenizer.encode(rest, { addSpecialTokens: false })];
+    }
+    return this.tokenizer.encode(text, { addSpecialTokens: false });
   }
 
   /** Prompt size for a context meter. */
@@ -354,9 +372,10 @@ export class ChatSession {
     // Start indices of droppable groups: the kept tail begins at a user message (or the last message).
     const starts: number[] = [head];
     for (let i = head + 1; i < messages.length; i++) if (messages[i]!.role === 'user' || i === messages.length - 1) starts.push(i);
-    const build = (k: number): { msgs: ChatMessage[]; ids: number[] } => {
+    const build = (k: number): { msgs: ChatMessage[]; text: string; ids: number[] } => {
       const msgs = [...messages.slice(0, head), ...messages.slice(starts[k]!)];
-      return { msgs, ids: this.tokenize(msgs) };
+      const text = this.template.render(msgs, { addGenerationPrompt: true });
+      return { msgs, text, ids: this.encodePrompt(text) };
     };
     const fits = (n: number): boolean => n + maxTokens <= ctx;
     let best = build(0);
@@ -365,7 +384,7 @@ export class ChatSession {
       // Fewest dropped groups that fit (prompt size shrinks as groups are dropped): binary search.
       let lo = 1;
       let hi = starts.length - 1;
-      let found: { k: number; b: { msgs: ChatMessage[]; ids: number[] } } | null = null;
+      let found: { k: number; b: ReturnType<typeof build> } | null = null;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         const b = build(mid);
@@ -395,6 +414,7 @@ export class ChatSession {
     if (maxReplyTokens < maxTokens) notes.push(`the reply is limited to ${maxReplyTokens} tokens by the context`);
     return {
       messages: best.msgs,
+      promptText: best.text,
       promptIds: best.ids,
       context: {
         contextLength: ctx,
@@ -414,12 +434,20 @@ export class ChatSession {
     const t0 = now();
     const plan = this.plan(req.messages, sampling.maxTokens);
     const tPlan = now() - t0;
+    this.lastTurn = null;
     const res = await this.generator.generate({
       prompt: plan.promptIds,
       sampling: { ...sampling, maxTokens: plan.context.maxReplyTokens },
       signal: req.signal,
       onToken: req.onToken,
     });
+    // Remember the reply's own tokens when they spell exactly the reply text (not so after a stop
+    // string, or when the reply holds special tokens that the text leaves out).
+    if (
+      res.ids.every((id) => !this.tokenizer.specialIds.has(id)) &&
+      this.tokenizer.decode(res.ids, { skipSpecialTokens: true }) === res.text
+    )
+      this.lastTurn = { text: plan.promptText + res.text, ids: [...plan.promptIds, ...res.ids] };
     // Hitting a reply limit that the context imposed (not the caller's max tokens) is a context stop.
     const stop: StopInfo =
       res.stop.reason === 'length' && plan.context.maxReplyTokens < sampling.maxTokens ? { reason: 'context' } : res.stop;

@@ -51,8 +51,8 @@ export interface LoadedModel {
 
 type Opener = (path: string, options: BackendOpenOptions) => Promise<InferenceBackend>;
 
-// Each engine lives in its own module (a separate chunk in the bundle), loaded only when a model
-// of its kind is opened.
+// Each engine lives in its own module, loaded only when a model of its kind is opened (the ONNX
+// Runtime one must not load at start-up: it has no binary for every platform).
 const qinsOpener = async (): Promise<Opener> => (await import('./qins-backend.js')).openQinsBackend;
 const ortOpener = async (): Promise<Opener> => (await import('./ort-backend.js')).openOrtBackend;
 

@@ -57,6 +57,8 @@ export class TextTokenizer {
   private readonly splitTokens: Map<string, SplitToken> | null = null;
   private readonly splitRe: RegExp | null = null;
   private readonly sectionCache = new Map<string, number[]>();
+  /** Contents of the added tokens the library splits on before normalizing. */
+  private readonly rawSplit: string[] = [];
   /** Ids of the special added tokens (`special: true` in tokenizer.json). */
   readonly specialIds: ReadonlySet<number>;
   readonly bosToken: string | null;
@@ -83,15 +85,16 @@ export class TextTokenizer {
     this.unkToken = tokenText(tc.unk_token);
     this.padToken = tokenText(tc.pad_token);
     this.size = this.tok.get_vocab(true).size;
+    // The library matches these added tokens on the raw text (leftmost-longest) before normalizing.
+    const hasNormalizer = tj.normalizer !== null && tj.normalizer !== undefined;
+    const all = new Map<string, SplitToken>();
+    const raw: string[] = [];
+    for (const t of this.tok.get_added_tokens_decoder().values()) {
+      all.set(t.content, { id: t.id, lstrip: t.lstrip, rstrip: t.rstrip });
+      if (!(t.normalized && hasNormalizer) && t.content.length > 0) raw.push(t.content);
+    }
+    this.rawSplit = raw;
     if (tj.pre_tokenizer === null || tj.pre_tokenizer === undefined) {
-      // The library matches these added tokens on the raw text (leftmost-longest) before normalizing.
-      const hasNormalizer = tj.normalizer !== null && tj.normalizer !== undefined;
-      const all = new Map<string, SplitToken>();
-      const raw: string[] = [];
-      for (const t of this.tok.get_added_tokens_decoder().values()) {
-        all.set(t.content, { id: t.id, lstrip: t.lstrip, rstrip: t.rstrip });
-        if (!(t.normalized && hasNormalizer) && t.content.length > 0) raw.push(t.content);
-      }
       if (raw.length > 0) {
         const alts = raw.sort((a, b) => b.length - a.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
         this.splitTokens = all;
@@ -155,6 +158,14 @@ export class TextTokenizer {
     this.sectionCache.set(sec, ids);
     if (this.sectionCache.size > CACHE_ENTRIES) this.sectionCache.delete(this.sectionCache.keys().next().value!);
     return ids;
+  }
+
+  /**
+   * True when `text` starts with an added token the tokenizer splits on before anything else, so
+   * encode(a + text) = encode(a) + encode(text) for any a.
+   */
+  startsWithAddedToken(text: string): boolean {
+    return this.rawSplit.some((c) => text.startsWith(c));
   }
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {

@@ -55,6 +55,34 @@ describe('ChatSession: multi-turn KV prefix reuse', () => {
     expect(be.evaluated - before).toBe(r2.evaluatedTokens + enc('I am fine.').length);
   });
 
+  it('a reply sampled as a non-canonical split still counts as cached in the next turn', async () => {
+    // "Hello!" sampled as ▁H + ello + ! (the tokenizer itself would write ▁Hello + !).
+    const reply = [tokenizer.tokenToId('▁H')!, tokenizer.tokenToId('ello')!, tokenizer.tokenToId('!')!];
+    expect(tokenizer.decode(reply)).toBe('Hello!');
+    expect(enc('Hello!')).not.toEqual(reply);
+    const be = new FakeBackend((seq) => {
+      const a = seq.lastIndexOf(32001);
+      return seq.filter((t) => t === 32001).length <= 1 ? (reply[seq.length - a - 1] ?? 32007) : 32007;
+    });
+    const s = session(be);
+    const m1: ChatMessage[] = [{ role: 'user', content: 'Hi' }];
+    const r1 = await s.generate({ messages: m1, sampling: GREEDY });
+    expect(r1.text).toBe('Hello!');
+    const p1 = r1.promptTokens;
+    const m2: ChatMessage[] = [...m1, { role: 'assistant', content: r1.text }, { role: 'user', content: 'And?' }];
+    expect(s.countTokens(m2)).toBe(s.tokenize(m2).length);
+    const r2 = await s.generate({ messages: m2, sampling: GREEDY });
+    expect(r2.reusedTokens).toBe(p1 + reply.length);
+    expect(r2.evaluatedTokens).toBe(r2.promptTokens - p1 - reply.length);
+    // The spliced prompt (what the backend now holds) spells the same text as the canonical one.
+    expect(r2.tokens).toBe(0);
+    s.reset();
+    const canonical = s.tokenize(m2);
+    expect(be.kv.length).toBe(r2.promptTokens);
+    expect(tokenizer.decode(be.kv)).toBe(tokenizer.decode(canonical));
+    expect(canonical.length).toBe(r2.promptTokens - 1);
+  });
+
   it('an edited history reuses only the common prefix; reset() evaluates everything', async () => {
     const be = twoTurnBackend();
     const s = session(be);
