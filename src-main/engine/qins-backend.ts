@@ -103,6 +103,11 @@ export async function openQinsBackend(path: string, options: QinsBackendOptions 
   const opts: QinsBackendOptions = {};
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (opts as Record<string, unknown>)[k] = v;
   const native = loadNative();
-  const model = await native.openModel(nativeDescription(abs, header, fileBytes, opts));
+  let model: NativeModel;
+  try {
+    model = await native.openModel(nativeDescription(abs, header, fileBytes, opts));
+  } catch (e) {
+    throw new QinsBackendError((e as Error).message);
+  }
   return new NativeQinsBackend(model, abs, header.model, header.codec, fileBytes, model.info());
 }

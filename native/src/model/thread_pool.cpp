@@ -16,6 +16,7 @@ namespace qins {
 namespace {
 // How long an idle worker keeps polling before it sleeps on the condition variable.
 constexpr auto kSpin = std::chrono::microseconds(300);
+inline uint32_t gen_of(uint64_t s) { return static_cast<uint32_t>(s >> 32); }
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) : size_(threads < 1 ? 1 : threads) {
@@ -26,17 +27,27 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_.store(true);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t s = state_.load();
+    state_.store(static_cast<uint64_t>(gen_of(s) + 1) << 32);
   }
   cv_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
-void ThreadPool::work(int thread) {
+void ThreadPool::work(uint32_t gen, int thread) {
   for (;;) {
-    const int i = next_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= tasks_) return;
-    fn_(ctx_, i, thread);
+    uint64_t s = state_.load(std::memory_order_acquire);
+    if (gen_of(s) != gen) return;
+    // Read after the acquire: these belong to generation gen unless a newer loop has started, in
+    // which case the claim below fails.
+    const Fn fn = fn_.load(std::memory_order_relaxed);
+    void* ctx = ctx_.load(std::memory_order_relaxed);
+    const int tasks = tasks_.load(std::memory_order_relaxed);
+    const uint32_t idx = static_cast<uint32_t>(s);
+    if (idx >= static_cast<uint32_t>(tasks)) return;
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) continue;
+    fn(ctx, static_cast<int>(idx), thread);
+    done_.fetch_add(1, std::memory_order_release);
   }
 }
 
@@ -46,37 +57,36 @@ void ThreadPool::run(int tasks, Fn fn, void* ctx) {
     for (int i = 0; i < tasks; ++i) fn(ctx, i, 0);
     return;
   }
-  fn_ = fn;
-  ctx_ = ctx;
-  tasks_ = tasks;
-  next_.store(0, std::memory_order_relaxed);
-  remaining_.store(size_ - 1, std::memory_order_relaxed);
+  fn_.store(fn, std::memory_order_relaxed);
+  ctx_.store(ctx, std::memory_order_relaxed);
+  tasks_.store(tasks, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  const uint32_t gen = gen_of(state_.load(std::memory_order_relaxed)) + 1;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
+    state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
   }
   cv_.notify_all();
-  work(0);
-  while (remaining_.load(std::memory_order_acquire) != 0) QINS_PAUSE();
+  work(gen, 0);
+  while (done_.load(std::memory_order_acquire) < tasks) QINS_PAUSE();
 }
 
 void ThreadPool::worker(int id) {
-  uint64_t seen = generation_.load(std::memory_order_acquire);
+  uint32_t seen = gen_of(state_.load(std::memory_order_acquire));
   for (;;) {
-    auto start = std::chrono::steady_clock::now();
+    const auto start = std::chrono::steady_clock::now();
     int polls = 0;
-    while (generation_.load(std::memory_order_acquire) == seen) {
+    while (gen_of(state_.load(std::memory_order_acquire)) == seen) {
       QINS_PAUSE();
       if (++polls % 256 == 0 && std::chrono::steady_clock::now() - start > kSpin) {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        cv_.wait(lock, [&] { return gen_of(state_.load(std::memory_order_acquire)) != seen; });
         break;
       }
     }
-    seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
-    work(id);
-    remaining_.fetch_sub(1, std::memory_order_acq_rel);
+    seen = gen_of(state_.load(std::memory_order_acquire));
+    work(seen, id);
   }
 }
 
