@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as bench } from './bench.js';
 import { register as chat } from './chat.js';
 import { register as evalCommand } from './eval.js';
 import { register as convert } from './convert.js';
@@ -12,4 +13,4 @@ import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
 
 /** Every `qins` subcommand, in the order `qins --help` lists them. */
-export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, exportOnnx];
+export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, exportOnnx];
