@@ -36,7 +36,7 @@ describe('KV cache semantics', () => {
       const ids = prompt();
       const n = ids.length;
       const whole = await b.forward(ids, 0);
-      let step = new Float32Array();
+      let step: Float32Array = new Float32Array();
       for (let i = 0; i < n; i++) step = await b.forward(ids.subarray(i, i + 1), i);
       expect(maxAbsDiff(step, whole)).toBeLessThan(2e-4);
       await b.forward(ids.subarray(0, 7), 0);
