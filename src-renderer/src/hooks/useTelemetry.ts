@@ -1,13 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { TelemetrySample } from '../../../src-preload/contract';
 import { qins } from '../lib/qins';
+import { useTelemetryStore } from '../state/telemetry';
 
 /**
- * Streams telemetry samples (~1 Hz) and keeps the last `history` of them. Resubscribes when samples
- * stop arriving (e.g. after the browser's socket reconnected).
+ * Streams telemetry samples (~1 Hz) into the telemetry store for as long as the app is mounted.
+ * Resubscribes when samples stop arriving (e.g. after the browser's socket reconnected).
  */
-export function useTelemetry(history = 120): TelemetrySample[] {
-  const [samples, setSamples] = useState<TelemetrySample[]>([]);
+export function useTelemetryFeed(): void {
   useEffect(() => {
     let subscriptionId: string | undefined;
     let lastSampleAt = Date.now();
@@ -15,7 +15,7 @@ export function useTelemetry(history = 120): TelemetrySample[] {
     const off = qins.on('telemetry.sample', (s) => {
       if (s.subscriptionId !== subscriptionId) return;
       lastSampleAt = Date.now();
-      setSamples((prev) => [...prev.slice(-(history - 1)), s]);
+      useTelemetryStore.getState().push(s);
     });
     const subscribe = async () => {
       try {
@@ -40,6 +40,10 @@ export function useTelemetry(history = 120): TelemetrySample[] {
       clearInterval(watchdog);
       if (subscriptionId) void qins.invoke('telemetry.unsubscribe', { subscriptionId }).catch(() => undefined);
     };
-  }, [history]);
-  return samples;
+  }, []);
+}
+
+/** The samples of the last two minutes. */
+export function useTelemetry(): TelemetrySample[] {
+  return useTelemetryStore((s) => s.samples);
 }

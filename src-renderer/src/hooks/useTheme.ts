@@ -1,4 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+// Light / dark / system theme. The setting lives in the store (settings.theme); localStorage keeps
+// a copy so the first paint already has the right colours.
+import { useCallback, useEffect } from 'react';
+import { useApp } from '../state/app';
 
 export type ThemeSetting = 'light' | 'dark' | 'system';
 const KEY = 'qins.theme';
@@ -14,28 +17,43 @@ function apply(setting: ThemeSetting): void {
 }
 
 function stored(): ThemeSetting {
-  const v = localStorage.getItem(KEY);
-  return v === 'light' || v === 'dark' || v === 'system' ? v : 'system';
+  try {
+    const v = localStorage.getItem(KEY);
+    return v === 'light' || v === 'dark' || v === 'system' ? v : 'system';
+  } catch {
+    return 'system';
+  }
 }
 
-/** Applies the stored theme before React renders (no flash of the wrong theme). */
+function remember(t: ThemeSetting): void {
+  try {
+    localStorage.setItem(KEY, t);
+  } catch {
+    // private mode: the store still has it
+  }
+}
+
+/** Applies the remembered theme before React renders (no flash of the wrong theme). */
 export function applyStoredTheme(): void {
   apply(stored());
 }
 
 export function useTheme(): [ThemeSetting, (t: ThemeSetting) => void] {
-  const [theme, setThemeState] = useState<ThemeSetting>(stored);
+  const fromSettings = useApp((s) => s.settings?.theme);
+  const theme = fromSettings ?? stored();
   useEffect(() => {
     apply(theme);
-    if (theme !== 'system') return;
+    remember(theme);
+    if (theme !== 'system' || !window.matchMedia) return;
     const mq = window.matchMedia('(prefers-color-scheme: dark)');
     const onChange = () => apply('system');
     mq.addEventListener('change', onChange);
     return () => mq.removeEventListener('change', onChange);
   }, [theme]);
   const setTheme = useCallback((t: ThemeSetting) => {
-    localStorage.setItem(KEY, t);
-    setThemeState(t);
+    remember(t);
+    apply(t);
+    void useApp.getState().updateSettings({ theme: t });
   }, []);
   return [theme, setTheme];
 }

@@ -1,8 +1,21 @@
+// The left column: new chat, search, the conversation list (landmark "Conversations"), the other
+// views and the engine's state.
+import { Boxes, MessageSquare, Plus, Search, Settings, X } from 'lucide-react';
 import type { EngineStatus } from '../../../../src-preload/contract';
-import { Button } from '../ui/Button';
+import { cn } from '../../lib/cn';
+import { dayGroup, formatBytes } from '../../lib/format';
+import { formatRoute } from '../../lib/route';
+import { useApp } from '../../state/app';
+import { useChat } from '../../state/chat';
+import { useConversations } from '../../state/conversations';
+import { useTelemetryStore } from '../../state/telemetry';
+import { IconButton } from '../ui/Button';
+import { Kbd, MOD_KEY } from '../ui/Kbd';
+import { ConversationItem } from './ConversationItem';
 
 function EngineBadge({ status }: { status: EngineStatus | null }) {
   const state = status?.state ?? 'starting';
+  const rss = useTelemetryStore((s) => s.samples.at(-1)?.engine?.rss ?? null);
   const color = state === 'ready' ? 'bg-emerald-500' : state === 'crashed' ? 'bg-red-500' : 'bg-amber-500';
   const text = state === 'ready' ? 'Engine ready' : state === 'crashed' ? 'Engine restarting…' : state === 'stopped' ? 'Engine stopped' : 'Engine starting…';
   return (
@@ -10,35 +23,114 @@ function EngineBadge({ status }: { status: EngineStatus | null }) {
       <span className={`h-2 w-2 rounded-full ${color}`} aria-hidden />
       <span>{text}</span>
       {status && status.restarts > 0 ? <span className="text-zinc-500">({status.restarts} restarts)</span> : null}
+      {rss !== null && state === 'ready' ? <span className="ml-auto font-mono text-[11px] text-zinc-500 tabular-nums dark:text-zinc-400">{formatBytes(rss)}</span> : null}
     </div>
   );
 }
 
-export function Sidebar({ engine }: { engine: EngineStatus | null }) {
+function NavLink({ href, active, icon, children }: { href: string; active: boolean; icon: React.ReactNode; children: React.ReactNode }) {
   return (
-    <aside className="flex w-64 shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900/60">
-      <div className="flex items-center gap-2 px-4 pb-3 pt-4">
-        <div className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white" aria-hidden>
+    <a
+      href={href}
+      aria-current={active ? 'page' : undefined}
+      className={cn(
+        'flex h-8 items-center gap-2.5 rounded-lg px-2.5 text-sm transition-colors',
+        active ? 'bg-zinc-200/70 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-50' : 'text-zinc-700 hover:bg-zinc-200/50 dark:text-zinc-300 dark:hover:bg-zinc-800/60',
+      )}
+    >
+      {icon}
+      {children}
+    </a>
+  );
+}
+
+export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus | null; overlay: boolean; onNewChat: () => void }) {
+  const list = useConversations((s) => s.list);
+  const loaded = useConversations((s) => s.loaded);
+  const route = useApp((s) => s.route);
+  const currentId = useChat((s) => s.conversationId);
+  const streamingKey = useChat((s) => [...new Set(Object.values(s.live).map((l) => l.conversationId))].sort().join(','));
+  const streaming = new Set(streamingKey ? streamingKey.split(',') : []);
+
+  const groups = new Map<string, typeof list>();
+  for (const c of list) {
+    const g = dayGroup(c.updatedAt);
+    groups.set(g, [...(groups.get(g) ?? []), c]);
+  }
+
+  return (
+    <aside
+      aria-label="Sidebar"
+      className={cn(
+        'flex w-64 shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900',
+        overlay && 'fixed inset-y-0 left-0 z-30 shadow-2xl',
+      )}
+    >
+      <div className="flex h-14 shrink-0 items-center gap-2 px-4">
+        <div className="grid h-7 w-7 place-items-center rounded-lg bg-gradient-to-br from-indigo-500 to-violet-600 text-xs font-bold text-white shadow-sm" aria-hidden>
           Q
         </div>
-        <span className="font-semibold">QINS Chat</span>
+        <span className="font-semibold tracking-tight">QINS Chat</span>
+        {overlay ? (
+          <IconButton label="Close sidebar" size="sm" className="ml-auto" onClick={() => useApp.getState().setSidebarOpen(false)}>
+            <X size={16} aria-hidden />
+          </IconButton>
+        ) : null}
       </div>
-      <div className="space-y-2 px-3">
-        <Button variant="primary" className="w-full">
-          New chat
-        </Button>
-        <input
-          type="search"
-          placeholder="Search conversations"
+      <div className="space-y-1.5 px-3">
+        <button
+          type="button"
+          aria-label="New chat"
+          title={`New chat (${MOD_KEY}+N)`}
+          onClick={onNewChat}
+          className="flex h-9 w-full items-center gap-2 rounded-lg border border-zinc-200 bg-white px-2.5 text-sm font-medium text-zinc-800 shadow-xs transition-colors hover:bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-100 dark:hover:bg-zinc-700"
+        >
+          <Plus size={16} aria-hidden />
+          <span className="flex-1 text-left">New chat</span>
+          <Kbd>{MOD_KEY} N</Kbd>
+        </button>
+        <button
+          type="button"
           aria-label="Search conversations"
-          className="w-full rounded-lg border border-zinc-300 bg-white px-3 py-1.5 text-sm placeholder:text-zinc-500 dark:border-zinc-700 dark:bg-zinc-900"
-        />
+          title={`Search conversations (${MOD_KEY}+K)`}
+          onClick={() => useApp.getState().setSearchOpen(true)}
+          className="flex h-9 w-full items-center gap-2 rounded-lg px-2.5 text-sm text-zinc-600 transition-colors hover:bg-zinc-200/50 dark:text-zinc-400 dark:hover:bg-zinc-800/60"
+        >
+          <Search size={16} aria-hidden />
+          <span className="flex-1 text-left">Search</span>
+          <Kbd>{MOD_KEY} K</Kbd>
+        </button>
       </div>
-      <nav aria-label="Conversations" className="mt-3 flex-1 overflow-y-auto px-2">
-        <p className="px-2 py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">No conversations yet.</p>
+      <nav aria-label="Conversations" className="mt-3 min-h-0 flex-1 overflow-y-auto px-2 pb-2">
+        {loaded && list.length === 0 ? (
+          <div className="mx-2 mt-4 rounded-lg border border-dashed border-zinc-300 px-3 py-5 text-center dark:border-zinc-700">
+            <MessageSquare size={18} className="mx-auto mb-2 text-zinc-400" aria-hidden />
+            <p className="text-xs text-zinc-600 dark:text-zinc-400">Your conversations will appear here.</p>
+          </div>
+        ) : null}
+        {[...groups.entries()].map(([group, items]) => (
+          <div key={group} className="mb-3">
+            <h2 className="px-2.5 pt-1 pb-1 text-[11px] font-medium text-zinc-500 dark:text-zinc-400">{group}</h2>
+            <ul className="space-y-px">
+              {items.map((c) => (
+                <ConversationItem key={c.id} c={c} active={route.view === 'chat' && c.id === currentId} streaming={streaming.has(c.id)} />
+              ))}
+            </ul>
+          </div>
+        ))}
       </nav>
-      <div className="border-t border-zinc-200 px-4 py-3 dark:border-zinc-800">
-        <EngineBadge status={engine} />
+      <div className="space-y-2 border-t border-zinc-200 px-3 py-3 dark:border-zinc-800">
+        <nav aria-label="Views" className="space-y-px">
+          <NavLink href={formatRoute({ view: 'models' })} active={route.view === 'models'} icon={<Boxes size={16} aria-hidden />}>
+            Models
+          </NavLink>
+          <NavLink href={formatRoute({ view: 'settings' })} active={route.view === 'settings'} icon={<Settings size={16} aria-hidden />}>
+            Settings
+          </NavLink>
+        </nav>
+        <div className="px-2.5 pt-1">
+          <EngineBadge status={engine} />
+        </div>
       </div>
     </aside>
   );

@@ -1,33 +1,102 @@
+// Live telemetry from the processes (~1 Hz): a chart, the current numbers, and what QINS saves
+// against FP32 for the loaded model.
 import { useTelemetry } from '../../hooks/useTelemetry';
-import { formatBytes } from '../../lib/format';
-import { Stat } from '../ui/Stat';
+import { useIsDark } from '../../hooks/useIsDark';
+import { formatBytes, formatRatio, formatRate } from '../../lib/format';
+import { useModels } from '../../state/models';
+import { MemoryChart, SERIES } from './MemoryChart';
 
-/** Live memory numbers, straight from the processes (~1 Hz). */
+function Reading({ label, value, color, testId, hint }: { label: string; value: string; color?: string; testId?: string; hint?: string }) {
+  return (
+    <div className="rounded-lg border border-zinc-200 px-2.5 py-2 dark:border-zinc-800" title={hint}>
+      <dt className="flex items-center gap-1.5 text-[11px] font-medium text-zinc-600 dark:text-zinc-400">
+        {color ? <span className="h-2 w-2 rounded-full" style={{ backgroundColor: color }} aria-hidden /> : null}
+        {label}
+      </dt>
+      <dd className="mt-0.5 font-mono text-sm text-zinc-900 tabular-nums dark:text-zinc-100" data-testid={testId}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+export function QinsVsFp32() {
+  const loaded = useModels((s) => (s.status.state === 'ready' ? s.status.loaded : null));
+  if (!loaded) {
+    return <p className="text-xs text-zinc-600 dark:text-zinc-400">Load a model to compare its size with FP32.</p>;
+  }
+  const share = loaded.fp32Bytes > 0 ? Math.min(1, loaded.weightBytes / loaded.fp32Bytes) : 0;
+  const saved = Math.max(0, loaded.fp32Bytes - loaded.weightBytes);
+  return (
+    <div className="space-y-2.5" data-testid="qins-vs-fp32">
+      <div>
+        <div className="mb-1 flex justify-between text-xs">
+          <span className="font-medium">FP32 (parameters × 4)</span>
+          <span className="font-mono tabular-nums">{formatBytes(loaded.fp32Bytes)}</span>
+        </div>
+        <div className="h-2.5 rounded-full bg-zinc-300 dark:bg-zinc-600" />
+      </div>
+      <div>
+        <div className="mb-1 flex justify-between text-xs">
+          <span className="font-medium">
+            {loaded.engine === 'qins' ? 'QINS' : 'ONNX'} {loaded.codec ?? ''} weights
+          </span>
+          <span className="font-mono tabular-nums">{formatBytes(loaded.weightBytes)}</span>
+        </div>
+        <div className="h-2.5 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800">
+          <div className="h-full rounded-full bg-indigo-600 dark:bg-indigo-500" style={{ width: `${Math.max(1, share * 100)}%` }} />
+        </div>
+      </div>
+      <p className="text-sm">
+        <span className="text-lg font-semibold text-indigo-700 tabular-nums dark:text-indigo-300" data-testid="fp32-ratio">
+          {formatRatio(loaded.fp32Bytes, loaded.weightBytes)}
+        </span>{' '}
+        <span className="text-zinc-700 dark:text-zinc-300">smaller · saves {formatBytes(saved)}</span>
+      </p>
+      <p className="text-[11px] text-zinc-600 dark:text-zinc-400">
+        Measured from the loaded file ({loaded.name}, {loaded.params.toLocaleString('en-US')} parameters), not estimated.
+      </p>
+    </div>
+  );
+}
+
 export function TelemetryPanel() {
   const samples = useTelemetry();
+  const dark = useIsDark();
   const last = samples.at(-1);
+  const color = (i: number) => (dark ? SERIES[i]!.dark : SERIES[i]!.color);
+  const gen = last?.generation ?? null;
   return (
-    <section aria-labelledby="telemetry-heading" className="space-y-2">
-      <div className="flex items-center justify-between">
-        <h2 id="telemetry-heading" className="text-sm font-semibold">
-          Memory
-        </h2>
-        <span className="flex items-center gap-1.5 text-xs text-zinc-600 dark:text-zinc-400" aria-live="off">
-          <span className={`h-2 w-2 rounded-full ${last ? 'bg-emerald-500' : 'bg-zinc-400'}`} aria-hidden />
-          {last ? `live · ${samples.length} samples` : 'waiting…'}
-        </span>
-      </div>
-      <dl className="grid grid-cols-2 gap-2">
-        <Stat label="Engine RSS" value={last?.engine ? formatBytes(last.engine.rss) : '—'} testId="telemetry-engine-rss" />
-        <Stat label="Weights mapped" value={last?.engine ? formatBytes(last.engine.weightsMapped) : '—'} />
-        <Stat label="KV cache" value={last?.engine ? formatBytes(last.engine.kvBytes) : '—'} />
-        <Stat label="Main RSS" value={last ? formatBytes(last.main.rss) : '—'} testId="telemetry-main-rss" />
-        <Stat label="Main heap" value={last ? formatBytes(last.main.heapUsed) : '—'} />
-        <Stat label="Free memory" value={last ? formatBytes(last.system.freeMemory) : '—'} hint={last ? `of ${formatBytes(last.system.totalMemory)}` : undefined} />
-      </dl>
-      <p className="text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="telemetry-updated">
-        {last ? `Updated ${new Date(last.time).toLocaleTimeString()}` : 'No sample yet'}
-      </p>
-    </section>
+    <div className="space-y-6">
+      <section aria-labelledby="telemetry-heading" className="space-y-3">
+        <div className="flex items-center justify-between">
+          <h3 id="telemetry-heading" className="text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">
+            Memory
+          </h3>
+          <span className="flex items-center gap-1.5 text-[11px] text-zinc-600 dark:text-zinc-400" aria-live="off">
+            <span className={`h-1.5 w-1.5 rounded-full ${last ? 'animate-pulse bg-emerald-500' : 'bg-zinc-400'}`} aria-hidden />
+            {last ? 'live' : 'waiting…'}
+          </span>
+        </div>
+        <MemoryChart samples={samples} />
+        <dl className="grid grid-cols-2 gap-2">
+          <Reading label="Engine RSS" color={color(0)} value={last?.engine ? formatBytes(last.engine.rss) : '—'} testId="telemetry-engine-rss" hint="Resident memory of the engine host process" />
+          <Reading label="Weights mapped" color={color(1)} value={last?.engine ? formatBytes(last.engine.weightsMapped) : '—'} testId="telemetry-weights" hint="Model file bytes mapped by the native engine" />
+          <Reading label="KV cache" color={color(2)} value={last?.engine ? formatBytes(last.engine.kvBytes) : '—'} testId="telemetry-kv" />
+          <Reading label="Main RSS" color={color(3)} value={last ? formatBytes(last.main.rss) : '—'} testId="telemetry-main-rss" hint="Resident memory of the main process" />
+          <Reading label="Generating" color={color(4)} value={gen ? formatRate(gen.tokensPerSecond) : 'idle'} testId="telemetry-toks" />
+          <Reading label="Free memory" value={last ? formatBytes(last.system.freeMemory) : '—'} hint={last ? `of ${formatBytes(last.system.totalMemory)}` : undefined} />
+        </dl>
+        <p className="text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="telemetry-updated">
+          {last ? `Updated ${new Date(last.time).toLocaleTimeString()}` : 'No sample yet'}
+        </p>
+      </section>
+      <section aria-labelledby="fp32-heading" className="space-y-3">
+        <h3 id="fp32-heading" className="text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">
+          QINS vs FP32
+        </h3>
+        <QinsVsFp32 />
+      </section>
+    </div>
   );
 }

@@ -1,16 +1,36 @@
 // A small radio group rendered as a segmented control (keyboard: arrows move, as native radios do).
-export function Segmented<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: Array<{ value: T; label: string }>; onChange: (v: T) => void }) {
+import { useId } from 'react';
+import { cn } from '../../lib/cn';
+
+export function Segmented<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+  className,
+}: {
+  label: string;
+  value: T;
+  options: Array<{ value: T; label: string; icon?: React.ReactNode }>;
+  onChange: (v: T) => void;
+  className?: string;
+}) {
+  const name = useId();
   return (
-    <fieldset className="flex rounded-lg border border-zinc-300 p-0.5 dark:border-zinc-700">
+    <fieldset className={cn('flex rounded-lg bg-zinc-100 p-0.5 dark:bg-zinc-800/80', className)}>
       <legend className="sr-only">{label}</legend>
       {options.map((o) => (
         <label
           key={o.value}
-          className={`flex-1 cursor-pointer rounded-md px-2 py-1 text-center text-xs font-medium has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-indigo-500 ${
-            value === o.value ? 'bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900' : 'text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800'
-          }`}
+          className={cn(
+            'flex flex-1 cursor-pointer items-center justify-center gap-1.5 rounded-md px-2 py-1 text-center text-xs font-medium transition-colors has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-indigo-500',
+            value === o.value
+              ? 'bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-100'
+              : 'text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100',
+          )}
         >
-          <input type="radio" className="sr-only" name={label} value={o.value} checked={value === o.value} onChange={() => onChange(o.value)} />
+          <input type="radio" className="sr-only" name={name} value={o.value} checked={value === o.value} onChange={() => onChange(o.value)} />
+          {o.icon}
           {o.label}
         </label>
       ))}

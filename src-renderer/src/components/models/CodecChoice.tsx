@@ -1,0 +1,40 @@
+import { APP_CODECS } from '../../../../src-main/core/codecs';
+import type { Codec } from '../../../../src-preload/contract';
+import { cn } from '../../lib/cn';
+
+export const CODEC_INFO: Record<(typeof APP_CODECS)[number], { bits: string; text: string }> = {
+  qins8: { bits: '8.5 bits/weight', text: 'QINS offset-inverse code, near-lossless. Recommended.' },
+  qins4: { bits: '4.5 bits/weight', text: 'QINS 4-bit codebook: about half the size of qins8.' },
+  'qins-seed': { bits: '9 bits/weight', text: 'The original QINS scheme, kept for comparison.' },
+  q8: { bits: '8.5 bits/weight', text: 'Linear 8-bit reference (Q8_0-like).' },
+  q4: { bits: '4.5 bits/weight', text: 'Linear 4-bit reference (Q4_0-like).' },
+};
+
+/** The codec radio cards (qins8 first and preselected by the callers). */
+export function CodecChoice({ value, onChange, name, columns = 3 }: { value: Codec; onChange: (c: Codec) => void; name: string; columns?: 2 | 3 }) {
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium">Codec</legend>
+      <div className={cn('mt-1.5 grid gap-2 sm:grid-cols-2', columns === 3 && 'xl:grid-cols-3')}>
+        {APP_CODECS.map((c) => (
+          <label
+            key={c}
+            className={cn(
+              'flex cursor-pointer items-start gap-2.5 rounded-lg border p-2.5 transition-colors has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-500',
+              value === c ? 'border-indigo-500 bg-indigo-50/60 dark:border-indigo-400/70 dark:bg-indigo-500/10' : 'border-zinc-200 hover:border-zinc-300 dark:border-zinc-800 dark:hover:border-zinc-700',
+            )}
+          >
+            <input type="radio" name={name} value={c} checked={value === c} onChange={() => onChange(c)} className="mt-1 accent-indigo-600" />
+            <span className="min-w-0">
+              <span className="flex items-baseline gap-2">
+                <span className="font-mono text-sm font-semibold">{c}</span>
+                <span className="text-[11px] text-zinc-600 dark:text-zinc-400">{CODEC_INFO[c].bits}</span>
+              </span>
+              <span className="mt-0.5 block text-xs text-zinc-600 dark:text-zinc-400">{CODEC_INFO[c].text}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
