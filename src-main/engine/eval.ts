@@ -53,11 +53,22 @@ export async function perplexity(backend: InferenceBackend, ids: readonly number
   const t0 = performance.now();
   let nll = 0;
   let count = 0;
+  const run = (w: number): Promise<Float32Array> => {
+    const s = w * W;
+    return backend.forward(Int32Array.from(ids.slice(s, s + Math.min(W, T - 1 - s))), 0, { allLogits: true });
+  };
+  // The engine computes the next window while this thread scores the current one.
+  let pending: Promise<Float32Array> | null = run(0);
   for (let w = 0; w < windows; w++) {
-    if (options.signal?.aborted) throw new EvalError('perplexity cancelled');
     const s = w * W;
     const n = Math.min(W, T - 1 - s);
-    const logits = await backend.forward(Int32Array.from(ids.slice(s, s + n)), 0, { allLogits: true });
+    const logits: Float32Array = await pending!;
+    pending = null;
+    if (options.signal?.aborted) throw new EvalError('perplexity cancelled');
+    if (w + 1 < windows) {
+      pending = run(w + 1);
+      pending.catch(() => undefined); // observed when awaited; avoids an unhandled rejection if this one throws first
+    }
     if (logits.length !== n * V) throw new EvalError(`the engine returned ${logits.length} logits for ${n} positions × ${V}`);
     for (let j = 0; j < n; j++) {
       const target = ids[s + j + 1]!;

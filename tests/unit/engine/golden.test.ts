@@ -5,17 +5,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../../src-main/core/convert/index.js';
 import { checkGolden, parseGolden, perplexity } from '../../../src-main/engine/eval.js';
 import { openModel } from '../../../src-main/engine/model.js';
 import { FIXTURES, GOLDEN } from './helpers.js';
-
-const BACKEND = fileURLToPath(new URL('../../../src-main/engine/qins-backend.ts', import.meta.url));
-const hasBackend = existsSync(BACKEND);
-const reason = 'the native engine (src-main/engine/qins-backend.ts) is not in this build yet';
-if (!hasBackend) console.warn(`golden.test.ts skipped: ${reason}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'qins-golden-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,7 +26,7 @@ async function convert(dir: string, codec: 'bf16' | 'f32'): Promise<string> {
   return out;
 }
 
-describe.skipIf(!hasBackend)('golden gates through the native engine', () => {
+describe('golden gates through the native engine', () => {
   for (const f of FIXTURE_SETS) {
     for (const codec of ['bf16', 'f32'] as const) {
       it(`${f.name} ${codec}: logits, top-1 and greedy continuations match HF`, async () => {
@@ -69,8 +63,4 @@ describe.skipIf(!hasBackend)('golden gates through the native engine', () => {
       }, 900_000);
     }
   }
-});
-
-describe.runIf(!hasBackend)('golden gates', () => {
-  it.skip(`need the native engine: ${reason}`, () => undefined);
 });
