@@ -11,11 +11,12 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip npm_config_
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
 # System packages (Debian/Ubuntu): Chromium for the end-to-end tests, the aarch64 cross compiler and
-# qemu for the NEON kernel tests. Skipped when present or when apt is not available (e.g. macOS).
+# qemu for the NEON kernel tests, strace for the offline-guarantee test. Skipped when present or when apt is not available (e.g. macOS).
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)
 command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+command -v strace >/dev/null || need+=(strace)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the web UI and the OpenAI-compatible API on 127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', String(DEFAULT_PORT))
-    .option('--json', 'print {url, port, token} as JSON once listening')
+    .option('--json', 'print {url, port, token, pid} as JSON once listening')
     .action(async (opts: { port: string; json?: boolean }) => {
       const port = parsePort(opts.port);
       const core = await startHeadlessCore();
@@ -28,7 +28,7 @@ export function register(program: Command): void {
         const code = (e as NodeJS.ErrnoException).code;
         throw new CliError(code === 'EADDRINUSE' ? `port ${port} is already in use (try --port)` : `cannot listen: ${(e as Error).message}`);
       }
-      if (opts.json) printJson({ url: host.url, port: host.port, token: host.token });
+      if (opts.json) printJson({ url: host.url, port: host.port, token: host.token, pid: process.pid });
       else process.stdout.write(`QINS Chat is serving at ${host.url}\n`);
       info('Press Ctrl+C to stop.');
       await new Promise<void>((done) => {
