@@ -122,7 +122,8 @@ export async function runBench(path: string, factory: BackendFactory, options: B
     result = {
       engine: backend.kind,
       file: path,
-      file_bytes: fileBytes,
+      // an ONNX folder's size is its decoder + external data (the folder entry's own size means nothing)
+      file_bytes: (backend as { fileBytes?: number }).fileBytes ?? fileBytes,
       load_ms: loadMs,
       prefill_tokens: prefillTokens,
       prefill_tok_s: median(samples.map((s) => s.prefill_tok_s)),

@@ -21,6 +21,8 @@ export interface OrtBackendOptions {
   contextLength?: number;
   /** Run the session on the calling thread instead of a worker (it then blocks during each run). */
   inThread?: boolean;
+  /** Let idle ORT threads spin (see DecoderSessionOptions.spinning; default off, or QINS_ORT_SPINNING=1). */
+  spinning?: boolean;
 }
 
 /** Where the worker entry is: the bundled out/main/ort-worker.js, or the TypeScript source under a TS loader. */
@@ -88,7 +90,7 @@ class WorkerRunner implements Runner {
   static open(dir: string, o: OrtBackendOptions): Promise<WorkerRunner> {
     const { file, execArgv } = workerEntry();
     const worker = new Worker(file, {
-      workerData: { dir, options: { threads: o.threads, contextLength: o.contextLength } },
+      workerData: { dir, options: { threads: o.threads, contextLength: o.contextLength, spinning: o.spinning } },
       execArgv,
     });
     return new Promise((resolve, reject) => {
@@ -138,7 +140,8 @@ export class OrtBackend implements InferenceBackend {
     private readonly runner: Runner,
   ) {}
 
-  static async open(dir: string, opts: OrtBackendOptions = {}): Promise<OrtBackend> {
+  static async open(dir: string, optsIn: OrtBackendOptions = {}): Promise<OrtBackend> {
+    const opts = { ...optsIn, spinning: optsIn.spinning ?? process.env.QINS_ORT_SPINNING === '1' };
     const model = await readOrtModelDir(dir);
     const weights = await inspectGraph(model.modelPath);
     const runner = opts.inThread ? await InThreadRunner.open(model, opts) : await WorkerRunner.open(model.dir, opts);
@@ -152,6 +155,11 @@ export class OrtBackend implements InferenceBackend {
   /** The model folder (tokenizer.json, tokenizer_config.json, generation_config.json live here). */
   get dir(): string {
     return this.model.dir;
+  }
+
+  /** Bytes on disk: the decoder file plus its external data. */
+  get fileBytes(): number {
+    return this.model.fileBytes;
   }
 
   get contextLength(): number {

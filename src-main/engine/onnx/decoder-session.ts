@@ -16,6 +16,12 @@ export interface DecoderSessionOptions {
   threads?: number;
   /** Positions the KV cache may hold (default and maximum: the folder's context_length). */
   contextLength?: number;
+  /**
+   * Let ORT's idle intra-op threads spin (ORT's own default). Off by default here: on a busy
+   * machine spinning threads steal the cores the work needs (measured: decode 2–6× slower under
+   * load on 2 cores), and a desktop app should not burn idle CPU.
+   */
+  spinning?: boolean;
 }
 
 type KvType = 'float32' | 'float16';
@@ -105,6 +111,7 @@ export class DecoderSession {
       executionMode: 'sequential',
       ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
       logSeverityLevel: 3,
+      extra: { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } },
     });
     return new DecoderSession(session, model, opts);
   }
