@@ -78,6 +78,8 @@ export interface GeneratorOptions {
 
 export interface TokenGenerationRequest {
   prompt: readonly number[];
+  /** Decode the reply as a continuation of the prompt's last ids (continuing a partial reply). */
+  continuesText?: boolean;
   sampling?: Partial<SamplingParams>;
   signal?: AbortSignal;
   onToken?: (delta: StreamDelta) => void;
@@ -174,7 +176,7 @@ export class Generator {
       if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new RangeError(`token id ${id} is outside the vocabulary (0..${vocab - 1})`);
 
     const sampler = new Sampler(sampling, seed);
-    const decoder = new IncrementalDecoder(this.tokenizer, { skipSpecialTokens: true });
+    const decoder = new IncrementalDecoder(this.tokenizer, { skipSpecialTokens: true }, req.continuesText ? prompt.slice(-4) : []);
     const stops = new StopStringFilter(sampling.stop);
     const ids: number[] = [];
     const history = [...prompt];
@@ -267,6 +269,11 @@ export interface ContextInfo {
 
 export interface ChatRequest {
   messages: readonly ChatMessage[];
+  /**
+   * Continue a partial assistant reply: the prompt ends with this text after the assistant opener,
+   * and the result holds only the new text.
+   */
+  assistantPrefix?: string;
   sampling?: Partial<SamplingParams>;
   signal?: AbortSignal;
   onToken?: (delta: StreamDelta) => void;
@@ -364,7 +371,7 @@ export class ChatSession {
    * room than maxTokens, the reply is limited to what fits; if the prompt alone does not fit,
    * ContextOverflowError.
    */
-  plan(messages: readonly ChatMessage[], maxTokens: number): ContextPlan {
+  plan(messages: readonly ChatMessage[], maxTokens: number, assistantPrefix = ''): ContextPlan {
     if (messages.length === 0) throw new ContextOverflowError('there are no messages to answer');
     const ctx = this.contextLength;
     let head = 0;
@@ -374,7 +381,7 @@ export class ChatSession {
     for (let i = head + 1; i < messages.length; i++) if (messages[i]!.role === 'user' || i === messages.length - 1) starts.push(i);
     const build = (k: number): { msgs: ChatMessage[]; text: string; ids: number[] } => {
       const msgs = [...messages.slice(0, head), ...messages.slice(starts[k]!)];
-      const text = this.template.render(msgs, { addGenerationPrompt: true });
+      const text = this.template.render(msgs, { addGenerationPrompt: true }) + assistantPrefix;
       return { msgs, text, ids: this.encodePrompt(text) };
     };
     const fits = (n: number): boolean => n + maxTokens <= ctx;
@@ -432,11 +439,12 @@ export class ChatSession {
     if (this.busy) throw new SessionBusyError('a generation is already running on this model');
     const sampling = resolveSampling(req.sampling);
     const t0 = now();
-    const plan = this.plan(req.messages, sampling.maxTokens);
+    const plan = this.plan(req.messages, sampling.maxTokens, req.assistantPrefix);
     const tPlan = now() - t0;
     this.lastTurn = null;
     const res = await this.generator.generate({
       prompt: plan.promptIds,
+      continuesText: Boolean(req.assistantPrefix),
       sampling: { ...sampling, maxTokens: plan.context.maxReplyTokens },
       signal: req.signal,
       onToken: req.onToken,

@@ -195,11 +195,24 @@ export class IncrementalDecoder {
   private prefix = 0;
   private read = 0;
   private emitted = '';
+  /** Text of the context ids (not part of the output). */
+  private readonly base: string = '';
 
+  /**
+   * `context`: ids that precede the generated ones (e.g. the end of a partial reply being continued),
+   * so the first new token decodes as it would mid-text (a leading space is kept, not stripped).
+   */
   constructor(
     private readonly tokenizer: Pick<TextTokenizer, 'decode'>,
     private readonly options: DecodeOptions = {},
-  ) {}
+    context: readonly number[] = [],
+  ) {
+    if (context.length) {
+      this.ids.push(...context);
+      this.read = context.length;
+      this.base = tokenizer.decode(this.ids, options);
+    }
+  }
 
   /** Adds one id; returns the text it completes ('' while a character is still incomplete). */
   push(id: number): string {
@@ -219,7 +232,8 @@ export class IncrementalDecoder {
   /** Text not yet returned (an incomplete sequence at the end decodes as U+FFFD, as HF does). */
   flush(): string {
     const full = this.tokenizer.decode(this.ids, this.options);
-    const rest = full.startsWith(this.emitted) ? full.slice(this.emitted.length) : '';
+    const done = this.base + this.emitted;
+    const rest = full.startsWith(done) ? full.slice(done.length) : '';
     this.emitted += rest;
     this.prefix = this.read = this.ids.length;
     return rest;

@@ -22,6 +22,7 @@ export function toSamplingParams(s: SamplingSettings, contextLength: number): Pa
 
 export interface GenerateParams {
   messages: HostChatMessage[];
+  assistantPrefix?: string;
   sampling: SamplingSettings;
   contextPolicy: ContextPolicy;
   signal: AbortSignal;
@@ -33,13 +34,14 @@ export async function generateReply(slot: ModelSlot, p: GenerateParams): Promise
   if (!session) throw new QinsError('UNSUPPORTED', `${info.path}: the model has no chat template, so it cannot chat`);
   const sampling = toSamplingParams(p.sampling, info.contextLength);
   if (p.contextPolicy === 'stop') {
-    const plan = session.plan(p.messages, sampling.maxTokens ?? info.contextLength);
+    const plan = session.plan(p.messages, sampling.maxTokens ?? info.contextLength, p.assistantPrefix);
     if (plan.context.droppedMessages > 0)
       throw new QinsError('BAD_INPUT', `the conversation no longer fits the ${info.contextLength}-token context (policy: stop). Start a new chat or switch the context policy to drop the oldest turns.`);
   }
   try {
     const r = await session.generate({
       messages: p.messages,
+      assistantPrefix: p.assistantPrefix,
       sampling,
       signal: p.signal,
       onToken: (d) => p.onDelta(d.text, d.tokens),

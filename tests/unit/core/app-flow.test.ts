@@ -148,3 +148,26 @@ describe('chat', () => {
     expect((await chatEnd(next.jobId)).type).toBe('done');
   }, 180_000);
 });
+
+describe('continue', () => {
+  it('continues a stopped reply: the new text is appended to what was there', async () => {
+    const { conversation } = await call('conversations.create', { sampling: { temperature: 1, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1, max_tokens: 3000, seed: 11, stop: [] } });
+    const started = await call('chat.send', { conversationId: conversation.id, content: 'Tell me a long story about a harbor.' });
+    await waitFor('chat.event', (e: ChatEvent) => e.jobId === started.jobId && e.type === 'delta' && e.tokens >= 4);
+    await call('chat.stop', { jobId: started.jobId });
+    const stopped = (await chatEnd(started.jobId)) as Extract<ChatEvent, { type: 'done' }>;
+    const partial = stopped.message.content;
+    expect(partial.length).toBeGreaterThan(0);
+    await call('conversations.update', { id: conversation.id, patch: { sampling: { temperature: 0, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1, max_tokens: 12, seed: 1, stop: [] } } });
+    const cont = await call('chat.continue', { conversationId: conversation.id, messageId: stopped.message.id });
+    expect(cont.assistantMessageId).toBe(stopped.message.id);
+    const end = (await chatEnd(cont.jobId)) as Extract<ChatEvent, { type: 'done' }>;
+    expect(end.type).toBe('done');
+    expect(end.message.id).toBe(stopped.message.id);
+    expect(end.message.content.startsWith(partial)).toBe(true);
+    expect(end.message.content.length).toBeGreaterThan(partial.length);
+    const view = await call('conversations.get', { id: conversation.id });
+    expect(view.thread.at(-1)!.message.content).toBe(end.message.content);
+    expect(view.thread.at(-1)!.siblingCount).toBe(1);
+  }, 120_000);
+});

@@ -340,3 +340,20 @@ describe('Generator (token level)', () => {
     expect(await run(6)).not.toEqual(a);
   });
 });
+
+describe('ChatSession: continuing a partial reply', () => {
+  it('ends the prompt with the partial text and returns only the new text', async () => {
+    // The fake model spells "Hello there!" after the assistant opener, wherever it is asked to resume.
+    const be = twoTurnBackend();
+    const s = session(be);
+    const m: ChatMessage[] = [{ role: 'user', content: 'Hi' }];
+    const partial = 'Hello';
+    const r = await s.generate({ messages: m, sampling: GREEDY, assistantPrefix: partial });
+    expect(r.text).toBe(' there!');
+    const prompt = s.tokenize(m);
+    const expected = tokenizer.encode(template.render(m, { addGenerationPrompt: true }) + partial, { addSpecialTokens: false });
+    expect(be.calls[0]!.tokens).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(prompt.length);
+    expect(r.promptTokens).toBe(expected.length);
+  });
+});
