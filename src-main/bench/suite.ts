@@ -4,7 +4,7 @@
 // decode, RSS after load and peak, weight and KV bytes) and, on the tiny model only, perplexity on
 // the eval text with `qins eval`. Models are cached in a work folder and reused on the next run.
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Codec } from '../core/qins-format.js';
@@ -77,6 +77,7 @@ export interface SuiteSettings {
   repeats: Record<Scale, number>;
   threads: number | null;
   work_dir: string;
+  phi35_checkpoint: string | null;
   eval_text: string;
 }
 
@@ -98,6 +99,10 @@ export interface SuiteOptions {
   threads?: number;
   /** Re-create cached models. */
   fresh?: boolean;
+  /** Delete each Phi-3.5-scale model once measured (disk: the source plus one model at a time). */
+  discard?: boolean;
+  /** Use this Phi-3.5-shaped checkpoint folder instead of generating one in the work folder. */
+  phi35Checkpoint?: string;
   onProgress?: (line: string) => void;
 }
 
@@ -120,8 +125,9 @@ interface EvalJson {
 }
 
 /** The checkpoint each scale starts from; the Phi-3.5-shaped one is generated on first use. */
-async function sourceFor(scale: Scale, work: string, log: (l: string) => void): Promise<string> {
+async function sourceFor(scale: Scale, work: string, given: string | undefined, log: (l: string) => void): Promise<string> {
   if (scale === 'tiny') return join(assetsDir(), 'models', 'tiny-phi3-chat');
+  if (given) return given;
   const dir = join(work, 'phi35-synthetic');
   if (!existsSync(join(dir, 'model.safetensors.index.json'))) {
     log(`generating the Phi-3.5-mini-shaped checkpoint in ${dir} (7.6 GB)`);
@@ -186,7 +192,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
   const entries: SuiteEntry[] = [];
   for (const scale of scales) {
     const slog = (l: string) => log(`[${scale}] ${l}`);
-    const source = await sourceFor(scale, work, slog);
+    const source = await sourceFor(scale, work, o.phi35Checkpoint, slog);
     const dir = join(work, scale);
     await mkdir(dir, { recursive: true });
     for (const c of configs) {
@@ -252,6 +258,10 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
         e.error = (err as Error).message.split('\n')[0] ?? 'failed';
         clog(`failed: ${e.error}`);
       }
+      if (o.discard && scale === 'phi35' && e.model) {
+        clog(`deleting ${e.model}`);
+        await rm(e.model, { recursive: true, force: true });
+      }
     }
   }
   return {
@@ -265,6 +275,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
       repeats,
       threads,
       work_dir: work,
+      phi35_checkpoint: scales.includes('phi35') ? (o.phi35Checkpoint ?? join(work, 'phi35-synthetic')) : null,
       eval_text: evalText,
     },
     entries,

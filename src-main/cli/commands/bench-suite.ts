@@ -22,6 +22,8 @@ interface Flags {
   repeatPhi35: string;
   threads?: string;
   fresh?: boolean;
+  discard?: boolean;
+  phi35Checkpoint?: string;
   readme: boolean;
   json?: boolean;
 }
@@ -46,6 +48,8 @@ export function register(program: Command): void {
     .option('--repeat-phi35 <n>', 'rounds at the Phi-3.5 scale (medians)', '1')
     .option('--threads <n>', 'engine threads (default: physical cores)')
     .option('--fresh', 're-create the cached models')
+    .option('--discard', 'delete each Phi-3.5-scale model after measuring it (needs ~25 GB of disk instead of ~45 GB)')
+    .option('--phi35-checkpoint <dir>', 'an existing Phi-3.5-shaped checkpoint to use instead of generating one')
     .option('--no-readme', "leave README.md's claims table alone")
     .option('--json', 'print the results as one JSON object')
     .action(async (f: Flags) => {
@@ -65,6 +69,8 @@ export function register(program: Command): void {
         repeats: { tiny: parsePositiveInt('--repeat-tiny', f.repeatTiny), phi35: parsePositiveInt('--repeat-phi35', f.repeatPhi35) },
         threads: parsePositiveInt('--threads', f.threads),
         fresh: f.fresh === true,
+        discard: f.discard === true,
+        ...(f.phi35Checkpoint ? { phi35Checkpoint: resolve(f.phi35Checkpoint) } : {}),
         onProgress: (line) => info(`bench-suite: ${line}`),
       });
       const files = { decodeSvg: 'benchmarks-decode.svg', qualitySvg: 'benchmarks-quality.svg', json: 'benchmarks.json' };
