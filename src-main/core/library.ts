@@ -46,6 +46,8 @@ export class ModelLibrary {
     private readonly store: ChatStore,
     private readonly engine: EngineSupervisor,
     private readonly broadcast: Broadcast,
+    /** The text "Measure quality" evaluates on (the bundled eval text by default). */
+    private readonly evalText: string = evalTextPath(),
   ) {
     // A new engine host starts empty: the model it had is gone with the old one.
     engine.on('status', (s) => {
@@ -267,7 +269,7 @@ export class ModelLibrary {
     const record = this.get(id);
     if (record.missing) throw new QinsError('NOT_FOUND', `${record.path} is missing on disk`);
     if (this.evaluating.has(id)) throw new QinsError('BUSY', `${record.name} is already being measured`);
-    const textPath = evalTextPath();
+    const textPath = this.evalText;
     if (!existsSync(textPath)) throw new QinsError('NOT_FOUND', `the eval text is missing (${textPath})`);
     const jobId = randomUUID();
     const emit = (e: EvalEvent) => this.broadcast('eval.event', e);
