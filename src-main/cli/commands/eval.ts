@@ -112,7 +112,10 @@ export function register(program: Command): void {
     const model = await openModelFromFlags(modelPath, flags, need);
     try {
       const r = await checkGolden(model.backend, golden, { tolerance, onProgress: flags.json ? undefined : progress('prompt') });
-      if (flags.json) printJson({ ...modelFacts(model), golden: resolve(flags.golden!), ...r });
+      if (flags.json) {
+        const { model: goldenModel, ...report } = r;
+        printJson({ ...modelFacts(model), golden: resolve(flags.golden!), golden_model: goldenModel, ...report });
+      }
       else printGoldenHuman(r);
       if (flags.check && !r.pass) process.exitCode = 1;
     } catch (e) {
