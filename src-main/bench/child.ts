@@ -1,6 +1,6 @@
 // Runs one `qins …` command in a child process (each measurement gets a fresh process, so its
 // RSS belongs to one engine and one model) and returns its --json object and its peak RSS.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appRoot } from '../core/paths.js';
@@ -14,6 +14,22 @@ export interface ChildResult<T> {
   /** Peak resident set size of the child (VmHWM, Linux); null where /proc is unavailable. */
   peakRssBytes: number | null;
   seconds: number;
+}
+
+const running = new Set<ChildProcess>();
+let handlersInstalled = false;
+
+/** A suite stopped by a signal takes its measurement child with it. */
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.on('close', () => running.delete(child));
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      for (const c of running) c.kill('SIGTERM');
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
 }
 
 /** The `qins` entry (bin/qins.js beside package.json). */
@@ -43,6 +59,7 @@ export function runQins<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; onLi
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    track(child);
     let stdout = '';
     let errTail = '';
     let peak: number | null = null;
@@ -76,6 +93,7 @@ export function runQins<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; onLi
 export function runNodeScript(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
     let tail = '';
     const onData = (d: string) => {
       tail = (tail + d).slice(-2000);
