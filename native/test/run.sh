@@ -4,6 +4,7 @@
 #   native/test/run.sh neon          arm64 cross build, run under qemu-aarch64 (cortex-a76), with
 #                                    and without the dot-product extension
 #   native/test/run.sh all           both
+#   native/test/run.sh bench [args]  x86-64 kernel throughput (kernel_bench.cpp, -O3 as the addon)
 # Extra arguments after the mode go to the test binary (e.g. --require avx2,avx512, --quick).
 # Exit status 3 means the cross toolchain or qemu is missing (the caller decides whether to skip).
 set -euo pipefail
@@ -44,6 +45,12 @@ run_host() {
       -mavx512dq -mavx512vbmi -mavx512vnni -c "$f" -o "$o"
     objs+=("$o")
   done
+  if [[ "${QINS_BENCH:-0}" == 1 ]]; then
+    "$cxx" "${CXXFLAGS_COMMON[@]}" -DQINS_HAVE_X86_KERNELS=1 -pthread "$here/kernel_bench.cpp" "$native/src/model/thread_pool.cpp" "${objs[@]}" \
+      -o "$out/kernel_bench_host"
+    "$out/kernel_bench_host" "$@"
+    return
+  fi
   "$cxx" "${CXXFLAGS_COMMON[@]}" -DQINS_HAVE_X86_KERNELS=1 "$here/kernel_test.cpp" "${objs[@]}" -o "$out/kernel_test_host"
   echo "== x86-64 kernels"
   "$out/kernel_test_host" "$@"
@@ -69,12 +76,16 @@ run_neon() {
 case "$mode" in
   host) run_host "$@" ;;
   neon) run_neon "$@" ;;
+  bench)
+    CXXFLAGS_COMMON[0]=-O3
+    QINS_BENCH=1 run_host "$@"
+    ;;
   all)
     run_host "$@"
     run_neon "$@"
     ;;
   *)
-    echo "usage: $0 host|neon|all [test args]" >&2
+    echo "usage: $0 host|neon|all|bench [args]" >&2
     exit 2
     ;;
 esac

@@ -38,25 +38,40 @@ inline __mmask16 mask16(int n) { return n >= 16 ? static_cast<__mmask16>(0xffff)
 // ---------------------------------------------------------------------------------------------
 // float paths
 
+template <bool BF16>
+inline __m512 load_w16(const float* wf, const uint16_t* wb, int c) {
+  if (BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + c))), 16));
+  return _mm512_loadu_ps(wf + c);
+}
+
 template <int NT, bool BF16>
 void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int cols = w.cols;
+  const float* x[NT];
+  for (int t = 0; t < NT; ++t) x[t] = a.x + static_cast<size_t>(t0 + t) * a.ldx;
   for (int r = r0; r < r1; ++r) {
-    __m512 acc[NT];
-    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    __m512 acc[NT], acc2[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = acc2[t] = _mm512_setzero_ps();
     const float* wf = static_cast<const float*>(w.data) + static_cast<size_t>(r) * cols;
     const uint16_t* wb = static_cast<const uint16_t*>(w.data) + static_cast<size_t>(r) * cols;
-    for (int c = 0; c < cols; c += 16) {
+    int c = 0;
+    for (; c + 32 <= cols; c += 32) {
+      const __m512 w0 = load_w16<BF16>(wf, wb, c), w1 = load_w16<BF16>(wf, wb, c + 16);
+      for (int t = 0; t < NT; ++t) {
+        acc[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x[t] + c), acc[t]);
+        acc2[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x[t] + c + 16), acc2[t]);
+      }
+    }
+    for (; c < cols; c += 16) {
       const __mmask16 k = mask16(cols - c);
       __m512 wv;
       if (BF16)
         wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(k, wb + c)), 16));
       else
         wv = _mm512_maskz_loadu_ps(k, wf + c);
-      for (int t = 0; t < NT; ++t)
-        acc[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(k, a.x + static_cast<size_t>(t0 + t) * a.ldx + c), acc[t]);
+      for (int t = 0; t < NT; ++t) acc[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(k, x[t] + c), acc[t]);
     }
-    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc[t], acc2[t]));
   }
 }
 
@@ -68,16 +83,72 @@ inline __m512i pair_index(int p) {
   return _mm512_add_epi32(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0), _mm512_set1_epi32(2 * p));
 }
 
+struct Cb8Tables {
+  __m512i L0, L1, L2, L3, H0, H1, H2, H3;
+  explicit Cb8Tables(const Codebook8& cb)
+      : L0(_mm512_load_si512(cb.lo)),
+        L1(_mm512_load_si512(cb.lo + 64)),
+        L2(_mm512_load_si512(cb.lo + 128)),
+        L3(_mm512_load_si512(cb.lo + 192)),
+        H0(_mm512_load_si512(cb.hi)),
+        H1(_mm512_load_si512(cb.hi + 64)),
+        H2(_mm512_load_si512(cb.hi + 128)),
+        H3(_mm512_load_si512(cb.hi + 192)) {}
+};
+
+// One step of 64 codes (two blocks; with Masked, kc selects the codes that exist) for NT tokens.
+// q[t] points at the step's activations of token t; S / C are the tokens' 16-block scale and
+// correction vectors, pidx selects this pair's lanes of them.
+template <int NT, Cb8Form F, bool Masked>
+inline void cb8_step(const Cb8Tables& tb, const uint8_t* codes, const int8_t* const* q, __mmask64 kc, __m512i pidx, const __m512* S,
+                     const __m512i* C, __m512* acc) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i code = Masked ? _mm512_maskz_loadu_epi8(kc, codes) : _mm512_loadu_si512(codes);
+  __m512i lo, hi;
+  __mmask64 neg = 0;
+  if (F == Cb8Form::Symmetric) {
+    neg = _mm512_movepi8_mask(code);
+    lo = _mm512_permutex2var_epi8(tb.L0, code, tb.L1);
+    hi = _mm512_permutex2var_epi8(tb.H0, code, tb.H1);
+  } else if (F == Cb8Form::General) {
+    const __mmask64 up = _mm512_movepi8_mask(code);
+    lo = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(tb.L0, code, tb.L1), _mm512_permutex2var_epi8(tb.L2, code, tb.L3));
+    hi = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(tb.H0, code, tb.H1), _mm512_permutex2var_epi8(tb.H2, code, tb.H3));
+  } else {
+    lo = _mm512_xor_si512(code, _mm512_set1_epi8(static_cast<char>(0x80)));
+    hi = zero;
+  }
+  for (int t = 0; t < NT; ++t) {
+    __m512i x = Masked ? _mm512_maskz_loadu_epi8(kc, q[t]) : _mm512_loadu_si512(q[t]);
+    __m512i isum;
+    if (F == Cb8Form::Symmetric) {
+      x = _mm512_mask_sub_epi8(x, neg, zero, x);
+      isum = _mm512_dpbusd_epi32(zero, hi, x);
+      isum = _mm512_slli_epi32(isum, 8);
+      isum = _mm512_dpbusd_epi32(isum, lo, x);
+    } else {
+      // correction -128 * sum(q) per block (int8 form; the general form's hi plane is shifted by 8)
+      const __m512i corr = _mm512_maskz_permutexvar_epi32(0x0101, pidx, C[t]);
+      if (F == Cb8Form::General) {
+        isum = _mm512_dpbusd_epi32(corr, hi, x);
+        isum = _mm512_slli_epi32(isum, 8);
+        isum = _mm512_dpbusd_epi32(isum, lo, x);
+      } else {
+        isum = _mm512_dpbusd_epi32(corr, lo, x);
+      }
+    }
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+  }
+}
+
 template <int NT, Cb8Form F>
 void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
-  const __m512i L0 = _mm512_load_si512(cb.lo), L1 = _mm512_load_si512(cb.lo + 64);
-  const __m512i H0 = _mm512_load_si512(cb.hi), H1 = _mm512_load_si512(cb.hi + 64);
-  const __m512i L2 = _mm512_load_si512(cb.lo + 128), L3 = _mm512_load_si512(cb.lo + 192);
-  const __m512i H2 = _mm512_load_si512(cb.hi + 128), H3 = _mm512_load_si512(cb.hi + 192);
+  const Cb8Tables tb(cb);
   const __m512i zero = _mm512_setzero_si512();
-  const __m512i x80 = _mm512_set1_epi8(static_cast<char>(0x80));
+  const int8_t* qbase[NT];
+  for (int t = 0; t < NT; ++t) qbase[t] = a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock;
   for (int r = r0; r < r1; ++r) {
     const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
@@ -90,51 +161,24 @@ void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
       __m512 S[NT];
       __m512i C[NT];
       for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
-        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
-        if (F != Cb8Form::Symmetric)  // correction -128 * sum(q) (int8 form, and 256 * that for general)
-          C[t] = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7));
+        const size_t tbk = static_cast<size_t>(t0 + t) * a.nb + g;
+        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tbk));
+        C[t] = F == Cb8Form::Symmetric ? zero : _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tbk), 7));
       }
-      for (int p = 0; 2 * p < gn; ++p) {
-        const int b = g + 2 * p;
-        const int ncodes = (nb - b) >= 2 ? 64 : 32;
-        const __mmask64 kc = mask64(ncodes);
-        const __m512i code = _mm512_maskz_loadu_epi8(kc, cr + static_cast<size_t>(b) * kBlock);
-        const __m512i pidx = pair_index(p);
-        __m512i lo, hi;
-        __mmask64 neg = 0;
-        if (F == Cb8Form::Symmetric) {
-          neg = _mm512_movepi8_mask(code);
-          lo = _mm512_permutex2var_epi8(L0, code, L1);
-          hi = _mm512_permutex2var_epi8(H0, code, H1);
-        } else if (F == Cb8Form::General) {
-          const __mmask64 up = _mm512_movepi8_mask(code);
-          lo = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(L0, code, L1), _mm512_permutex2var_epi8(L2, code, L3));
-          hi = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(H0, code, H1), _mm512_permutex2var_epi8(H2, code, H3));
-        } else {
-          lo = _mm512_xor_si512(code, x80);
-          hi = zero;
+      const int8_t* q[NT];
+      if (gn == 16) {
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; ++p) {
+          const size_t off = static_cast<size_t>(g + 2 * p) * kBlock;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + off;
+          cb8_step<NT, F, false>(tb, cr + off, q, 0, pair_index(p), S, C, acc);
         }
-        for (int t = 0; t < NT; ++t) {
-          const int8_t* q = a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock;
-          __m512i x = _mm512_maskz_loadu_epi8(kc, q);
-          __m512i isum;
-          if (F == Cb8Form::Symmetric) {
-            x = _mm512_mask_sub_epi8(x, neg, zero, x);
-            isum = _mm512_dpbusd_epi32(zero, hi, x);
-            isum = _mm512_slli_epi32(isum, 8);
-            isum = _mm512_dpbusd_epi32(isum, lo, x);
-          } else {
-            const __m512i corr = _mm512_maskz_permutexvar_epi32(0x0101, pidx, C[t]);
-            if (F == Cb8Form::General) {
-              isum = _mm512_dpbusd_epi32(corr, hi, x);
-              isum = _mm512_slli_epi32(isum, 8);
-              isum = _mm512_dpbusd_epi32(isum, lo, x);
-            } else {
-              isum = _mm512_dpbusd_epi32(corr, lo, x);
-            }
-          }
-          acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+      } else {
+        for (int p = 0; 2 * p < gn; ++p) {
+          const int b = g + 2 * p;
+          const size_t off = static_cast<size_t>(b) * kBlock;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + off;
+          cb8_step<NT, F, true>(tb, cr + off, q, mask64(nb - b >= 2 ? 64 : 32), pair_index(p), S, C, acc);
         }
       }
     }
@@ -197,17 +241,49 @@ void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
 // ---------------------------------------------------------------------------------------------
 // qins-seed path
 
+template <int NT, bool Masked>
+inline void seed_step(const Cb8Tables& tb, const uint8_t* codes, const uint8_t* signs, const int8_t* const* q, int n, __m512i pidx,
+                      const __m512* S, __m512* acc) {
+  const __m512i zero = _mm512_setzero_si512();
+  __mmask64 kc = ~0ULL, neg;
+  __m512i code;
+  if (Masked) {
+    kc = mask64(n);
+    code = _mm512_maskz_loadu_epi8(kc, codes);
+    uint64_t sbits = 0;
+    std::memcpy(&sbits, signs, static_cast<size_t>((n + 7) / 8));
+    neg = _cvtu64_mask64(sbits) & kc;
+  } else {
+    code = _mm512_loadu_si512(codes);
+    uint64_t sbits;
+    std::memcpy(&sbits, signs, 8);
+    neg = _cvtu64_mask64(sbits);
+  }
+  const __mmask64 up = _mm512_movepi8_mask(code);
+  const __m512i lo = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(tb.L0, code, tb.L1), _mm512_permutex2var_epi8(tb.L2, code, tb.L3));
+  const __m512i hi = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(tb.H0, code, tb.H1), _mm512_permutex2var_epi8(tb.H2, code, tb.H3));
+  for (int t = 0; t < NT; ++t) {
+    __m512i x = Masked ? _mm512_maskz_loadu_epi8(kc, q[t]) : _mm512_loadu_si512(q[t]);
+    x = _mm512_mask_sub_epi8(x, neg, zero, x);
+    __m512i isum = _mm512_dpbusd_epi32(zero, hi, x);
+    isum = _mm512_slli_epi32(isum, 8);
+    isum = _mm512_dpbusd_epi32(isum, lo, x);
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+  }
+}
+
 template <int NT>
 void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const SeedTable& st = *w.seed;
-  const __m512i L0 = _mm512_load_si512(st.lo), L1 = _mm512_load_si512(st.lo + 64);
-  const __m512i L2 = _mm512_load_si512(st.lo + 128), L3 = _mm512_load_si512(st.lo + 192);
-  const __m512i H0 = _mm512_load_si512(st.hi), H1 = _mm512_load_si512(st.hi + 64);
-  const __m512i H2 = _mm512_load_si512(st.hi + 128), H3 = _mm512_load_si512(st.hi + 192);
-  const __m512i zero = _mm512_setzero_si512();
+  Codebook8 shim;  // the seed's magnitude planes in the 256-entry layout of the general 8-bit form
+  std::memcpy(shim.lo, st.lo, 256);
+  std::memcpy(shim.hi, st.hi, 256);
+  const Cb8Tables tb(shim);
   const int cols = w.cols;
   const int nb = (cols + kBlock - 1) / kBlock;
   const size_t sbytes = (static_cast<size_t>(cols) + 7) / 8;
+  const int8_t* qbase[NT];
+  for (int t = 0; t < NT; ++t) qbase[t] = a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock;
   for (int r = r0; r < r1; ++r) {
     const uint8_t* cr = w.codes + static_cast<size_t>(r) * cols;
     const uint8_t* sg = w.signs + static_cast<size_t>(r) * sbytes;
@@ -218,25 +294,21 @@ void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float
       const __mmask16 kg = mask16(gn);
       __m512 S[NT];
       for (int t = 0; t < NT; ++t) S[t] = _mm512_maskz_loadu_ps(kg, a.d + static_cast<size_t>(t0 + t) * a.nb + g);
-      for (int p = 0; 2 * p < gn; ++p) {
-        const int c0 = (g + 2 * p) * kBlock;
-        const int n = cols - c0 < 64 ? cols - c0 : 64;
-        const __mmask64 kc = mask64(n);
-        const __m512i code = _mm512_maskz_loadu_epi8(kc, cr + c0);
-        uint64_t sbits = 0;
-        std::memcpy(&sbits, sg + c0 / 8, static_cast<size_t>((n + 7) / 8));
-        const __mmask64 neg = _cvtu64_mask64(sbits) & kc;
-        const __mmask64 up = _mm512_movepi8_mask(code);
-        const __m512i lo = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(L0, code, L1), _mm512_permutex2var_epi8(L2, code, L3));
-        const __m512i hi = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(H0, code, H1), _mm512_permutex2var_epi8(H2, code, H3));
-        const __m512i pidx = pair_index(p);
-        for (int t = 0; t < NT; ++t) {
-          __m512i x = _mm512_maskz_loadu_epi8(kc, a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock + c0);
-          x = _mm512_mask_sub_epi8(x, neg, zero, x);
-          __m512i isum = _mm512_dpbusd_epi32(zero, hi, x);
-          isum = _mm512_slli_epi32(isum, 8);
-          isum = _mm512_dpbusd_epi32(isum, lo, x);
-          acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+      const int8_t* q[NT];
+      const int gc = g * kBlock;
+      if (gc + 16 * kBlock <= cols) {
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; ++p) {
+          const int c0 = gc + p * 64;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + c0;
+          seed_step<NT, false>(tb, cr + c0, sg + c0 / 8, q, 64, pair_index(p), S, acc);
+        }
+      } else {
+        for (int p = 0; 2 * p < gn; ++p) {
+          const int c0 = gc + p * 64;
+          const int n = cols - c0 < 64 ? cols - c0 : 64;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + c0;
+          seed_step<NT, true>(tb, cr + c0, sg + c0 / 8, q, n, pair_index(p), S, acc);
         }
       }
     }

@@ -1,0 +1,78 @@
+// `qins bench`: the library function over any backend factory, and the CLI's one-object JSON output.
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InferenceBackend } from '../../../src-main/engine/backend.js';
+import { runBench, type BackendFactory } from '../../../src-main/engine/bench.js';
+import { openQinsBackend } from '../../../src-main/engine/qins-backend.js';
+import { repoRoot } from '../helpers/built.js';
+import { converted, workDir } from './helpers.js';
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+const KEYS = ['load_ms', 'prefill_tok_s', 'decode_tok_s', 'rss_bytes', 'weight_bytes', 'kv_bytes', 'bandwidth_gbs'];
+
+describe('bench', () => {
+  it('measures any backend through its factory and counts every forward call', async () => {
+    const file = await converted('tiny-llama', 'q8');
+    const calls: Array<{ n: number; pos: number }> = [];
+    let opened: { threads?: number; contextLength?: number } | null = null;
+    const factory: BackendFactory = async (path, o) => {
+      opened = o;
+      const b = await openQinsBackend(path, o);
+      const counting: InferenceBackend = {
+        kind: b.kind,
+        spec: b.spec,
+        contextLength: b.contextLength,
+        forward: (t, pos, opt) => {
+          calls.push({ n: t.length, pos });
+          return b.forward(t, pos, opt);
+        },
+        memory: () => b.memory(),
+        dispose: () => b.dispose(),
+      };
+      return counting;
+    };
+    const r = await runBench(file, factory, { threads: 2, prefillTokens: 40, decodeTokens: 6, repeats: 2, bandwidth: false });
+    expect(opened).toEqual({ threads: 2, contextLength: 46 });
+    // first token, then per round: one 40-token prefill at 0 and 6 single tokens at 40..45
+    const round = [{ n: 40, pos: 0 }, ...Array.from({ length: 6 }, (_, k) => ({ n: 1, pos: 40 + k }))];
+    expect(calls).toEqual([{ n: 1, pos: 0 }, ...round, ...round]);
+    expect(r.samples.length).toBe(2);
+    expect(r.prefill_tok_s).toBeGreaterThan(0);
+    expect(r.decode_tok_s).toBeGreaterThan(0);
+    expect(r.load_ms).toBeGreaterThan(0);
+    expect(r.weight_bytes).toBeGreaterThan(0);
+    expect(r.kv_bytes).toBeGreaterThan(0);
+    expect(r.rss_bytes).toBeGreaterThan(r.weight_bytes);
+    expect(r.bandwidth_gbs).toBeNull();
+    await expect(runBench(file, factory, { prefillTokens: 0 })).rejects.toThrow(/prefillTokens must be a positive integer/);
+  }, 300_000);
+
+  it('qins bench --json prints one JSON object with the documented keys', async () => {
+    const cli = join(repoRoot, 'out', 'main', 'cli.js');
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npx electron-vite build\` before the unit tests`);
+    const file = await converted('tiny-phi3', 'qins8');
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'qins.js'), 'bench', file, '--json', '--threads', '2', '--prefill', '32', '--decode', '8'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const k of KEYS) expect(typeof out[k], k).toBe('number');
+    expect(out.engine).toBe('qins');
+    expect(out.bandwidth_gbs as number).toBeGreaterThan(0);
+    expect(out.bandwidth_fraction as number).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/loaded in/);
+
+    const bad = spawnSync(process.execPath, [join(repoRoot, 'bin', 'qins.js'), 'bench', file, '--threads', 'x'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--threads must be an integer/);
+    const missing = spawnSync(process.execPath, [join(repoRoot, 'bin', 'qins.js'), 'bench', join(workDir, 'nope.qins'), '--json'], { encoding: 'utf8' });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/no such file/);
+  }, 300_000);
+});
