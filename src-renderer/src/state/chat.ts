@@ -116,8 +116,18 @@ export function dropPending(messageId: string): void {
 
 // ─── Saving per-conversation settings ────────────────────────────────────────────────────────
 
+type SettingsPatch = { sampling?: SamplingSettings; systemPrompt?: string };
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
-let savePatch: { id: string; patch: { sampling?: SamplingSettings; systemPrompt?: string } } | null = null;
+let savePatch: { id: string; patch: SettingsPatch } | null = null;
+/** Patches sent but not yet confirmed: a view fetched meanwhile may predate them. */
+const inflight: Array<{ id: string; patch: SettingsPatch }> = [];
+
+/** The conversation as fetched, with the changes not yet saved (or not yet confirmed) on top. */
+function withUnsaved(c: Conversation): Conversation {
+  let out = c;
+  for (const p of [...inflight, ...(savePatch ? [savePatch] : [])]) if (p.id === c.id) out = { ...out, ...p.patch };
+  return out;
+}
 
 function scheduleSave(id: string, patch: { sampling?: SamplingSettings; systemPrompt?: string }, delayMs = 350): void {
   if (savePatch && savePatch.id !== id) void flushSave();
@@ -132,10 +142,13 @@ export async function flushSave(): Promise<void> {
   const job = savePatch;
   savePatch = null;
   if (!job) return;
+  inflight.push(job);
   try {
     await qins.invoke('conversations.update', { id: job.id, patch: job.patch });
   } catch (e) {
     useApp.getState().notifyError(e, 'Could not save the conversation settings');
+  } finally {
+    inflight.splice(inflight.indexOf(job), 1);
   }
 }
 
@@ -167,7 +180,7 @@ export const useChat = create<ChatState>((set, get) => {
     useApp.getState().notifyError(e, title);
   };
   const setView = (v: ConversationView) => {
-    set((s) => (s.conversationId === v.conversation.id ? { conversation: v.conversation, thread: v.thread, status: 'ready' } : {}));
+    set((s) => (s.conversationId === v.conversation.id ? { conversation: withUnsaved(v.conversation), thread: v.thread, status: 'ready' } : {}));
   };
 
   return {

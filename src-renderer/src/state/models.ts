@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { Codec, ConvertEvent, ConvertJob, EvalEvent, ModelInfo, ModelStatus } from '../../../src-preload/contract';
 import { type ReadableError, readable } from '../lib/errors';
 import { qins } from '../lib/qins';
+import { useApp } from './app';
 
 export interface JobView extends ConvertJob {
   /** When the UI first saw the job (for a local ETA before the engine reports one). */
@@ -147,8 +148,12 @@ export const useModels = create<ModelsState>((set, get) => ({
         // A finished job leaves the list; the model appears in the library.
         return { jobs: s.jobs.filter((j) => j.jobId !== e.jobId), models: [...s.models.filter((m) => m.id !== e.model.id), e.model] };
       }
-      if (!existing) return {};
       const error = readable(e.error);
+      if (!existing) {
+        // A job this window never saw start (e.g. the first-run conversion before it connected).
+        if (error.code !== 'CANCELLED') queueMicrotask(() => useApp.getState().notify({ kind: 'error', title: `Conversion failed: ${error.title}`, message: error.message }));
+        return {};
+      }
       // A cancelled job simply goes away; a failed one stays until dismissed, with its reason.
       if (error.code === 'CANCELLED') return { jobs: s.jobs.filter((j) => j.jobId !== e.jobId) };
       return { jobs: s.jobs.map((j) => (j.jobId === e.jobId ? { ...j, state: 'failed', error } : j)) };

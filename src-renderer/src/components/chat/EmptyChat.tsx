@@ -15,6 +15,13 @@ export const EXAMPLE_PROMPTS = [
   { icon: Sparkles, title: 'Explain an idea', prompt: 'Explain in simple words why smaller numbers make a model faster.' },
 ] as const;
 
+/** Converts the model that ships with the app (what the first run does), e.g. after it failed. */
+async function setUpBuiltin(assets: string): Promise<void> {
+  const sep = assets.includes('\\') && !assets.includes('/') ? '\\' : '/';
+  const r = await useModels.getState().importModel([assets, 'models', 'tiny-phi3-chat'].join(sep), 'qins8');
+  if (!('jobId' in r)) useApp.getState().notifyError(r, 'Could not set up the built-in model');
+}
+
 export function EmptyChat() {
   const jobs = useModels((s) => s.jobs);
   const models = useModels((s) => s.models);
@@ -22,6 +29,7 @@ export function EmptyChat() {
   const status = useModels((s) => s.status);
   const starting = useChat((s) => s.starting);
   const navigate = useApp((s) => s.navigate);
+  const assets = useApp((s) => s.info?.paths.assets ?? null);
 
   const firstRun = jobs.find((j) => j.builtin || models.length === 0);
   const loaded = status.state === 'ready' ? status.loaded : null;
@@ -67,9 +75,14 @@ export function EmptyChat() {
         {!firstRun && listed && !ready ? (
           <div className="rounded-xl border border-dashed border-zinc-300 p-6 text-center dark:border-zinc-700">
             <p className="text-sm text-zinc-700 dark:text-zinc-300">No model in the library yet. Convert a HuggingFace checkpoint to start chatting.</p>
-            <Button variant="primary" className="mt-3" onClick={() => navigate({ view: 'models' })}>
-              Add a model
-            </Button>
+            <div className="mt-3 flex flex-wrap justify-center gap-2">
+              {assets ? (
+                <Button variant="primary" onClick={() => void setUpBuiltin(assets)}>
+                  Set up the built-in model
+                </Button>
+              ) : null}
+              <Button onClick={() => navigate({ view: 'models' })}>Add a model</Button>
+            </div>
           </div>
         ) : (
           <ul className="grid gap-3 sm:grid-cols-2" aria-label="Example prompts">
