@@ -23,6 +23,10 @@ export interface StopInfo {
   reason: StopReason;
   stopTokenId?: number;
   stopSequence?: string;
+  /** Chat only: earlier messages the context policy left out for this reply (also in ChatResult.context). */
+  droppedMessages?: number;
+  /** Chat only: what the context policy did, when it did anything (also in ChatResult.context.note). */
+  contextNote?: string;
 }
 
 export interface StreamDelta {
@@ -457,8 +461,9 @@ export class ChatSession {
     )
       this.lastTurn = { text: plan.promptText + res.text, ids: [...plan.promptIds, ...res.ids] };
     // Hitting a reply limit that the context imposed (not the caller's max tokens) is a context stop.
-    const stop: StopInfo =
+    let stop: StopInfo =
       res.stop.reason === 'length' && plan.context.maxReplyTokens < sampling.maxTokens ? { reason: 'context' } : res.stop;
+    if (plan.context.note !== null) stop = { ...stop, droppedMessages: plan.context.droppedMessages, contextNote: plan.context.note };
     return {
       text: res.text,
       promptTokens: res.promptTokens,

@@ -250,6 +250,9 @@ describe('ChatSession: context policy', () => {
     expect(r.context.droppedMessages).toBeGreaterThan(0);
     expect(r.context.droppedMessages % 2).toBe(0); // whole user+assistant turns
     expect(r.context.note).toMatch(/left out/);
+    // Never silent: the stop info says it too.
+    expect(r.stop.droppedMessages).toBe(r.context.droppedMessages);
+    expect(r.stop.contextNote).toBe(r.context.note);
     expect(r.context.promptTokens + 16).toBeLessThanOrEqual(128);
     expect(r.context.droppedFrom).toBe(1);
     const kept = [msgs[0]!, ...msgs.slice(1 + r.context.droppedMessages)];
@@ -268,6 +271,7 @@ describe('ChatSession: context policy', () => {
     const r = await session(be).generate({ messages: history(3), sampling: GREEDY });
     expect(r.context.droppedMessages).toBe(0);
     expect(r.context.note).toBeNull();
+    expect(r.stop).toEqual({ reason: 'eos', stopTokenId: 32007 });
   });
 
   it('when even the last message leaves too little room, the reply is limited and stops with reason context', async () => {
@@ -277,6 +281,7 @@ describe('ChatSession: context policy', () => {
     const n = s.countTokens(msgs);
     const r = await s.generate({ messages: msgs, sampling: { ...GREEDY, maxTokens: 200 } });
     expect(r.stop.reason).toBe('context');
+    expect(r.stop.contextNote).toMatch(/limited to/);
     expect(r.context.maxReplyTokens).toBe(40 - n);
     expect(r.tokens).toBe(40 - n);
     expect(r.context.note).toMatch(/limited to \d+ tokens/);
