@@ -132,7 +132,8 @@ class EncodeWorker : public PromiseWorker {
   Dtype dtype = Dtype::BF16;
   Bytes src, codes, scales, signs;
   size_t rows = 0;
-  int cols = 0, block = 32, search = 0, threads = 1;
+  int cols = 0, block = 32, threads = 1;
+  Q4Search search;
   float seed_scale = 0;
   Isa isa = Isa::Scalar;
   Qins8Table t8;
@@ -199,7 +200,8 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   wk->rows = static_cast<size_t>(rows);
   wk->cols = static_cast<int>(cols);
   wk->block = static_cast<int>(block);
-  wk->search = static_cast<int>(search);
+  wk->search.n = static_cast<int>(search);
+  wk->search.weighted = job.Get("weighted").ToBoolean().Value();
   wk->threads = static_cast<int>(threads);
   const bool seed = wk->codec == Codec::SEED;
   if (!get_bytes(env, job, "src", true, wk->src, wk->keep) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
@@ -377,11 +379,13 @@ class TuneQins4Worker : public PromiseWorker {
  public:
   using PromiseWorker::PromiseWorker;
   SampleJob s;
-  int search = 0, iterations = 8;
+  Q4Search search;
+  int iterations = 8;
+  bool anchor_zero = true;
   Qins4Tune res;
   void Execute() override {
     s.load();
-    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, s.threads, s.isa);
+    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, anchor_zero, s.threads, s.isa);
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -406,7 +410,9 @@ Napi::Value TuneQins4(const Napi::CallbackInfo& info) {
   if (!read_sample(env, job, wk->s, wk->keep) || !get_int(env, job, "search", 0, 0, 64, search) ||
       !get_int(env, job, "iterations", 8, 0, 1000, iterations))
     return env.Undefined();
-  wk->search = static_cast<int>(search);
+  wk->search.n = static_cast<int>(search);
+  wk->search.weighted = job.Get("weighted").ToBoolean().Value();
+  wk->anchor_zero = job.Get("anchorZero").IsUndefined() ? true : job.Get("anchorZero").ToBoolean().Value();
   wk->iterations = static_cast<int>(iterations);
   Napi::Promise p = wk->Promise();
   wk.release()->Queue();

@@ -62,17 +62,29 @@ std::string Qins8Table::adopt(const int32_t* ints256, double denom_, double c_) 
 
 std::string Table16::adopt(const int32_t* ints16, double denom_) {
   if (!(denom_ > 0)) return "4-bit codebook: denom must be positive";
-  bool zero = false;
   for (int j = 0; j < 16; j++) {
     if (ints16[j] < -127 || ints16[j] > 127) return "4-bit codebook: entries must lie in -127..127";
     if (j > 0 && ints16[j] <= ints16[j - 1]) return "4-bit codebook: entries must be strictly ascending";
-    if (ints16[j] == 0) zero = true;
     ints[j] = ints16[j];
     L[j] = static_cast<float>(ints16[j] / denom_);
   }
-  if (!zero) return "4-bit codebook: must contain 0";
+  if (ints16[0] >= 0) return "4-bit codebook: the first entry must be negative";
   denom = static_cast<float>(denom_);
   for (int j = 0; j < 15; j++) T[j] = 0.5f * (L[j] + L[j + 1]);
+  const float lo = T[0] - 0.01f, hi = T[14] + 0.01f, width = (hi - lo) / 32, eps = 1e-4f;
+  lut_lo = lo;
+  lut_scale = 32 / (hi - lo);
+  lut_ok = true;
+  for (int b = 0; b < 32; b++) {
+    const float edge = lo + b * width;
+    int below = 0, inside = 0;
+    for (int j = 0; j < 15; j++) {
+      if (T[j] < edge - eps) below++;
+      else if (T[j] <= edge + width + eps) inside++;
+    }
+    lut[b] = below;
+    if (inside > 1) lut_ok = false;
+  }
   return "";
 }
 
@@ -243,13 +255,15 @@ void q4_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale,
   acc.amax = std::max(acc.amax, amax);
 }
 
+/** The entry closest to zero (0 itself in every codebook the converter makes): padding code. */
 int zero_index(const Table16& tb) {
-  for (int j = 0; j < 16; j++)
-    if (tb.ints[j] == 0) return j;
-  return 0;
+  int best = 0;
+  for (int j = 1; j < 16; j++)
+    if (std::abs(tb.ints[j]) < std::abs(tb.ints[best])) best = j;
+  return best;
 }
 
-double qins4_block_scalar(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out) {
+double qins4_block_scalar(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out) {
   const int zero = zero_index(tb);
   float amax = 0, mx = 0;
   for (int j = 0; j < n; j++) {
@@ -269,13 +283,14 @@ double qins4_block_scalar(const float* w, int n, const Table16& tb, int search, 
   // that removes the most error wins.
   const float id0 = tb.L[0] / mx;
   float best = -1, best_d = 0;
-  for (int t = -search; t <= search; t++) {
+  for (int t = -search.n; t <= search.n; t++) {
     const float id = id0 * (1.0f + static_cast<float>(t) / 127.0f);
     float sumqx = 0, sumq2 = 0;
     for (int j = 0; j < n; j++) {
       const float q = tb.L[tb.nearest(w[j] * id)];
-      sumqx += q * w[j];
-      sumq2 += q * q;
+      const float wq = search.weighted ? q * (w[j] * w[j]) : q;
+      sumqx += wq * w[j];
+      sumq2 += wq * q;
     }
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
       best = sumqx * sumqx / sumq2;
@@ -378,21 +393,28 @@ void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* cod
                 [&](int j0, int n, int b) { q4_block(w + j0, n, block, codes + j0 / 2, scales + b, acc); });
 }
 
-double qins4_block_assign(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out, Isa isa) {
+double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out, Isa isa) {
 #ifdef QINS_CODECS_X86
   if (isa == Isa::Avx512 && n == 32) return avx512::qins4_block(w, tb, search, code_idx, scale_out);
 #endif
   return qins4_block_scalar(w, n, tb, search, code_idx, scale_out);
 }
 
-void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, int search, uint8_t* codes,
+void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, Q4Search search, uint8_t* codes,
                       uint16_t* scales, Stats& st, Isa isa) {
   const int nb = cols_p / block;
   const int zero = zero_index(tb);
   uint8_t idx[256];
   double e = 0, ss = 0;
   float amax = 0;
-  for (int b = 0; b < nb; b++) {
+  int first = 0;
+#ifdef QINS_CODECS_X86
+  if (QINS_SIMD32(isa, block)) {
+    first = cols / 32;
+    avx512::qins4_blocks(w, first, tb, search, codes, scales, e, ss, amax);
+  }
+#endif
+  for (int b = first; b < nb; b++) {
     const int j0 = b * block;
     const int n = std::max(0, std::min(block, cols - j0));
     float s = 0;

@@ -38,12 +38,26 @@ struct Qins8Table {
   std::string adopt(const int32_t* ints256, double denom, double c);
 };
 
+/** qins4 block scale search: `n` extra candidates on each side of the block maximum; `weighted`
+ *  weighs each weight's squared error by w² when choosing the scale (as llama.cpp's IQ4_NL does
+ *  without an importance matrix). */
+struct Q4Search {
+  int n = 0;
+  bool weighted = false;
+};
+
 /** A sorted 16-entry codebook (qins4): values L[j] = ints[j] / denom, ascending, containing 0. */
 struct Table16 {
   int32_t ints[16] = {};
   float L[16] = {};
   float T[15] = {};  // thresholds between neighbours
   float denom = 127;
+  // Bucket table for SIMD nearest-entry lookups: 32 equal buckets over [lut_lo, lut_lo + 32 / lut_scale];
+  // lut[b] = entries whose upper threshold lies below bucket b, so the answer is lut[b] or lut[b] + 1.
+  // lut_ok is false when some bucket holds two thresholds (the binary search is used then).
+  int32_t lut[32] = {};
+  float lut_lo = 0, lut_scale = 0;
+  bool lut_ok = false;
   std::string adopt(const int32_t* ints16, double denom);
   inline int nearest(float y) const {
     int i = 0;
@@ -70,12 +84,12 @@ void encode_row_qins8(const float* w, int cols, int cols_p, int block, const Qin
                       Stats& st, Isa isa = Isa::Scalar);
 void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa = Isa::Scalar);
 /** search: number of extra scale candidates on each side of the block maximum (0 = max only). */
-void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, int search, uint8_t* codes,
+void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, Q4Search search, uint8_t* codes,
                       uint16_t* scales, Stats& st, Isa isa = Isa::Scalar);
 void encode_row_seed(const float* w, int cols, float scale, uint8_t* codes, uint8_t* signs, Stats& st);
 
 /** Codes one block of n weights with the 16-entry table: code indices, the (fp16-exact) scale; returns Σ(w − ŵ)². */
-double qins4_block_assign(const float* w, int n, const Table16& tb, int search, uint8_t* code_idx, float* scale_out,
+double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out,
                           Isa isa = Isa::Scalar);
 
 /** Error of qins8 on a sample for one c (used by the c search). */
@@ -87,8 +101,11 @@ void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, do
 void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, double& errsq,
                   double& sumsq, float& amax);
 void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, double& errsq, double& sumsq, float& amax);
+/** Full blocks of 32 of one row: packed codes, fp16 scales, error sums. */
+void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, double& errsq,
+                  double& sumsq, float& amax);
 /** One block of 32: code indices (unpacked), scale; returns the squared error. */
-float qins4_block(const float* w, const Table16& tb, int search, uint8_t* idx, float* scale);
+float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale);
 }  // namespace avx512
 
 }  // namespace qins::codecs

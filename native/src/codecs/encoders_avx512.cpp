@@ -132,6 +132,19 @@ QINS_AVX512 void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t
 }
 
 namespace {
+/** Nearest entry through the bucket table (Table16::lut): one lookup and one comparison. */
+struct Lut {
+  __m512i lo_half, hi_half;
+  __m512 lo, scale, top, zero;
+};
+QINS_AVX512 inline __m512i nearest_lut(__m512 y, const Lut& l, __m512 T) {
+  __m512 u = _mm512_mul_ps(_mm512_sub_ps(y, l.lo), l.scale);
+  u = _mm512_min_ps(_mm512_max_ps(u, l.zero), l.top);
+  const __m512i i0 = _mm512_permutex2var_epi32(l.lo_half, _mm512_cvttps_epi32(u), l.hi_half);
+  const __m512 thr = _mm512_permutexvar_ps(i0, T);
+  return _mm512_mask_add_epi32(i0, _mm512_cmp_ps_mask(y, thr, _CMP_GT_OQ), i0, _mm512_set1_epi32(1));
+}
+
 /** Index of the nearest codebook entry: the same 4-step branchless search as Table16::nearest. */
 QINS_AVX512 inline __m512i nearest16(__m512 y, __m512 T, float t7) {
   __m512i i = _mm512_setzero_si512();
@@ -146,55 +159,139 @@ QINS_AVX512 inline __m512i nearest16(__m512 y, __m512 T, float t7) {
 }
 }  // namespace
 
-QINS_AVX512 float qins4_block(const float* w, const Table16& tb, int search, uint8_t* idx, float* scale) {
+namespace {
+
+/** Everything qins4_block needs from the table, loaded into registers once per row. */
+struct Q4Ctx {
+  __m512 L, T;
+  Lut lut;
+  bool fast;
+  float t7;
+  int zero;
+};
+
+QINS_AVX512 inline Q4Ctx make_ctx(const Table16& tb) {
+  Q4Ctx c;
+  alignas(64) float tpad[16];
+  for (int j = 0; j < 15; j++) tpad[j] = tb.T[j];
+  tpad[15] = INFINITY;
+  c.T = _mm512_load_ps(tpad);
+  c.L = _mm512_loadu_ps(tb.L);
+  c.lut.lo_half = _mm512_loadu_si512(tb.lut);
+  c.lut.hi_half = _mm512_loadu_si512(tb.lut + 16);
+  c.lut.lo = _mm512_set1_ps(tb.lut_lo);
+  c.lut.scale = _mm512_set1_ps(tb.lut_scale);
+  c.lut.top = _mm512_set1_ps(31.0f);
+  c.lut.zero = _mm512_setzero_ps();
+  c.fast = tb.lut_ok;
+  c.t7 = tb.T[7];
+  c.zero = 0;  // the entry closest to zero
+  for (int j = 1; j < 16; j++)
+    if (std::abs(tb.ints[j]) < std::abs(tb.ints[c.zero])) c.zero = j;
+  return c;
+}
+
+QINS_AVX512 inline __m512i nearest_ctx(__m512 y, const Q4Ctx& c) { return c.fast ? nearest_lut(y, c.lut, c.T) : nearest16(y, c.T, c.t7); }
+
+/** Sums of four vectors: {Σa, Σb, Σc, Σd}. */
+QINS_AVX512 inline void reduce4(__m512 a, __m512 b, __m512 c, __m512 d, float out[4]) {
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));  // a a b b (128-bit lanes)
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));  // c c d d
+  __m512 z = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));    // a b c d
+  z = _mm512_add_ps(z, _mm512_permute_ps(z, 0x4E));
+  z = _mm512_add_ps(z, _mm512_permute_ps(z, 0xB1));
+  alignas(64) float tmp[16];
+  _mm512_store_ps(tmp, z);
+  out[0] = tmp[0];
+  out[1] = tmp[4];
+  out[2] = tmp[8];
+  out[3] = tmp[12];
+}
+
+QINS_AVX512 float qins4_block_ctx(const float* w, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
   const __m512 x0 = _mm512_loadu_ps(w), x1 = _mm512_loadu_ps(w + 16);
   const __m512 a0 = _mm512_abs_ps(x0), a1 = _mm512_abs_ps(x1);
   const float amax = _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
   if (amax == 0) {
-    int zero = 0;
-    for (int j = 0; j < 16; j++)
-      if (tb.ints[j] == 0) zero = j;
-    for (int j = 0; j < 32; j++) idx[j] = static_cast<uint8_t>(zero);
+    for (int j = 0; j < 32; j++) idx[j] = static_cast<uint8_t>(cx.zero);
     *scale = 0;
     return 0;
   }
   const float mx = w[first_max(a0, a1, amax)];
-  alignas(64) float tpad[16];
-  for (int j = 0; j < 15; j++) tpad[j] = tb.T[j];
-  tpad[15] = INFINITY;
-  const __m512 T = _mm512_load_ps(tpad);
-  const __m512 L = _mm512_loadu_ps(tb.L);
-  const float t7 = tb.T[7];
   const float id0 = tb.L[0] / mx;
-  float best = -1, best_d = 0;
-  for (int t = -search; t <= search; t++) {
+  const __m512 wt0 = search.weighted ? _mm512_mul_ps(x0, x0) : _mm512_set1_ps(1.0f);
+  const __m512 wt1 = search.weighted ? _mm512_mul_ps(x1, x1) : _mm512_set1_ps(1.0f);
+  // Σ wt·q·x and Σ wt·q² of one candidate mapping, as vectors.
+  auto sums = [&](int t, __m512& sqx, __m512& sq2) QINS_AVX512 {
     const __m512 id = _mm512_set1_ps(id0 * (1.0f + static_cast<float>(t) / 127.0f));
-    const __m512 q0 = _mm512_permutexvar_ps(nearest16(_mm512_mul_ps(x0, id), T, t7), L);
-    const __m512 q1 = _mm512_permutexvar_ps(nearest16(_mm512_mul_ps(x1, id), T, t7), L);
-    const float sumqx = _mm512_reduce_add_ps(_mm512_fmadd_ps(q0, x0, _mm512_mul_ps(q1, x1)));
-    const float sumq2 = _mm512_reduce_add_ps(_mm512_fmadd_ps(q0, q0, _mm512_mul_ps(q1, q1)));
+    const __m512 q0 = _mm512_permutexvar_ps(nearest_ctx(_mm512_mul_ps(x0, id), cx), cx.L);
+    const __m512 q1 = _mm512_permutexvar_ps(nearest_ctx(_mm512_mul_ps(x1, id), cx), cx.L);
+    const __m512 wq0 = _mm512_mul_ps(q0, wt0), wq1 = _mm512_mul_ps(q1, wt1);
+    sqx = _mm512_fmadd_ps(wq0, x0, _mm512_mul_ps(wq1, x1));
+    sq2 = _mm512_fmadd_ps(wq0, q0, _mm512_mul_ps(wq1, q1));
+  };
+  float best = -1, best_d = 0;
+  auto consider = [&](float sumqx, float sumq2) {
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
       best = sumqx * sumqx / sumq2;
       best_d = sumqx / sumq2;
     }
+  };
+  int t = -search.n;
+  for (; t + 1 <= search.n; t += 2) {  // two candidates at a time: independent chains, one 4-way reduction
+    __m512 ax, a2, bx, b2;
+    sums(t, ax, a2);
+    sums(t + 1, bx, b2);
+    float r[4];
+    reduce4(ax, a2, bx, b2, r);
+    consider(r[0], r[1]);
+    consider(r[2], r[3]);
+  }
+  if (t <= search.n) {
+    __m512 ax, a2;
+    sums(t, ax, a2);
+    float r[4];
+    reduce4(ax, a2, ax, a2, r);
+    consider(r[0], r[1]);
   }
   const float s = f16_to_f32(scale_to_f16(best_d));
   *scale = s;
   if (s == 0) {
-    int zero = 0;
-    for (int j = 0; j < 16; j++)
-      if (tb.ints[j] == 0) zero = j;
-    for (int j = 0; j < 32; j++) idx[j] = static_cast<uint8_t>(zero);
+    for (int j = 0; j < 32; j++) idx[j] = static_cast<uint8_t>(cx.zero);
     return _mm512_reduce_add_ps(_mm512_fmadd_ps(x0, x0, _mm512_mul_ps(x1, x1)));
   }
   const __m512 inv = _mm512_set1_ps(1.0f / s), sv = _mm512_set1_ps(s);
-  const __m512i i0 = nearest16(_mm512_mul_ps(x0, inv), T, t7);
-  const __m512i i1 = nearest16(_mm512_mul_ps(x1, inv), T, t7);
+  const __m512i i0 = nearest_ctx(_mm512_mul_ps(x0, inv), cx);
+  const __m512i i1 = nearest_ctx(_mm512_mul_ps(x1, inv), cx);
   store16(idx, i0);
   store16(idx + 16, i1);
-  const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i0, L)));
-  const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i1, L)));
+  const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i0, cx.L)));
+  const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i1, cx.L)));
   return _mm512_reduce_add_ps(_mm512_fmadd_ps(d0, d0, _mm512_mul_ps(d1, d1)));
+}
+
+}  // namespace
+
+QINS_AVX512 float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
+  return qins4_block_ctx(w, make_ctx(tb), tb, search, idx, scale);
+}
+
+QINS_AVX512 void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales,
+                              double& errsq, double& sumsq, float& amax_out) {
+  const Q4Ctx cx = make_ctx(tb);
+  alignas(64) uint8_t idx[32];
+  for (int b = 0; b < nblocks; b++) {
+    const float* xb = w + 32 * b;
+    float s = 0;
+    errsq += qins4_block_ctx(xb, cx, tb, search, idx, &s);
+    scales[b] = scale_to_f16(s);
+    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(idx));
+    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(idx + 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 16 * b), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
+    const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+    sumsq += _mm512_reduce_add_ps(_mm512_fmadd_ps(x0, x0, _mm512_mul_ps(x1, x1)));
+    amax_out = std::max(amax_out, _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1))));
+  }
 }
 
 }  // namespace qins::codecs::avx512

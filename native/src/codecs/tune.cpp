@@ -53,11 +53,15 @@ namespace {
 
 struct Pass {
   double errsq = 0, sumsq = 0;
+  /** Σ w²·(w − ŵ)² (weighted mode) */
+  double werr = 0;
+  /** the objective the search minimises */
+  double objective(bool weighted) const { return weighted ? werr : errsq; }
   double num[16] = {}, den[16] = {};
 };
 
 /** Codes every block of the sample with `tb`; accumulates the error and the Lloyd sums. */
-Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, int search, int threads, Isa isa) {
+Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, Q4Search search, int threads, Isa isa) {
   const int nb = (cols + block - 1) / block;
   const size_t nblocks = rows * nb;
   std::vector<Pass> parts(std::max(1, threads));
@@ -72,9 +76,14 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
       float s = 0;
       p.errsq += qins4_block_assign(x, n, tb, search, idx, &s, isa);
       for (int j = 0; j < n; j++) {
+        const double wt = search.weighted ? static_cast<double>(x[j]) * x[j] : 1.0;
         p.sumsq += static_cast<double>(x[j]) * x[j];
-        p.num[idx[j]] += static_cast<double>(x[j]) * s;
-        p.den[idx[j]] += static_cast<double>(s) * s;
+        p.num[idx[j]] += wt * x[j] * s;
+        p.den[idx[j]] += wt * s * s;
+        if (search.weighted) {
+          const double d = x[j] - static_cast<double>(s) * tb.L[idx[j]];
+          p.werr += wt * d * d;
+        }
       }
     }
   });
@@ -82,6 +91,7 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
   for (const Pass& p : parts) {
     tot.errsq += p.errsq;
     tot.sumsq += p.sumsq;
+    tot.werr += p.werr;
     for (int j = 0; j < 16; j++) {
       tot.num[j] += p.num[j];
       tot.den[j] += p.den[j];
@@ -90,12 +100,13 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
   return tot;
 }
 
-/** Rounds desired levels (in 1/127 units) to distinct integers, keeping -127 and 0 in the set. */
-void sanitize(const double desired[16], const int32_t prev[16], int32_t out[16]) {
-  std::set<int32_t> used = {-127, 0};
+/** Rounds desired levels (in 1/127 units) to distinct integers, keeping -127 (and 0 if asked) in the set. */
+void sanitize(const double desired[16], const int32_t prev[16], bool anchor_zero, int32_t out[16]) {
+  std::set<int32_t> used = {-127};
+  if (anchor_zero) used.insert(0);
   std::vector<double> free_levels;
   for (int j = 0; j < 16; j++)
-    if (prev[j] != -127 && prev[j] != 0) free_levels.push_back(desired[j]);
+    if (prev[j] != -127 && !(anchor_zero && prev[j] == 0)) free_levels.push_back(desired[j]);
   std::sort(free_levels.begin(), free_levels.end());
   for (double v : free_levels) {
     int32_t t = static_cast<int32_t>(std::floor(v + 0.5));
@@ -118,50 +129,46 @@ void sanitize(const double desired[16], const int32_t prev[16], int32_t out[16])
 
 }  // namespace
 
-Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads, Isa isa) {
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, bool anchor_zero, int threads,
+                     Isa isa) {
   Qins4Tune best;
-  best.errsq = -1;
+  double best_obj = -1;
+  auto consider = [&](const int32_t* ints, const Pass& p, double init_c, int it) {
+    const double obj = p.objective(search.weighted);
+    if (best_obj < 0 || obj < best_obj) {
+      best_obj = obj;
+      best.errsq = p.errsq;
+      best.sumsq = p.sumsq;
+      best.iterations = it;
+      if (init_c >= 0) best.init_c = init_c;
+      std::copy(ints, ints + 16, best.ints);
+    }
+  };
   const double inits[] = {0, 0.5, 1, 2, 4, 8, 16};
-  int32_t cur[16];
   for (double c : inits) {
     int32_t ints[16];
     inverse4_init(c, ints);
     Table16 tb;
     if (!tb.adopt(ints, 127).empty()) continue;
-    const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
-    if (best.errsq < 0 || p.errsq < best.errsq) {
-      best.errsq = p.errsq;
-      best.sumsq = p.sumsq;
-      best.init_c = c;
-      std::copy(ints, ints + 16, best.ints);
-    }
+    consider(ints, run_pass(w, rows, cols, block, tb, search, threads, isa), c, 0);
   }
+  int32_t cur[16];
   std::copy(best.ints, best.ints + 16, cur);
-  for (int it = 0; it < iterations; it++) {
+  for (int it = 1; it <= iterations; it++) {
     Table16 tb;
     tb.adopt(cur, 127);
     const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
-    if (p.errsq < best.errsq) {
-      best.errsq = p.errsq;
-      std::copy(cur, cur + 16, best.ints);
-      best.iterations = it;
-    }
+    consider(cur, p, -1, it - 1);
     double desired[16];
     for (int j = 0; j < 16; j++) desired[j] = p.den[j] > 0 ? 127.0 * p.num[j] / p.den[j] : cur[j];
     int32_t next[16];
-    sanitize(desired, cur, next);
+    sanitize(desired, cur, anchor_zero, next);
     if (std::equal(next, next + 16, cur)) break;
     std::copy(next, next + 16, cur);
-  }
-  // evaluate the final candidate too (the loop evaluates a table before updating it)
-  {
-    Table16 tb;
-    tb.adopt(cur, 127);
-    const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
-    if (p.errsq < best.errsq) {
-      best.errsq = p.errsq;
-      std::copy(cur, cur + 16, best.ints);
-      best.iterations = iterations;
+    if (it == iterations) {  // the last update has not been evaluated yet
+      Table16 last;
+      last.adopt(cur, 127);
+      consider(cur, run_pass(w, rows, cols, block, last, search, threads, isa), -1, it);
     }
   }
   return best;

@@ -25,8 +25,13 @@ struct Qins4Tune {
   double sumsq = 0;
   int iterations = 0;
 };
-/** Lloyd iterations from an inverse-family initial codebook; -127 and 0 stay fixed. */
-Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, int search, int iterations, int threads, Isa isa);
+/**
+ * Lloyd iterations from the best of several inverse-family initial codebooks. -127 stays fixed
+ * (the block extreme's level); 0 stays fixed when `anchor_zero` (tensors whose width needs
+ * padding: padded columns must decode to exactly 0).
+ */
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, bool anchor_zero, int threads,
+                     Isa isa);
 
 /** The inverse-family 16-entry codebook: -(1+c)/(k+c) for k = 1..7, 0, (1+c)/(k+c) for k = 1..8, ×127. */
 void inverse4_init(double c, int32_t out[16]);

@@ -53,6 +53,10 @@ export interface ConvertOptions {
   threads?: number;
   /** qins4: scale candidates tried on each side of the block maximum (default 4). */
   qins4Search?: number;
+  /** qins4: weigh each weight's error by w² when choosing block scales and the codebook. */
+  qins4Weighted?: boolean;
+  /** qins4: use this 16-entry codebook (ascending ints in -127..127) instead of tuning one per tensor. */
+  qins4Codebook?: number[];
   /** Source bytes per encoded chunk (default 16 MiB). */
   chunkBytes?: number;
   /** File operations of the writer (fault injection in tests). */
@@ -110,6 +114,9 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
   if (!codecParsed.success) throw new ConvertError('BAD_ARGUMENT', `unknown codec "${String(opts.codec)}" (codecs: ${Codec.options.join(', ')})`);
   const codec = codecParsed.data;
   const chunkBytes = Math.max(1 << 16, opts.chunkBytes ?? DEFAULT_CHUNK);
+  const fixed = opts.qins4Codebook;
+  if (fixed && !(fixed.length === 16 && fixed.every((v, i) => Number.isInteger(v) && v >= -127 && v <= 127 && (i === 0 || v > fixed[i - 1]!)) && fixed[0]! < 0))
+    throw new ConvertError('BAD_ARGUMENT', 'qins4Codebook must be 16 ascending integers in -127..127, the first negative');
   const qins4Search = opts.qins4Search ?? DEFAULT_QINS4_SEARCH;
 
   let lastEmit = 0;
@@ -313,6 +320,9 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         const r = await native!.tuneQins8({ src: s.buf, dtype: 'F32', rows: s.rows, cols: t.cols, block: BLOCK, threads });
         st.c = r.c;
         st.ints = r.ints;
+      } else if (t.codec === 'qins4' && opts.qins4Codebook) {
+        st.ints = Int32Array.from(opts.qins4Codebook);
+        st.c = 0;
       } else if (t.codec === 'qins4') {
         const s = await sampleRows(t, QINS4_SAMPLE_WEIGHTS);
         const r = await native!.tuneQins4({
@@ -323,7 +333,10 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
           block: BLOCK,
           threads,
           search: qins4Search,
+          weighted: opts.qins4Weighted === true,
           iterations: QINS4_ITERATIONS,
+          // padded columns must decode to exactly 0, so keep 0 in the codebook when there are any
+          anchorZero: t.cols % BLOCK !== 0,
         });
         st.ints = r.ints;
         st.c = r.initC;
@@ -378,6 +391,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         c: st.c,
         seedScale: st.seedScale,
         search: qins4Search,
+        weighted: opts.qins4Weighted === true,
         threads,
       });
       st.sumsq += r.sumsq;
@@ -427,7 +441,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       const task = tasks[i]!;
       if (task.first) {
         progress.tensor = task.t.plan.name;
-        emit();
+        emit(true);
         state = await prepare(task.t);
       }
       const raw = await pendingRead!;

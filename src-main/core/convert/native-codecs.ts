@@ -29,6 +29,8 @@ export interface EncodeJob {
   seedScale?: number;
   /** qins4: extra scale candidates on each side of the block maximum */
   search?: number;
+  /** qins4: weigh errors by w² in the scale choice */
+  weighted?: boolean;
   threads?: number;
 }
 export interface EncodeStats {
@@ -48,7 +50,7 @@ export interface NativeCodecs {
   encode(job: EncodeJob): Promise<EncodeStats>;
   absMax(job: { src: Uint8Array; dtype: SourceDtype; threads?: number }): Promise<{ absmax: number; finite: boolean }>;
   tuneQins8(job: SampleJob & { maxC?: number }): Promise<{ c: number; ints: Int32Array; errsq: number; sumsq: number; curve: Array<[number, number]> }>;
-  tuneQins4(job: SampleJob & { search?: number; iterations?: number }): Promise<{ ints: Int32Array; initC: number; errsq: number; sumsq: number; iterations: number }>;
+  tuneQins4(job: SampleJob & { search?: number; weighted?: boolean; iterations?: number; anchorZero?: boolean }): Promise<{ ints: Int32Array; initC: number; errsq: number; sumsq: number; iterations: number }>;
   qins8Codebook(c: number): Int32Array;
   inverse4Codebook(c: number): Int32Array;
   readonly threads: number;

@@ -1,0 +1,219 @@
+// The native encoders on hand-made inputs: exact codes where the format pins them down, the
+// SIMD paths against the scalar reference, padding, codebook agreement with TypeScript.
+import { describe, expect, it } from 'vitest';
+import { decodeTensor } from '../../../src-main/core/convert/decode.js';
+import { f16ToF32, Q4_CODEBOOK, Q8_CODEBOOK, qins8Codebook, inverse4Codebook } from '../../../src-main/core/convert/codecs.js';
+import { loadNativeCodecs, type EncodeJob, type NativeCodecName } from '../../../src-main/core/convert/native-codecs.js';
+import type { Codebook, TensorEntry } from '../../../src-main/core/qins-format.js';
+import { normals } from './helpers.js';
+
+const native = loadNativeCodecs();
+const f32bytes = (v: Float32Array): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
+interface Encoded {
+  codes: Uint8Array;
+  scales: Uint8Array;
+  signs: Uint8Array;
+  sumsq: number;
+  errsq: number;
+}
+
+async function encode(codec: NativeCodecName, w: Float32Array, rows: number, cols: number, extra: Partial<EncodeJob> = {}): Promise<Encoded> {
+  const cp = Math.ceil(cols / 32) * 32;
+  const four = codec === 'q4' || codec === 'qins4';
+  const codes = new Uint8Array(rows * (codec === 'qins-seed' ? cols : four ? cp / 2 : cp));
+  const scales = new Uint8Array(rows * (cp / 32) * 2);
+  const signs = new Uint8Array(rows * Math.ceil(cols / 8));
+  const r = await native.encode({
+    codec,
+    src: f32bytes(w),
+    dtype: 'F32',
+    rows,
+    cols,
+    codes,
+    scales: codec === 'qins-seed' ? undefined : scales,
+    signs: codec === 'qins-seed' ? signs : undefined,
+    ...extra,
+  });
+  return { codes, scales, signs, ...r };
+}
+
+function decode(codec: TensorEntry['codec'], e: Encoded, rows: number, cols: number, cb?: Codebook, scale?: number): Float32Array {
+  const entry: TensorEntry = { name: 't', shape: [rows, cols], codec, offset: 0, bytes: 0, crc32: 0, parts: {}, block: 32, scale };
+  return decodeTensor(entry, cb, { codes: e.codes, scales: e.scales, signs: e.signs });
+}
+
+const errOf = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + (x - b[i]!) ** 2, 0);
+
+describe('codebooks', () => {
+  it('qins8 codebooks agree between TypeScript and C++ and follow (1 + c) / (k + c)', () => {
+    for (const c of [0, 0.125, 1, 7.5, 8, 31.875]) {
+      const ts = qins8Codebook(c);
+      expect(Array.from(native.qins8Codebook(c))).toEqual(ts.ints);
+      expect(ts.ints[0]).toBe(0);
+      expect(ts.ints[128]).toBe(0);
+      expect(ts.ints[1]).toBe(32767);
+      expect(ts.ints[128 + 5]).toBe(-ts.ints[5]!);
+      expect(ts.ints[10]! / 32767).toBeCloseTo((1 + c) / (10 + c), 4);
+    }
+  });
+
+  it('the inverse-family init codebook is ascending, int8-exact, holds -127 and 0', () => {
+    for (const c of [0, 1, 4, 16]) {
+      const ints = Array.from(native.inverse4Codebook(c));
+      expect(ints).toHaveLength(16);
+      expect(ints[0]).toBe(-127);
+      expect(ints).toContain(0);
+      for (let i = 1; i < 16; i++) expect(ints[i]!).toBeGreaterThan(ints[i - 1]!);
+      expect(Math.max(...ints.map(Math.abs))).toBeLessThanOrEqual(127);
+    }
+  });
+});
+
+describe('exact codes', () => {
+  it('q8: q = round(127 w / max|w|) per block, fp16 scale = max|w|', async () => {
+    const w = new Float32Array(32).map((_, i) => (i - 16) / 16); // -1 .. 0.9375
+    const e = await encode('q8', w, 1, 32);
+    expect(f16ToF32(e.scales[0]! | (e.scales[1]! << 8))).toBe(1);
+    expect((e.codes[0]! << 24) >> 24).toBe(-127);
+    expect((e.codes[16]! << 24) >> 24).toBe(0);
+    expect((e.codes[24]! << 24) >> 24).toBe(Math.round((127 * 8) / 16));
+  });
+
+  it('q4: the block extreme maps to code 0 (−8), others to round(8 w / −extreme) + 8', async () => {
+    const w = new Float32Array(32).fill(0.25);
+    w[5] = -2;
+    w[6] = 1;
+    const e = await encode('q4', w, 1, 32);
+    const s = f16ToF32(e.scales[0]! | (e.scales[1]! << 8));
+    expect(s).toBe(2);
+    const code = (j: number): number => (j < 16 ? e.codes[j]! & 15 : e.codes[j - 16]! >> 4);
+    expect(code(5)).toBe(0);
+    expect(code(6)).toBe(12); // 1 / 2 * 8 + 8
+    expect(code(0)).toBe(9); // 0.25 / 2 * 8 = 1 → 9
+    expect(decode('q4', e, 1, 32, Q4_CODEBOOK)[5]).toBe(-2);
+  });
+
+  it('qins8: weights on the levels (1 + c)/(k + c) · scale come back exactly', async () => {
+    const c = 8;
+    const cb = qins8Codebook(c);
+    const w = new Float32Array(32);
+    for (let j = 0; j < 32; j++) w[j] = ((j % 2 ? -1 : 1) * cb.ints[(j * 4) % 128 || 1]!) / 32767;
+    w[0] = 1; // the block maximum
+    const e = await encode('qins8', w, 1, 32, { ints: Int32Array.from(cb.ints), denom: 32767, c });
+    for (let j = 0; j < 32; j++) {
+      const k = (j * 4) % 128 || 1;
+      expect(e.codes[j], `column ${j}`).toBe(j === 0 ? 1 : j % 2 ? 128 + k : k);
+    }
+    expect(e.errsq).toBeLessThan(1e-12);
+  });
+
+  it('qins8 rejects ints that do not match c', async () => {
+    const cb = qins8Codebook(8);
+    await expect(encode('qins8', new Float32Array(32), 1, 32, { ints: Int32Array.from(cb.ints), denom: 32767, c: 7 })).rejects.toThrow(/do not match/);
+  });
+
+  it('qins-seed: stored = round(max|w| / |w|) in 1..255, sign apart, w = ±scale / stored', async () => {
+    const w = Float32Array.from([0.5, -0.25, 0.1, 0, -0.5, 0.0019, 0.0021, 0.3]);
+    const e = await encode('qins-seed', w, 1, 8, { seedScale: 0.5 });
+    expect(Array.from(e.codes)).toEqual([1, 2, 5, 255, 1, 255, 238, 2]);
+    expect(e.signs[0]).toBe(0b00010010);
+    const d = decode('qins-seed', e, 1, 8, undefined, 0.5);
+    expect(d[1]).toBeCloseTo(-0.25, 7);
+    expect(d[3]).toBeCloseTo(0.5 / 255, 7); // the seed has no zero: 0 decodes to scale / 255
+  });
+});
+
+describe('SIMD paths against the scalar reference', () => {
+  const rows = 40;
+  for (const cols of [3072, 100]) {
+    const w = normals(rows * cols, 0.02, cols);
+    w[7] = 0.5; // an outlier
+    for (let j = 0; j < 32; j++) w[cols + j] = 0; // an all-zero block
+    it.each([['q8'], ['qins8'], ['q4']])(`%s, ${cols} columns: identical codes and scales`, async (codec) => {
+      const cb = qins8Codebook(7.25);
+      const extra = codec === 'qins8' ? { ints: Int32Array.from(cb.ints), denom: 32767, c: 7.25 } : {};
+      const a = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'scalar' } as never);
+      const b = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'auto' } as never);
+      expect(Buffer.from(b.codes).equals(Buffer.from(a.codes))).toBe(true);
+      expect(Buffer.from(b.scales).equals(Buffer.from(a.scales))).toBe(true);
+      expect(b.errsq).toBeCloseTo(a.errsq, 6);
+    });
+    it.each([
+      ['tuned-like', [-127, -89, -65, -49, -36, -25, -13, 0, 11, 21, 29, 38, 49, 64, 83, 109]],
+      ['crowded (bucket table unusable)', [-127, -60, -50, -40, -30, -20, -10, -5, 0, 3, 6, 10, 20, 40, 80, 127]],
+    ])(`qins4 with a %s codebook, ${cols} columns: same error, nearly identical codes`, async (_n, ints) => {
+      for (const weighted of [false, true]) {
+        const extra = { ints: Int32Array.from(ints), denom: 127, search: 4, weighted };
+        const a = await encode('qins4', w, rows, cols, { ...extra, isa: 'scalar' } as never);
+        const b = await encode('qins4', w, rows, cols, { ...extra, isa: 'auto' } as never);
+        // The scale search compares float sums accumulated in a different order: near ties may differ.
+        let same = 0;
+        for (let i = 0; i < a.codes.length; i++) same += a.codes[i] === b.codes[i] ? 1 : 0;
+        expect(same / a.codes.length).toBeGreaterThan(0.99);
+        expect(Math.abs(b.errsq - a.errsq) / a.errsq).toBeLessThan(1e-3);
+      }
+    });
+  }
+});
+
+describe('decoding what the encoders wrote', () => {
+  const rows = 8;
+  const cols = 100; // 4 blocks, the last one padded
+  const w = normals(rows * cols, 0.05, 3);
+  it.each([['q8'], ['qins8'], ['q4'], ['qins4']])('%s: the TypeScript decoder reproduces the error the encoder reports', async (codec) => {
+    let cb: Codebook;
+    let extra: Partial<EncodeJob> = {};
+    if (codec === 'qins8') {
+      cb = qins8Codebook(6);
+      extra = { ints: Int32Array.from(cb.ints), denom: 32767, c: 6 };
+    } else if (codec === 'qins4') {
+      const t = await native.tuneQins4({ src: f32bytes(w), dtype: 'F32', rows, cols, search: 2, anchorZero: true });
+      expect(Array.from(t.ints)).toContain(0);
+      cb = inverse4Codebook(t.ints, t.initC);
+      extra = { ints: t.ints, denom: 127, search: 2 };
+    } else cb = codec === 'q8' ? Q8_CODEBOOK : Q4_CODEBOOK;
+    const e = await encode(codec as NativeCodecName, w, rows, cols, extra);
+    const d = decode(codec as TensorEntry['codec'], e, rows, cols, cb);
+    expect(errOf(w, d)).toBeCloseTo(e.errsq, 8);
+    // padded columns hold the zero code
+    const cp = 128;
+    if (codec === 'q8' || codec === 'qins8') for (let r = 0; r < rows; r++) for (let c = cols; c < cp; c++) expect(e.codes[r * cp + c]).toBe(0);
+  });
+});
+
+describe('tuning', () => {
+  it('qins8: the chosen c minimises the error over the grid it reports', async () => {
+    const w = normals(64 * 256, 0.02, 9);
+    const r = await native.tuneQins8({ src: f32bytes(w), dtype: 'F32', rows: 64, cols: 256 });
+    const min = Math.min(...r.curve.map(([, e]) => e));
+    expect(r.errsq).toBe(min);
+    expect(r.curve.find(([c]) => c === r.c)![1]).toBe(min);
+    expect(r.c).toBeGreaterThan(0); // c = 0 (the plain inverse code) is far from optimal
+    expect(r.curve.find(([c]) => c === 0)![1]).toBeGreaterThan(3 * min);
+  });
+
+  it('qins4: the tuned codebook beats its inverse-family start and the linear q4 code', async () => {
+    const rows = 64;
+    const cols = 256;
+    const w = normals(rows * cols, 0.02, 11);
+    const t = await native.tuneQins4({ src: f32bytes(w), dtype: 'F32', rows, cols, search: 2, iterations: 8 });
+    const start = await encode('qins4', w, rows, cols, { ints: native.inverse4Codebook(t.initC), denom: 127, search: 2 });
+    const tuned = await encode('qins4', w, rows, cols, { ints: t.ints, denom: 127, search: 2 });
+    const q4 = await encode('q4', w, rows, cols);
+    expect(tuned.errsq).toBeLessThan(start.errsq);
+    expect(tuned.errsq).toBeLessThan(q4.errsq);
+    expect(Math.abs(tuned.errsq - t.errsq) / t.errsq).toBeLessThan(1e-6);
+  });
+
+  it('rejects malformed jobs with a clear error', () => {
+    // argument errors throw synchronously, before any work is queued
+    expect(() => native.encode({ codec: 'q8', src: new Uint8Array(10), dtype: 'F32', rows: 1, cols: 32, codes: new Uint8Array(32), scales: new Uint8Array(2) })).toThrow(
+      /src size/,
+    );
+    expect(() => native.encode({ codec: 'q8', src: new Uint8Array(128), dtype: 'F32', rows: 1, cols: 32, codes: new Uint8Array(31), scales: new Uint8Array(2) })).toThrow(
+      /codes size/,
+    );
+    expect(() => native.encode({ codec: 'nope' as never, src: new Uint8Array(4), dtype: 'F32', rows: 1, cols: 1, codes: new Uint8Array(32) })).toThrow(/unknown codec/);
+  });
+});
