@@ -1,8 +1,7 @@
 // Loads the native encoders (native/src/codecs, exported as `codecs` by the QINS addon).
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nativeAddonDir, resolveNativeAddon } from '../native-path.js';
+import { appRoot } from '../paths.js';
 import type { SourceDtype } from './safetensors.js';
 import { ConvertError } from './errors.js';
 
@@ -56,22 +55,12 @@ export interface NativeCodecs {
   readonly threads: number;
 }
 
-/** The repository root: the nearest folder above this module holding package.json (works from out/main too). */
-export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new ConvertError('NATIVE_UNAVAILABLE', `cannot find the QINS repository root above ${from}`);
-    dir = up;
-  }
-}
-
 let cached: NativeCodecs | null = null;
 
 /**
- * The native encoders. `QINS_ADDON` may name a .node file to load instead of the repository's
- * build (used for development builds kept outside the tree).
+ * The native encoders, from the same addon file the engine loads (core/native-path: a local build
+ * in native/build/Release, else a prebuild; unpacked next to app.asar in a packaged app).
+ * `QINS_ADDON` may name a .node file to load instead.
  */
 export function loadNativeCodecs(): NativeCodecs {
   if (cached) return cached;
@@ -79,7 +68,7 @@ export function loadNativeCodecs(): NativeCodecs {
   let addon: { codecs?: NativeCodecs };
   try {
     const override = process.env.QINS_ADDON;
-    addon = override ? require(override) : require('node-gyp-build')(join(repoRoot(), 'native'));
+    addon = override ? require(override) : require(resolveNativeAddon(nativeAddonDir(appRoot())).path);
   } catch (e) {
     throw new ConvertError('NATIVE_UNAVAILABLE', `the native codecs are not built (${(e as Error).message.split('\n')[0]}); run npm run build:native`);
   }
