@@ -41,7 +41,7 @@ export interface GenerationStats {
   promptTokens: number;
   /** Prompt tokens whose KV cache was reused from the previous call (not evaluated again). */
   reusedTokens: number;
-  /** Prompt tokens actually evaluated (promptTokens − reusedTokens). */
+  /** Prompt tokens actually evaluated (promptTokens − reusedTokens, fewer when cancelled during the prompt). */
   evaluatedTokens: number;
   /** Reply tokens generated (the eos token, when one ended the reply, is not counted). */
   tokens: number;
@@ -143,17 +143,20 @@ export class Generator {
    * Evaluates `prompt`, reusing the cached prefix. Resolves to the last position's logits, or null
    * when `signal` fired between slices.
    */
-  private async prefill(prompt: readonly number[], signal?: AbortSignal): Promise<{ logits: Float32Array | null; reused: number }> {
+  private async prefill(
+    prompt: readonly number[],
+    signal?: AbortSignal,
+  ): Promise<{ logits: Float32Array | null; reused: number; evaluated: number }> {
     let start = commonPrefix(this.cached, prompt);
     // The last prompt token must be evaluated to get its logits.
     if (start >= prompt.length) start = prompt.length - 1;
     const reused = start;
     let logits: Float32Array | null = null;
     for (let pos = start; pos < prompt.length; pos += this.prefillChunk) {
-      if (signal?.aborted) return { logits: null, reused };
+      if (signal?.aborted) return { logits: null, reused, evaluated: pos - start };
       logits = await this.forward(prompt.slice(pos, Math.min(prompt.length, pos + this.prefillChunk)), pos);
     }
-    return { logits, reused };
+    return { logits, reused, evaluated: prompt.length - start };
   }
 
   /** Generates a reply to `prompt` (token ids). Never throws for cancellation: it returns with stop.reason 'stopped'. */
@@ -191,9 +194,8 @@ export class Generator {
       req.onToken?.({ text: t, tokens: ids.length });
     };
 
-    const { logits: first, reused } = await this.prefill(prompt, req.signal);
+    const { logits: first, reused, evaluated } = await this.prefill(prompt, req.signal);
     const tPrefill = now();
-    const evaluated = prompt.length - reused;
     let stop: StopInfo = { reason: 'stopped' };
     let ttft = 0;
     let tFirst = 0;
@@ -311,7 +313,8 @@ export interface ChatSessionOptions {
 /**
  * A multi-turn chat over one model. The caller owns the history and passes the whole message list
  * each turn (the reply text goes back in as an assistant message); the session reuses the KV
- * cache of whatever prefix of the new prompt the backend already holds.
+ * cache of whatever prefix of the new prompt the backend already holds. The session must be the
+ * only user of its backend's KV cache: after anything else runs forward() on it, call reset().
  */
 export class ChatSession {
   readonly generator: Generator;

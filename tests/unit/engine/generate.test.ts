@@ -313,6 +313,17 @@ describe('Generator (token level)', () => {
     const be = new FakeBackend(() => 32007, 4096);
     const g = new Generator(be, tokenizer, { eosTokenIds: PHI3_EOS, prefillChunk: 100 });
     const prompt = Array.from({ length: 250 }, (_, i) => 100 + i);
+    const ac = new AbortController();
+    be.onForward = (c) => {
+      if (c.pos === 0) ac.abort();
+    };
+    const cut = await g.generate({ prompt, sampling: GREEDY, signal: ac.signal });
+    expect(cut.stop.reason).toBe('stopped');
+    expect(cut.evaluatedTokens).toBe(100);
+    expect(g.cachedTokens).toEqual(prompt.slice(0, 100));
+    be.onForward = null;
+    be.calls.length = 0;
+    g.reset();
     await g.generate({ prompt, sampling: GREEDY });
     expect(be.calls.map((c) => [c.pos, c.tokens.length])).toEqual([
       [0, 100],
