@@ -33,6 +33,7 @@ export function EmptyChat() {
 
   const firstRun = jobs.find((j) => j.builtin || models.length === 0);
   const loaded = status.state === 'ready' ? status.loaded : null;
+  const loadedRecord = models.find((m) => m.id === loaded?.modelId) ?? null;
   const loadingName = status.state === 'loading' ? (models.find((m) => m.id === status.loadingId)?.name ?? 'the model') : null;
   const ready = models.some((m) => !m.missing) || loaded !== null;
 
@@ -61,14 +62,16 @@ export function EmptyChat() {
         ) : null}
 
         {loaded ? (
-          <div className="mb-6 flex items-center justify-center gap-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="empty-model">
+          <div className="mb-6 flex flex-wrap items-center justify-center gap-x-2 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400" data-testid="empty-model">
             <Cpu size={14} aria-hidden />
             <span className="font-medium text-zinc-800 dark:text-zinc-200">{loaded.name}</span>
             <span>· {loaded.codec ?? loaded.engine}</span>
             <span>· {formatParams(loaded.params)} parameters</span>
-            <span>
-              · {formatBytes(loaded.weightBytes)} ({formatRatio(loaded.fp32Bytes, loaded.weightBytes)} smaller than FP32)
-            </span>
+            {loadedRecord ? (
+              <span>
+                · {formatBytes(loadedRecord.fileBytes)} ({formatRatio(loaded.fp32Bytes, loadedRecord.fileBytes)} smaller than FP32)
+              </span>
+            ) : null}
           </div>
         ) : null}
 

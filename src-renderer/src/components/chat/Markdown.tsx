@@ -5,6 +5,7 @@ import { memo, useRef, useState } from 'react';
 import ReactMarkdown, { type Components, type ExtraProps } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import remarkGfm from 'remark-gfm';
+import { splitBlocks } from '../../lib/blocks';
 import { copyText } from '../../lib/download';
 
 const remarkPlugins = [remarkGfm];
@@ -66,12 +67,24 @@ const components: Components = {
   ),
 };
 
+/** One block, parsed once: finished blocks keep their string, so memo skips them. */
+const Block = memo(function Block({ text }: { text: string }) {
+  return (
+    <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
+      {text}
+    </ReactMarkdown>
+  );
+});
+
+/**
+ * A message as Markdown. It is rendered block by block (see splitBlocks): while a reply streams
+ * only its last block is parsed again on each frame, whatever the length of the reply.
+ */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
+  const blocks = splitBlocks(text);
   return (
     <div className="markdown">
-      <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
-        {text}
-      </ReactMarkdown>
+      {blocks.map((b, i) => (b.trim() ? <Block key={i} text={b} /> : null))}
     </div>
   );
 });

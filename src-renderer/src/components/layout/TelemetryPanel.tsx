@@ -4,6 +4,7 @@ import { useTelemetry } from '../../hooks/useTelemetry';
 import { useIsDark } from '../../hooks/useIsDark';
 import { formatBytes, formatRatio, formatRate } from '../../lib/format';
 import { useModels } from '../../state/models';
+import { useTelemetryStore } from '../../state/telemetry';
 import { MemoryChart, SERIES } from './MemoryChart';
 
 function Reading({ label, value, color, testId, hint }: { label: string; value: string; color?: string; testId?: string; hint?: string }) {
@@ -20,13 +21,24 @@ function Reading({ label, value, color, testId, hint }: { label: string; value: 
   );
 }
 
+/**
+ * The loaded model's weights against the same parameters in FP32. The QINS side is what the engine
+ * has mapped (measured in its process), or the file size when it does not map the file (ONNX).
+ * The per-token figure is shown separately: it leaves out the embedding table, whose rows are
+ * looked up one at a time, so it is not comparable with parameters × 4.
+ */
 export function QinsVsFp32() {
   const loaded = useModels((s) => (s.status.state === 'ready' ? s.status.loaded : null));
+  const record = useModels((s) => s.models.find((m) => m.id === loaded?.modelId) ?? null);
+  const mapped = useTelemetryStore((s) => s.samples.at(-1)?.engine?.weightsMapped ?? 0);
   if (!loaded) {
     return <p className="text-xs text-zinc-600 dark:text-zinc-400">Load a model to compare its size with FP32.</p>;
   }
-  const share = loaded.fp32Bytes > 0 ? Math.min(1, loaded.weightBytes / loaded.fp32Bytes) : 0;
-  const saved = Math.max(0, loaded.fp32Bytes - loaded.weightBytes);
+  const measured = mapped > 0 ? mapped : (record?.fileBytes ?? 0);
+  const source = mapped > 0 ? 'mapped by the engine' : 'file on disk';
+  const share = loaded.fp32Bytes > 0 ? Math.min(1, measured / loaded.fp32Bytes) : 0;
+  const saved = Math.max(0, loaded.fp32Bytes - measured);
+  const label = `${loaded.engine === 'qins' ? 'QINS' : 'ONNX'}${loaded.codec ? ` ${loaded.codec}` : ''}`;
   return (
     <div className="space-y-2.5" data-testid="qins-vs-fp32">
       <div>
@@ -39,9 +51,11 @@ export function QinsVsFp32() {
       <div>
         <div className="mb-1 flex justify-between text-xs">
           <span className="font-medium">
-            {loaded.engine === 'qins' ? 'QINS' : 'ONNX'} {loaded.codec ?? ''} weights
+            {label} <span className="font-normal text-zinc-600 dark:text-zinc-400">({source})</span>
           </span>
-          <span className="font-mono tabular-nums">{formatBytes(loaded.weightBytes)}</span>
+          <span className="font-mono tabular-nums" data-testid="qins-bytes">
+            {measured > 0 ? formatBytes(measured) : '—'}
+          </span>
         </div>
         <div className="h-2.5 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800">
           <div className="h-full rounded-full bg-indigo-600 dark:bg-indigo-500" style={{ width: `${Math.max(1, share * 100)}%` }} />
@@ -49,12 +63,13 @@ export function QinsVsFp32() {
       </div>
       <p className="text-sm">
         <span className="text-lg font-semibold text-indigo-700 tabular-nums dark:text-indigo-300" data-testid="fp32-ratio">
-          {formatRatio(loaded.fp32Bytes, loaded.weightBytes)}
+          {formatRatio(loaded.fp32Bytes, measured)}
         </span>{' '}
         <span className="text-zinc-700 dark:text-zinc-300">smaller · saves {formatBytes(saved)}</span>
       </p>
-      <p className="text-[11px] text-zinc-600 dark:text-zinc-400">
-        Measured from the loaded file ({loaded.name}, {loaded.params.toLocaleString('en-US')} parameters), not estimated.
+      <p className="text-[11px] leading-4 text-zinc-600 dark:text-zinc-400">
+        {loaded.name}: {loaded.params.toLocaleString('en-US')} parameters. Read per generated token: {formatBytes(loaded.weightBytes)} (every layer and the output matrix; embedding rows
+        are looked up one at a time).
       </p>
     </div>
   );
