@@ -114,7 +114,9 @@ struct ActBuf {
   std::vector<int8_t> q;
   std::vector<float> d;
   std::vector<int32_t> s;
-  std::vector<int8_t> q4;
+  std::vector<int8_t> q4, xt;
+  std::vector<int32_t> ct;
+  std::vector<float> dt;
   Acts a;
 };
 
@@ -147,6 +149,14 @@ void make_acts(int T, int cols, ActBuf& b) {
   b.a.s = b.s.data();
   b.a.nb = nb;
   b.a.q4 = b.q4.data();
+  const int ng = gemm_groups(T);
+  b.xt.assign(static_cast<size_t>(ng) * nb * 8 * kGemmGroup * 4, 0);
+  b.ct.assign(static_cast<size_t>(ng) * nb * kGemmGroup, 0);
+  b.dt.assign(static_cast<size_t>(ng) * nb * kGemmGroup, 0.f);
+  transpose_acts(b.q.data(), b.d.data(), b.s.data(), T, nb, b.xt.data(), b.ct.data(), b.dt.data());
+  b.a.xt = b.xt.data();
+  b.a.ct = b.ct.data();
+  b.a.dt = b.dt.data();
 }
 
 // |x| as the coded kernels see it (dequantized) or the float value.
@@ -155,7 +165,8 @@ double act_value(const WeightView& w, const ActBuf& b, int t, int c) {
   return static_cast<double>(b.d[static_cast<size_t>(t) * b.a.nb + c / kBlock]) * b.q[static_cast<size_t>(t) * b.a.nb * kBlock + c];
 }
 
-void check_matmul(const char* isa, const KernelSet& ks, const char* what, const WeightView& w, const ActBuf& b, bool check_exact) {
+void check_matmul(const char* isa, const KernelSet& ks, const char* what, const WeightView& w, const ActBuf& b, bool check_exact,
+                  bool use_gemm = false) {
   const KernelSet& gen = generic_kernels();
   const int T = b.a.T, rows = w.rows, cols = w.cols;
   const size_t ldy = rows + 1;
@@ -164,8 +175,9 @@ void check_matmul(const char* isa, const KernelSet& ks, const char* what, const 
   const int mid = rows / 2;
   gen.matmul(w, b.a, 0, mid, want.data(), ldy);
   gen.matmul(w, b.a, mid, rows, want.data(), ldy);
-  ks.matmul(w, b.a, 0, mid, got.data(), ldy);
-  ks.matmul(w, b.a, mid, rows, got.data(), ldy);
+  auto fn = use_gemm ? ks.gemm : ks.matmul;
+  fn(w, b.a, 0, mid, got.data(), ldy);
+  fn(w, b.a, mid, rows, got.data(), ldy);
   std::vector<float> row(cols);
   for (int r = 0; r < rows; ++r) {
     gen.decode_row(w, r, row.data());
@@ -348,6 +360,21 @@ int main(int argc, char** argv) {
       for (Isa i : isas) check_matmul(kernels(i).name, kernels(i), p.name, m.v, acts, false);
     }
     for (Isa i : isas) check_vectors(kernels(i).name, kernels(i), cols);
+    // GEMM (prefill) kernels: many tokens, every coded path, rows not a multiple of the row block.
+    bool any_gemm = false;
+    for (Isa i : isas) any_gemm = any_gemm || kernels(i).gemm;
+    if (any_gemm && (cols / step) % 3 == 0) {
+      static const int Ts[] = {16, 17, 31, 32, 33, 47, 64};
+      ActBuf big;
+      make_acts(Ts[(cols / 3) % 7], cols, big);
+      for (const Path& p : paths) {
+        if (p.kind == WeightKind::F32 || p.kind == WeightKind::BF16) continue;
+        Matrix m;
+        make_matrix(p.kind, 1 + cols % 7, cols, cols % 59, p.cb8, p.cb4, &seed, m);
+        for (Isa i : isas)
+          if (kernels(i).gemm) check_matmul(kernels(i).name, kernels(i), (std::string(p.name) + " gemm").c_str(), m.v, big, false, true);
+      }
+    }
   }
   // Bandwidth probe: same checksum everywhere.
   {

@@ -380,12 +380,16 @@ class TuneQins4Worker : public PromiseWorker {
   using PromiseWorker::PromiseWorker;
   SampleJob s;
   Q4Search search;
-  int iterations = 8;
+  int iterations = 8, cd_rounds = 0;
   bool anchor_zero = true;
+  bool has_init = false;
+  int32_t init[16] = {};
+  double init_c = 0;
   Qins4Tune res;
   void Execute() override {
     s.load();
-    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, anchor_zero, s.threads, s.isa);
+    res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, cd_rounds, anchor_zero, has_init ? init : nullptr, init_c,
+                     s.threads, s.isa);
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -406,10 +410,19 @@ Napi::Value TuneQins4(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) return throw_range(env, "tuneQins4(job) needs a job object");
   Napi::Object job = info[0].As<Napi::Object>();
   auto wk = std::make_unique<TuneQins4Worker>(env);
-  int64_t search, iterations;
+  int64_t search, iterations, cd_rounds;
   if (!read_sample(env, job, wk->s, wk->keep) || !get_int(env, job, "search", 0, 0, 64, search) ||
-      !get_int(env, job, "iterations", 8, 0, 1000, iterations))
+      !get_int(env, job, "iterations", 8, 0, 1000, iterations) || !get_int(env, job, "cdRounds", 0, 0, 100, cd_rounds) ||
+      !get_num(env, job, "initC", 0, wk->init_c))
     return env.Undefined();
+  wk->cd_rounds = static_cast<int>(cd_rounds);
+  Bytes init;
+  if (!get_bytes(env, job, "init", false, init, wk->keep)) return env.Undefined();
+  if (init.data) {
+    if (init.size != 16 * 4) return throw_range(env, "init must be an Int32Array of 16 entries");
+    std::memcpy(wk->init, init.data, 16 * 4);
+    wk->has_init = true;
+  }
   wk->search.n = static_cast<int>(search);
   wk->search.weighted = job.Get("weighted").ToBoolean().Value();
   wk->anchor_zero = job.Get("anchorZero").IsUndefined() ? true : job.Get("anchorZero").ToBoolean().Value();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "parallel.h"
@@ -40,6 +41,10 @@ Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, dou
 }
 
 void inverse4_init(double c, int32_t out[16]) {
+  if (c >= kUniformC) {  // the c → ∞ limit of the (affinely normalised) family: a uniform grid
+    for (int j = 0; j < 16; j++) out[j] = -127 + static_cast<int32_t>(std::floor(j * 254.0 / 16 + 0.5));
+    return;
+  }
   int n = 0;
   for (int k = 1; k <= 7; k++) out[n++] = -static_cast<int32_t>(std::floor(127.0 * (1 + c) / (k + c) + 0.5));
   out[n++] = 0;
@@ -129,8 +134,8 @@ void sanitize(const double desired[16], const int32_t prev[16], bool anchor_zero
 
 }  // namespace
 
-Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, bool anchor_zero, int threads,
-                     Isa isa) {
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, int cd_rounds, bool anchor_zero,
+                     const int32_t* init, double init_c, int threads, Isa isa) {
   Qins4Tune best;
   double best_obj = -1;
   auto consider = [&](const int32_t* ints, const Pass& p, double init_c, int it) {
@@ -144,13 +149,20 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
       std::copy(ints, ints + 16, best.ints);
     }
   };
-  const double inits[] = {0, 0.5, 1, 2, 4, 8, 16};
-  for (double c : inits) {
-    int32_t ints[16];
-    inverse4_init(c, ints);
+  if (init) {
     Table16 tb;
-    if (!tb.adopt(ints, 127).empty()) continue;
-    consider(ints, run_pass(w, rows, cols, block, tb, search, threads, isa), c, 0);
+    if (tb.adopt(init, 127).empty() && (!anchor_zero || std::find(init, init + 16, 0) != init + 16))
+      consider(init, run_pass(w, rows, cols, block, tb, search, threads, isa), init_c, 0);
+  }
+  if (best_obj < 0) {
+    const double inits[] = {0, 0.5, 1, 2, 4, 8, 16, kUniformC};
+    for (double c : inits) {
+      int32_t ints[16];
+      inverse4_init(c, ints);
+      Table16 tb;
+      if (!tb.adopt(ints, 127).empty()) continue;
+      consider(ints, run_pass(w, rows, cols, block, tb, search, threads, isa), c, 0);
+    }
   }
   int32_t cur[16];
   std::copy(best.ints, best.ints + 16, cur);
@@ -160,7 +172,10 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
     const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
     consider(cur, p, -1, it - 1);
     double desired[16];
-    for (int j = 0; j < 16; j++) desired[j] = p.den[j] > 0 ? 127.0 * p.num[j] / p.den[j] : cur[j];
+    // Over-relaxed update: plain Lloyd creeps along the direction where the codebook's spread and
+    // the block scales trade off; doubling the step converges in a few iterations.
+    constexpr double omega = 2.0;
+    for (int j = 0; j < 16; j++) desired[j] = p.den[j] > 0 ? cur[j] + omega * (127.0 * p.num[j] / p.den[j] - cur[j]) : cur[j];
     int32_t next[16];
     sanitize(desired, cur, anchor_zero, next);
     if (std::equal(next, next + 16, cur)) break;
@@ -169,6 +184,39 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
       Table16 last;
       last.adopt(cur, 127);
       consider(cur, run_pass(w, rows, cols, block, last, search, threads, isa), -1, it);
+    }
+  }
+  // Coordinate descent on the integer levels (Lloyd alone drifts slowly along the direction where
+  // the codebook's spread and the block scales trade off).
+  if (cd_rounds > 0) {
+    int32_t curt[16];
+    std::copy(best.ints, best.ints + 16, curt);
+    const std::vector<int> steps = init ? std::vector<int>{2, 1} : std::vector<int>{8, 4, 2, 1};
+    for (int step : steps) {
+      for (int round = 0; round < cd_rounds; round++) {
+        bool improved = false;
+        for (int j = 1; j < 16; j++) {
+          if (anchor_zero && curt[j] == 0) continue;
+          for (int dir : {-1, 1}) {
+            int32_t cand[16];
+            std::copy(curt, curt + 16, cand);
+            cand[j] += dir * step;
+            if (cand[j] <= cand[j - 1] || (j < 15 && cand[j] >= cand[j + 1]) || cand[j] > 127 || cand[j] < -126) continue;
+            Table16 tb;
+            if (!tb.adopt(cand, 127).empty()) continue;
+            const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
+            if (p.objective(search.weighted) < best_obj) {
+              best_obj = p.objective(search.weighted);
+              best.errsq = p.errsq;
+              std::copy(cand, cand + 16, best.ints);
+              std::copy(cand, cand + 16, curt);
+              improved = true;
+              break;
+            }
+          }
+        }
+        if (!improved) break;
+      }
     }
   }
   return best;

@@ -26,12 +26,17 @@ struct Qins4Tune {
   int iterations = 0;
 };
 /**
- * Lloyd iterations from the best of several inverse-family initial codebooks. -127 stays fixed
- * (the block extreme's level); 0 stays fixed when `anchor_zero` (tensors whose width needs
- * padding: padded columns must decode to exactly 0).
+ * Tunes a 16-entry codebook on a sample: the best start (the given `init`, or else the
+ * inverse-family codebooks for several c including the c → ∞ uniform limit), then over-relaxed
+ * Lloyd iterations, then coordinate descent on the integer entries (`cd_rounds` passes per step
+ * size; steps 8, 4, 2, 1 from an inverse-family start, 2, 1 from `init`). -127 stays fixed (the block
+ * extreme's level); 0 stays fixed when `anchor_zero` (tensors whose width needs padding).
  */
-Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, bool anchor_zero, int threads,
-                     Isa isa);
+Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, int cd_rounds, bool anchor_zero,
+                     const int32_t* init, double init_c, int threads, Isa isa);
+
+/** c value standing for the uniform (c → ∞) member of the inverse family. */
+constexpr double kUniformC = 1e9;
 
 /** The inverse-family 16-entry codebook: -(1+c)/(k+c) for k = 1..7, 0, (1+c)/(k+c) for k = 1..8, ×127. */
 void inverse4_init(double c, int32_t out[16]);

@@ -49,6 +49,25 @@ void reorder_q4(const int8_t* q, int T, int nb, int8_t* out) {
   }
 }
 
+void transpose_acts(const int8_t* q, const float* d, const int32_t* s, int T, int nb, int8_t* xt, int32_t* ct, float* dt) {
+  const int G = kGemmGroup;
+  const int ng = gemm_groups(T);
+  std::memset(xt, 0, static_cast<size_t>(ng) * nb * 8 * G * 4);
+  std::memset(ct, 0, sizeof(int32_t) * ng * nb * G);
+  std::memset(dt, 0, sizeof(float) * ng * nb * G);
+  for (int t = 0; t < T; ++t) {
+    const int g = t / G, lane = t % G;
+    for (int b = 0; b < nb; ++b) {
+      const int8_t* src = q + (static_cast<size_t>(t) * nb + b) * kBlock;
+      int8_t* dst = xt + ((static_cast<size_t>(g) * nb + b) * 8) * G * 4 + lane * 4;
+      for (int j = 0; j < 8; ++j) std::memcpy(dst + j * G * 4, src + 4 * j, 4);
+      const size_t o = (static_cast<size_t>(g) * nb + b) * G + lane;
+      ct[o] = -128 * s[static_cast<size_t>(t) * nb + b];
+      dt[o] = d[static_cast<size_t>(t) * nb + b];
+    }
+  }
+}
+
 bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out, const char** why) {
   if (n != 256) {
     *why = "an 8-bit codebook needs 256 entries";
@@ -65,7 +84,12 @@ bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out,
     }
   }
   std::memset(out, 0, sizeof(*out));
-  for (int i = 0; i < 256; ++i) out->ints[i] = static_cast<int16_t>(ints[i]);
+  for (int i = 0; i < 256; ++i) {
+    out->ints[i] = static_cast<int16_t>(ints[i]);
+    const uint32_t u = static_cast<uint32_t>(ints[i] + 32768);
+    out->ob_lo[i] = static_cast<uint8_t>(u & 0xff);
+    out->ob_hi[i] = static_cast<uint8_t>(u >> 8);
+  }
   out->inv_denom = static_cast<float>(1.0 / denom);
 
   bool int8 = true;

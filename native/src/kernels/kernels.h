@@ -37,6 +37,9 @@ enum class Cb8Form : uint8_t {
 struct Codebook8 {
   alignas(64) uint8_t lo[256];
   alignas(64) uint8_t hi[256];
+  // Bytes of (ints[code] + 32768) for every form (the GEMM path's unsigned weight planes).
+  alignas(64) uint8_t ob_lo[256];
+  alignas(64) uint8_t ob_hi[256];
   int16_t ints[256];
   float inv_denom;
   Cb8Form form;
@@ -86,7 +89,19 @@ struct Acts {
   int nb = 0;
   // The same q re-ordered by reorder_q4() for kernel sets with q4_order set (4-bit path).
   const int8_t* q4 = nullptr;
+  // Token-major copies made by transpose_acts() for KernelSet::gemm (groups of kGemmGroup tokens).
+  const int8_t* xt = nullptr;
+  const int32_t* ct = nullptr;
+  const float* dt = nullptr;
 };
+
+// Tokens per lane group of the GEMM layout (one int32 / float lane per token in a 512-bit vector).
+constexpr int kGemmGroup = 16;
+inline int gemm_groups(int T) { return (T + kGemmGroup - 1) / kGemmGroup; }
+// For group g, block b: xt holds 8 quads of kGemmGroup x 4 bytes (token t's columns 4j..4j+3 of
+// the block in lane t of quad j), ct the correction -128 * s and dt the scale d of each token (zero
+// for tokens past T). Sizes: xt gemm_groups(T) * nb * 512 bytes, ct and dt gemm_groups(T) * nb * 16.
+void transpose_acts(const int8_t* q, const float* d, const int32_t* s, int T, int nb, int8_t* xt, int32_t* ct, float* dt);
 
 // Quantizes T rows of x (cols values each, row stride ldx) into q/d/s (layout of Acts). Shared by
 // every instruction set so that all of them see identical integer activations.
@@ -104,6 +119,9 @@ struct KernelSet {
   bool q4_order;
   // y[t * ldy + r] = sum_c W[r][c] * x_t[c] for r in [r0, r1), t in [0, a.T).
   void (*matmul)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
+  // Optional (nullptr when absent): the same product for many tokens (T >= kGemmGroup) with the
+  // coded paths, reading Acts::xt / ct / dt (prefill). Float paths are not handled.
+  void (*gemm)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
   // Decodes row r of W to floats exactly as the format defines it (embedding lookups).
   void (*decode_row)(const WeightView& w, int r, float* out);
   float (*dot_f32)(const float* a, const float* b, int n);

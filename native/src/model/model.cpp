@@ -349,6 +349,10 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
   aq_.assign(B * nb * kBlock + B * q4_order_bytes(nb), 0);
   ad_.assign(B * nb, 0.f);
   as_.assign(B * nb, 0);
+  const size_t gb = static_cast<size_t>(gemm_groups(kMaxBatch)) * nb;
+  xt_.assign(gb * 8 * kGemmGroup * 4, 0);
+  ct_.assign(gb * kGemmGroup, 0);
+  dt_.assign(gb * kGemmGroup, 0.f);
   rowbuf_.assign(static_cast<size_t>(threads) * max_cols_, 0.f);
   return true;
 }
@@ -448,6 +452,23 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
     a.s = s;
     a.nb = nb;
     a.q4 = need_q4 ? q4 : nullptr;
+    if (ks_->gemm && T >= kGemmGroup) {
+      // Prefill: token-major activations, weight rows decoded once per call and reused by every token.
+      transpose_acts(q, d, s, T, nb, xt_.data(), ct_.data(), dt_.data());
+      a.xt = xt_.data();
+      a.ct = ct_.data();
+      a.dt = dt_.data();
+      constexpr int kGemmRows = 48;  // a multiple of the GEMM row tiles (3 and 4)
+      int gchunk = (rows + threads * 2 - 1) / (threads * 2);
+      gchunk = std::max(kGemmRows, (gchunk + kGemmRows - 1) / kGemmRows * kGemmRows);
+      const int gtasks = (rows + gchunk - 1) / gchunk;
+      const KernelSet* ks = ks_;
+      pool_->parallel_for(gtasks, [&](int task, int) {
+        const int r0 = task * gchunk, r1 = std::min(rows, r0 + gchunk);
+        ks->gemm(w, a, r0, r1, y, ldy);
+      });
+      return;
+    }
   }
   const KernelSet* ks = ks_;
   pool_->parallel_for(tasks, [&](int task, int) {

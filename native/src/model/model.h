@@ -87,6 +87,9 @@ class Model {
   std::vector<int8_t> aq_;
   std::vector<float> ad_;
   std::vector<int32_t> as_;
+  std::vector<int8_t> xt_;  // GEMM activations (transpose_acts)
+  std::vector<int32_t> ct_;
+  std::vector<float> dt_;
   std::vector<float> rowbuf_;  // act_f32 mode: one decoded row per thread
   int max_cols_ = 0;
 };

@@ -315,7 +315,7 @@ const KernelSet kNeon = {
 #else
     "neon",
 #endif
-    false, matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+    false, matmul, nullptr, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -205,7 +205,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
   return a0 + a1 + a2 + a3;
 }
 
-const KernelSet kGeneric = {"generic", false, matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kGeneric = {"generic", false, matmul, nullptr, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -276,7 +276,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", false, matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx2 = {"avx2", false, matmul, nullptr, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

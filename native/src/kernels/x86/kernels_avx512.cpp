@@ -376,6 +376,204 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
 }
 
 // ---------------------------------------------------------------------------------------------
+// GEMM (prefill): tokens in lanes. Rows are decoded once into unsigned byte planes and every token
+// group reuses them: two planes (value + 32768 = 256 * hi + lo) for the 16-bit paths, one plane
+// (value + 128) for int8 and 4-bit weights. A quad of four weight bytes is broadcast to all lanes
+// and vpdpbusd multiplies it with four columns of 16 tokens; the offsets come back out through the
+// per-token correction -128 * sum(q) (x 256 for the high plane), which initialises the accumulator.
+
+struct RowPlanes {
+  std::vector<uint8_t> buf;
+  std::vector<float> scales;
+  int planes = 1;
+};
+
+// Decodes row r into lo (and hi) planes of cols_p bytes and a float scale per block. Returns the
+// number of planes.
+int decode_planes(const WeightView& w, int r, uint8_t* lo, uint8_t* hi, float* scale) {
+  const __m512i zero = _mm512_setzero_si512();
+  if (w.kind == WeightKind::CB8) {
+    const int nb = w.cols_p / kBlock;
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    for (int b = 0; b < nb; b += 16) {
+      const int n = nb - b < 16 ? nb - b : 16;
+      _mm512_mask_storeu_ps(scale + b, mask16(n), _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask16(n), sr + b)));
+    }
+    if (w.cb8->form == Cb8Form::Int8) {
+      const __m512i x80 = _mm512_set1_epi8(static_cast<char>(0x80));
+      for (int c = 0; c < w.cols_p; c += 64) {
+        const __mmask64 k = mask64(w.cols_p - c);
+        _mm512_mask_storeu_epi8(lo + c, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, cr + c), x80));
+      }
+      return 1;
+    }
+    const Codebook8& cb = *w.cb8;
+    const __m512i L0 = _mm512_load_si512(cb.ob_lo), L1 = _mm512_load_si512(cb.ob_lo + 64), L2 = _mm512_load_si512(cb.ob_lo + 128),
+                  L3 = _mm512_load_si512(cb.ob_lo + 192);
+    const __m512i H0 = _mm512_load_si512(cb.ob_hi), H1 = _mm512_load_si512(cb.ob_hi + 64), H2 = _mm512_load_si512(cb.ob_hi + 128),
+                  H3 = _mm512_load_si512(cb.ob_hi + 192);
+    for (int c = 0; c < w.cols_p; c += 64) {
+      const __mmask64 k = mask64(w.cols_p - c);
+      const __m512i code = _mm512_maskz_loadu_epi8(k, cr + c);
+      const __mmask64 up = _mm512_movepi8_mask(code);
+      _mm512_mask_storeu_epi8(lo + c, k, _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(L0, code, L1), _mm512_permutex2var_epi8(L2, code, L3)));
+      _mm512_mask_storeu_epi8(hi + c, k, _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(H0, code, H1), _mm512_permutex2var_epi8(H2, code, H3)));
+    }
+    return 2;
+  }
+  if (w.kind == WeightKind::CB4) {
+    const int nb = w.cols_p / kBlock;
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    for (int b = 0; b < nb; b += 16) {
+      const int n = nb - b < 16 ? nb - b : 16;
+      _mm512_mask_storeu_ps(scale + b, mask16(n), _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask16(n), sr + b)));
+    }
+    const __m512i tab = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const __m512i i0 = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), i1 = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    for (int b = 0; b < nb; b += 4) {  // four blocks (64 code bytes) at a time
+      const int n = nb - b < 4 ? nb - b : 4;
+      const __m512i raw = _mm512_maskz_loadu_epi8(mask64(16 * n), cr + static_cast<size_t>(b) * 16);
+      const __m512i L = _mm512_shuffle_epi8(tab, _mm512_and_si512(raw, m4));
+      const __m512i H = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4));
+      // block k = [L lane k, H lane k]
+      _mm512_mask_storeu_epi8(lo + static_cast<size_t>(b) * kBlock, mask64(32 * n), _mm512_permutex2var_epi64(L, i0, H));
+      if (n > 2) _mm512_mask_storeu_epi8(lo + static_cast<size_t>(b + 2) * kBlock, mask64(32 * (n - 2)), _mm512_permutex2var_epi64(L, i1, H));
+    }
+    return 1;
+  }
+  // qins-seed: offset-binary of +/- magnitude, sign from the bit plane; no block scales.
+  const SeedTable& st = *w.seed;
+  const int cols = w.cols;
+  const int cp = (cols + kBlock - 1) / kBlock * kBlock;
+  for (int b = 0; b < cp / kBlock; ++b) scale[b] = 1.f;
+  const uint8_t* cr = w.codes + static_cast<size_t>(r) * cols;
+  const uint8_t* sg = w.signs + static_cast<size_t>(r) * ((static_cast<size_t>(cols) + 7) / 8);
+  const __m512i L0 = _mm512_load_si512(st.lo), L1 = _mm512_load_si512(st.lo + 64), L2 = _mm512_load_si512(st.lo + 128), L3 = _mm512_load_si512(st.lo + 192);
+  const __m512i H0 = _mm512_load_si512(st.hi), H1 = _mm512_load_si512(st.hi + 64), H2 = _mm512_load_si512(st.hi + 128), H3 = _mm512_load_si512(st.hi + 192);
+  const __m512i x80 = _mm512_set1_epi8(static_cast<char>(0x80)), one = _mm512_set1_epi8(1);
+  for (int c = 0; c < cp; c += 64) {
+    const int n = cols - c < 64 ? (cols - c > 0 ? cols - c : 0) : 64;
+    const __mmask64 k = mask64(n), ks = mask64(cp - c);
+    const __m512i code = _mm512_maskz_loadu_epi8(k, cr + c);
+    uint64_t sbits = 0;
+    std::memcpy(&sbits, sg + c / 8, static_cast<size_t>((n + 7) / 8));
+    const __mmask64 neg = _cvtu64_mask64(sbits) & k;
+    const __mmask64 up = _mm512_movepi8_mask(code);
+    const __m512i L = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(L0, code, L1), _mm512_permutex2var_epi8(L2, code, L3));
+    const __m512i H = _mm512_mask_blend_epi8(up, _mm512_permutex2var_epi8(H0, code, H1), _mm512_permutex2var_epi8(H2, code, H3));
+    // +m: (L, 128 + H); -m: (-L, 128 - H - (L != 0))
+    const __m512i lo_v = _mm512_mask_sub_epi8(L, neg, zero, L);
+    __m512i hi_v = _mm512_mask_sub_epi8(_mm512_add_epi8(H, x80), neg, x80, H);
+    hi_v = _mm512_mask_sub_epi8(hi_v, neg & _mm512_test_epi8_mask(L, L), hi_v, one);
+    _mm512_mask_storeu_epi8(lo + c, ks, lo_v);
+    _mm512_mask_storeu_epi8(hi + c, ks, hi_v);
+  }
+  return 2;
+}
+
+template <int R, int NG, int P>
+void gemm_tile(const uint8_t* const* lo, const uint8_t* const* hi, const float* const* scale, int nb, const Acts& a, int g0, float* out) {
+  __m512 accf[R][NG];
+  for (int i = 0; i < R; ++i)
+    for (int n = 0; n < NG; ++n) accf[i][n] = _mm512_setzero_ps();
+  for (int b = 0; b < nb; ++b) {
+    __m512i al[R][NG], ah[R][NG];
+    for (int n = 0; n < NG; ++n) {
+      const __m512i C = _mm512_loadu_si512(a.ct + (static_cast<size_t>(g0 + n) * nb + b) * kGemmGroup);
+      for (int i = 0; i < R; ++i) {
+        if (P == 2) {
+          al[i][n] = _mm512_setzero_si512();
+          ah[i][n] = C;
+        } else {
+          al[i][n] = C;
+        }
+      }
+    }
+    const int8_t* xb[NG];
+    for (int n = 0; n < NG; ++n) xb[n] = a.xt + (static_cast<size_t>(g0 + n) * nb + b) * 8 * kGemmGroup * 4;
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      __m512i X[NG];
+      for (int n = 0; n < NG; ++n) X[n] = _mm512_loadu_si512(xb[n] + j * 64);
+      for (int i = 0; i < R; ++i) {
+        int32_t wl;
+        std::memcpy(&wl, lo[i] + b * kBlock + 4 * j, 4);
+        const __m512i WL = _mm512_set1_epi32(wl);
+        for (int n = 0; n < NG; ++n) al[i][n] = _mm512_dpbusd_epi32(al[i][n], WL, X[n]);
+        if (P == 2) {
+          int32_t wh;
+          std::memcpy(&wh, hi[i] + b * kBlock + 4 * j, 4);
+          const __m512i WH = _mm512_set1_epi32(wh);
+          for (int n = 0; n < NG; ++n) ah[i][n] = _mm512_dpbusd_epi32(ah[i][n], WH, X[n]);
+        }
+      }
+    }
+    for (int n = 0; n < NG; ++n) {
+      const __m512 D = _mm512_loadu_ps(a.dt + (static_cast<size_t>(g0 + n) * nb + b) * kGemmGroup);
+      for (int i = 0; i < R; ++i) {
+        const __m512i isum = P == 2 ? _mm512_add_epi32(_mm512_slli_epi32(ah[i][n], 8), al[i][n]) : al[i][n];
+        accf[i][n] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(D, _mm512_set1_ps(scale[i][b])), accf[i][n]);
+      }
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int n = 0; n < NG; ++n) _mm512_storeu_ps(out + (static_cast<size_t>(i) * NG + n) * kGemmGroup, accf[i][n]);
+}
+
+template <int R, int P>
+void gemm_rows(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy, float post) {
+  const int nb = (w.cols + kBlock - 1) / kBlock;
+  const int ng = gemm_groups(a.T);
+  thread_local std::vector<uint8_t> planes;
+  thread_local std::vector<float> scales;
+  const size_t stride = static_cast<size_t>(nb) * kBlock + 64;
+  planes.resize(stride * 2 * R);
+  scales.resize(static_cast<size_t>(nb + 16) * R);
+  const uint8_t* lo[R];
+  const uint8_t* hi[R];
+  const float* sc[R];
+  alignas(64) float out[R * 2 * kGemmGroup];
+  for (int r = r0; r < r1; r += R) {
+    const int rr = r1 - r < R ? r1 - r : R;
+    for (int i = 0; i < R; ++i) {
+      uint8_t* l = planes.data() + stride * 2 * i;
+      float* s = scales.data() + static_cast<size_t>(nb + 16) * i;
+      if (i < rr) decode_planes(w, r + i, l, l + stride, s);
+      lo[i] = planes.data() + stride * 2 * (i < rr ? i : 0);
+      hi[i] = lo[i] + stride;
+      sc[i] = scales.data() + static_cast<size_t>(nb + 16) * (i < rr ? i : 0);
+    }
+    for (int g = 0; g < ng; g += 2) {
+      const int NGv = ng - g >= 2 ? 2 : 1;
+      if (NGv == 2)
+        gemm_tile<R, 2, P>(lo, hi, sc, nb, a, g, out);
+      else
+        gemm_tile<R, 1, P>(lo, hi, sc, nb, a, g, out);
+      for (int i = 0; i < rr; ++i)
+        for (int n = 0; n < NGv; ++n)
+          for (int l = 0; l < kGemmGroup; ++l) {
+            const int t = (g + n) * kGemmGroup + l;
+            if (t < a.T) y[static_cast<size_t>(t) * ldy + r + i] = out[(static_cast<size_t>(i) * NGv + n) * kGemmGroup + l] * post;
+          }
+    }
+  }
+}
+
+void gemm(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  switch (w.kind) {
+    case WeightKind::CB8:
+      if (w.cb8->form == Cb8Form::Int8) return gemm_rows<4, 1>(w, a, r0, r1, y, ldy, w.cb8->inv_denom);
+      return gemm_rows<3, 2>(w, a, r0, r1, y, ldy, w.cb8->inv_denom);
+    case WeightKind::CB4: return gemm_rows<4, 1>(w, a, r0, r1, y, ldy, w.cb4->inv_denom);
+    case WeightKind::Seed: return gemm_rows<3, 2>(w, a, r0, r1, y, ldy, w.seed->step);
+    default: return matmul(w, a, r0, r1, y, ldy);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // attention helpers and the bandwidth probe
 
 float dot_f32(const float* a, const float* b, int n) {
@@ -434,7 +632,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", true, matmul, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx512 = {"avx512", true, matmul, gemm, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 
