@@ -2,7 +2,8 @@
 #   src/**/*.cpp except src/kernels/x86 and src/kernels/arm  -> built with the baseline flags
 #   src/kernels/x86/*_avx2.cpp    -> -mavx2 -mfma -mf16c         (x64 only, chosen at run time)
 #   src/kernels/x86/*_avx512.cpp  -> AVX-512 F/BW/VL/VBMI/VNNI   (x64 only, chosen at run time)
-#   src/kernels/arm/*.cpp         -> NEON (arm64 only)
+#   src/kernels/arm/*.cpp         -> NEON (arm64 only; on macOS built for apple-m1, whose dot-product
+#                                    instructions every Apple Silicon Mac has)
 {
   "variables": {
     "qins_cflags": ["-O3", "-std=c++17", "-fno-exceptions", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"]
@@ -31,7 +32,8 @@
         }],
         ["target_arch=='arm64'", {
           "sources": ["<!@(node -p \"require('./tools/sources.cjs').arm().join(' ')\")"],
-          "defines": ["QINS_HAVE_NEON_KERNELS=1"]
+          "defines": ["QINS_HAVE_NEON_KERNELS=1"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mcpu=apple-m1"] }
         }]
       ]
     }

@@ -302,10 +302,21 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       owner_ref_ = Napi::Persistent(owner->Value());
       const size_t n = static_cast<size_t>(model_->vocab()) * (all_ ? tokens_.size() : 1);
       Napi::Float32Array out = Napi::Float32Array::New(env, n);
+      if (env.IsExceptionPending() || out.IsEmpty()) {
+        // Allocation failed: report it from Execute instead of writing anywhere.
+        Napi::Error e = env.GetAndClearPendingException();
+        (void)e;
+        alloc_failed_ = true;
+        return;
+      }
       out_data_ = out.Data();
       out_ref_ = Napi::Persistent(out);
     }
     void Execute() override {
+      if (alloc_failed_) {
+        SetError("cannot allocate the logits array (" + std::to_string(tokens_.size()) + " x " + std::to_string(model_->vocab()) + " floats)");
+        return;
+      }
       std::string err;
       if (!model_->forward(tokens_.data(), static_cast<int>(tokens_.size()), pos_, all_, out_data_, &err)) SetError(err);
     }
@@ -320,6 +331,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     int pos_;
     bool all_;
     float* out_data_ = nullptr;
+    bool alloc_failed_ = false;
     Napi::Reference<Napi::Float32Array> out_ref_;
   };
 
@@ -345,8 +357,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     const bool all = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
     Napi::Int32Array t = info[0].As<Napi::Int32Array>();
     if (t.ElementLength() == 0) return rejected(env, "forward needs at least one token");
-    if (all && t.ElementLength() * static_cast<size_t>(model_->vocab()) > (static_cast<size_t>(1) << 31))
-      return rejected(env, "forward: too many tokens for allLogits in one call");
+    if (all && t.ElementLength() * static_cast<size_t>(model_->vocab()) > (static_cast<size_t>(1) << 28))
+      return rejected(env, "forward: allLogits for " + std::to_string(t.ElementLength()) + " tokens exceeds 2^28 floats; split the call");
     std::vector<int32_t> tokens(t.Data(), t.Data() + t.ElementLength());
     auto* w = new ForwardWorker(env, this, model_, std::move(tokens), static_cast<int>(posd), all);
     busy_ = true;
