@@ -69,8 +69,11 @@ export const Q4_CODEBOOK: Codebook = {
   denom: 8,
 };
 
+/** A tuned qins4 codebook; `c` records the inverse-family start (omitted for the uniform c → ∞ start). */
 export function inverse4Codebook(ints: ArrayLike<number>, initC: number): Codebook {
-  return { bits: 4, kind: 'inverse4', ints: Array.from(ints), denom: 127, c: initC };
+  const cb: Codebook = { bits: 4, kind: 'inverse4', ints: Array.from(ints), denom: 127 };
+  if (initC < 1e8) cb.c = initC;
+  return cb;
 }
 
 // ---- passthrough ---------------------------------------------------------------------------

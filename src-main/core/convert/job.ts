@@ -71,8 +71,13 @@ export interface ConvertResult {
 
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
 const QINS8_SAMPLE_WEIGHTS = 1 << 18;
-const QINS4_SAMPLE_WEIGHTS = 1 << 17;
-const QINS4_ITERATIONS = 8;
+/** qins4 tuning: a 32 Ki-weight sample, a cheap scale search (1) while tuning; the first tensor starts
+ *  from the inverse-family codebooks with more effort, each later one from the previous tensor's
+ *  tuned codebook (warm start: similar tensors, a few refinement passes suffice). */
+const QINS4_SAMPLE_WEIGHTS = 1 << 15;
+const QINS4_TUNE_SEARCH = 1;
+const QINS4_COLD = { iterations: 8, cdRounds: 6 };
+const QINS4_WARM = { iterations: 4, cdRounds: 2 };
 export const DEFAULT_QINS4_SEARCH = 4;
 
 const round = (x: number, digits: number): number => {
@@ -312,6 +317,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       return { buf: new Uint8Array(out32.buffer), rows: n };
     };
 
+    let lastQins4: { ints: Int32Array; c: number } | null = null;
     const prepare = async (t: PlacedTensor): Promise<TensorState> => {
       const st: TensorState = { crc: 0, sumsq: 0, errsq: 0, small: new Map() };
       for (const [name, part] of Object.entries(t.entry.parts).slice(1)) st.small.set(name, Buffer.alloc(part.bytes));
@@ -325,6 +331,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         st.c = 0;
       } else if (t.codec === 'qins4') {
         const s = await sampleRows(t, QINS4_SAMPLE_WEIGHTS);
+        const warm = lastQins4;
         const r = await native!.tuneQins4({
           src: s.buf,
           dtype: 'F32',
@@ -332,14 +339,15 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
           cols: t.cols,
           block: BLOCK,
           threads,
-          search: qins4Search,
+          search: Math.min(qins4Search, QINS4_TUNE_SEARCH),
           weighted: opts.qins4Weighted === true,
-          iterations: QINS4_ITERATIONS,
+          ...(warm ? { ...QINS4_WARM, init: warm.ints, initC: warm.c } : QINS4_COLD),
           // padded columns must decode to exactly 0, so keep 0 in the codebook when there are any
           anchorZero: t.cols % BLOCK !== 0,
         });
         st.ints = r.ints;
         st.c = r.initC;
+        lastQins4 = { ints: r.ints, c: r.initC };
       } else if (t.codec === 'qins-seed') {
         let m = 0;
         scanBuf ??= Buffer.allocUnsafeSlow(maxSrc);

@@ -49,7 +49,9 @@ export interface NativeCodecs {
   encode(job: EncodeJob): Promise<EncodeStats>;
   absMax(job: { src: Uint8Array; dtype: SourceDtype; threads?: number }): Promise<{ absmax: number; finite: boolean }>;
   tuneQins8(job: SampleJob & { maxC?: number }): Promise<{ c: number; ints: Int32Array; errsq: number; sumsq: number; curve: Array<[number, number]> }>;
-  tuneQins4(job: SampleJob & { search?: number; weighted?: boolean; iterations?: number; anchorZero?: boolean }): Promise<{ ints: Int32Array; initC: number; errsq: number; sumsq: number; iterations: number }>;
+  tuneQins4(
+    job: SampleJob & { search?: number; weighted?: boolean; iterations?: number; cdRounds?: number; anchorZero?: boolean; init?: Int32Array; initC?: number },
+  ): Promise<{ ints: Int32Array; initC: number; errsq: number; sumsq: number; iterations: number }>;
   qins8Codebook(c: number): Int32Array;
   inverse4Codebook(c: number): Int32Array;
   readonly threads: number;
