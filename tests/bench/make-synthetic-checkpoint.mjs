@@ -23,7 +23,7 @@ if (!out) {
   process.exit(2);
 }
 const LAYERS = flag('layers', 32);
-let seed = flag('seed', 1) >>> 0 || 1;
+const seed = flag('seed', 1) >>> 0;
 const tinyDir = resolve(process.env.QINS_FIXTURES ?? join(here, '..', '..', '..', 'shared', 'fixtures'), 'tiny-phi3-chat');
 
 // Phi-3.5-mini-instruct's config.json. The longrope factors are the published 48-entry lists
@@ -108,21 +108,29 @@ for (const t of tensors) {
   acc += bytesOf(t[1]);
 }
 
-// xorshift128+ → Box–Muller normals, converted to bf16 (round to nearest even).
-let s0 = seed * 0x9e3779b1 + 1;
-let s1 = seed ^ 0x85ebca6b;
-s0 >>>= 0;
-s1 >>>= 0;
+// xoshiro128** (period 2^128 − 1, seeded by splitmix32) → Box–Muller normals, rounded to bf16.
+function splitmix32(x) {
+  return () => {
+    x = (x + 0x9e3779b9) | 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+const sm = splitmix32(seed);
+let xa = sm(), xb = sm(), xc = sm(), xd = sm();
 function rand() {
-  let x = s0;
-  const y = s1;
-  s0 = y;
-  x ^= x << 23;
-  x >>>= 0;
-  x ^= x >>> 17;
-  x ^= y ^ (y >>> 26);
-  s1 = x >>> 0;
-  return ((s0 + s1) >>> 0) / 4294967296;
+  const t = xb << 9;
+  let r = Math.imul(xb, 5);
+  r = Math.imul((r << 7) | (r >>> 25), 9);
+  xc ^= xa;
+  xd ^= xb;
+  xb ^= xc;
+  xa ^= xd;
+  xc ^= t;
+  xd = (xd << 11) | (xd >>> 21);
+  return ((r >>> 0) + 0.5) / 4294967296;
 }
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -133,7 +141,7 @@ const toBf16 = (v) => {
 };
 function fillNormal(u16, std) {
   for (let i = 0; i < u16.length; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(rand() + 1e-300)) * std;
+    const r = Math.sqrt(-2 * Math.log(rand())) * std;
     const a = 2 * Math.PI * rand();
     u16[i] = toBf16(r * Math.cos(a));
     if (i + 1 < u16.length) u16[i + 1] = toBf16(r * Math.sin(a));
