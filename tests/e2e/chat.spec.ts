@@ -2,9 +2,11 @@
 // conversion, streaming turns, sampling, regenerate, stop/continue, edit + branches, new chat,
 // search, reload persistence, export, render cost while streaming, screenshots.
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { type BrowserContext, type Page, expect, test } from '@playwright/test';
 import { type ServedApp, startServe } from './server';
 import {
+  audit,
   expectCleanConsole,
   firstPaint,
   instrument,
@@ -15,6 +17,7 @@ import {
   recordStreaming,
   send,
   setSampling,
+  traceMainThread,
   waitForModel,
 } from './helpers';
 
@@ -234,29 +237,44 @@ test('streaming long replies causes no long task over 100 ms', async () => {
   let tokens = 0;
   const rates: string[] = [];
   const tasks: Array<{ start: number; duration: number }> = [];
-  for (let i = 0; i < 6 && tokens < 400; i++) {
-    const since = await page.evaluate(() => performance.now());
-    await send(page, i === 0 ? 'One more, as long as you like.' : 'And more.');
-    const reply = await lastReplyDone(page, 120_000);
-    const until = await page.evaluate(() => performance.now());
-    const stats = (await reply.getByTestId('reply-stats').textContent()) ?? '';
-    tokens += Number(/(\d+) tokens/.exec(stats)?.[1] ?? 0);
-    rates.push(/[\d.]+ tok\/s/.exec(stats)?.[0] ?? '?');
-    tasks.push(...(await longTasks(page, since)).filter((t) => t.start <= until));
-  }
+  const load = loadavg()[0]!;
+  const cost = await traceMainThread(page, async () => {
+    for (let i = 0; i < 6 && tokens < 400; i++) {
+      const since = await page.evaluate(() => performance.now());
+      await send(page, i === 0 ? 'One more, as long as you like.' : 'And more.');
+      const reply = await lastReplyDone(page, 120_000);
+      const until = await page.evaluate(() => performance.now());
+      const stats = (await reply.getByTestId('reply-stats').textContent()) ?? '';
+      tokens += Number(/(\d+) tokens/.exec(stats)?.[1] ?? 0);
+      rates.push(/[\d.]+ tok\/s/.exec(stats)?.[0] ?? '?');
+      tasks.push(...(await longTasks(page, since)).filter((t) => t.start <= until));
+    }
+  });
   const worst = Math.max(0, ...tasks.map((t) => t.duration));
-  const summary = `${tokens} tokens streamed (${rates.join(', ')}); long tasks (> 50 ms): ${tasks.length}, longest ${worst.toFixed(0)} ms`;
+  const loadNow = Math.max(load, loadavg()[0]!);
+  const summary =
+    `${tokens} tokens streamed (${rates.join(', ')}); Long Tasks API: ${tasks.length} over 50 ms, longest ${worst.toFixed(0)} ms; ` +
+    `trace: ${cost.tasks} main-thread tasks, most CPU in one task ${cost.maxCpuMs.toFixed(1)} ms, longest wall ${cost.maxWallMs.toFixed(0)} ms ` +
+    `(long ones wall/cpu: ${cost.long.slice(0, 5).map((t) => `${t.wallMs}/${t.cpuMs}`).join(', ')}); load average ${loadNow.toFixed(1)} on ${cpus().length} cores`;
   console.log(`render cost while streaming: ${summary}`);
   test.info().annotations.push({ type: 'long tasks while streaming', description: summary });
   expect(tokens).toBeGreaterThanOrEqual(400);
-  expect(worst, summary).toBeLessThanOrEqual(100);
+  // The page's own work: no task may need more than 50 ms of CPU (a quiet machine runs it in that time).
+  expect(cost.maxCpuMs, summary).toBeLessThanOrEqual(50);
+  // Wall-clock long tasks also count the time the OS gave other processes. They are asserted when
+  // the machine is not oversubscribed; above one runnable process per core they are reported only.
+  if (loadNow <= cpus().length) expect(worst, summary).toBeLessThanOrEqual(100);
+  else test.info().annotations.push({ type: 'wall-clock long tasks not asserted', description: `load average ${loadNow.toFixed(1)} > ${cpus().length} cores` });
 });
 
 test('the long-task measurement itself detects a 150 ms task (control)', async () => {
   const since = await page.evaluate(() => performance.now());
+  // A task the page itself runs (work evaluated through the DevTools protocol is not attributed).
   await page.evaluate(() => {
-    const t = performance.now();
-    while (performance.now() - t < 150);
+    setTimeout(() => {
+      const t = performance.now();
+      while (performance.now() - t < 150);
+    }, 0);
   });
   await expect.poll(async () => Math.max(0, ...(await longTasks(page, since)).map((t) => t.duration))).toBeGreaterThanOrEqual(150);
 });
@@ -298,4 +316,30 @@ test('screenshots in light and dark theme; no CSP violation or console error', a
   await page.getByRole('button', { name: 'Close sidebar' }).click();
   await page.setViewportSize({ width: 1400, height: 880 });
   await expectCleanConsole(page, errors);
+});
+
+test('no WCAG 2.1 A/AA violation (axe-core, contrast included) in either theme', async () => {
+  const base = page.url().split('#')[0]!;
+  const chatUrl = page.url();
+  const report: string[] = [];
+  for (const theme of ['Light', 'Dark'] as const) {
+    await page.goto(`${base}#/settings`);
+    await page.getByText(theme, { exact: true }).click();
+    report.push(...(await audit(page)).map((v) => `${theme} settings: ${v.id} ${v.nodes.join(' | ')}`));
+    await page.getByRole('link', { name: 'Models' }).click();
+    await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
+    report.push(...(await audit(page)).map((v) => `${theme} models: ${v.id} ${v.nodes.join(' | ')}`));
+    await page.goto(chatUrl);
+    await expect(messages(page, 'assistant').first()).toBeVisible();
+    for (const tab of ['Parameters', 'Telemetry'] as const) {
+      await page.getByRole('tab', { name: tab }).click();
+      report.push(...(await audit(page)).map((v) => `${theme} chat/${tab}: ${v.id} ${v.nodes.join(' | ')}`));
+    }
+    await page.keyboard.press('Control+k');
+    await page.getByRole('combobox', { name: 'Search conversations' }).fill('harbor');
+    await expect(page.getByRole('listbox', { name: 'Results' }).getByRole('option').first()).toBeVisible();
+    report.push(...(await audit(page)).map((v) => `${theme} search: ${v.id} ${v.nodes.join(' | ')}`));
+    await page.keyboard.press('Escape');
+  }
+  expect(report).toEqual([]);
 });

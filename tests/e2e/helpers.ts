@@ -120,3 +120,60 @@ export async function dropPath(page: Page, path: string): Promise<void> {
     for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
   }, path);
 }
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Runs axe-core (WCAG 2.1 A and AA rules, colour contrast included) on the page as it is now. */
+export async function audit(page: Page): Promise<AxeViolation[]> {
+  const axe = await import('axe-core');
+  const source = (axe as unknown as { source?: string; default?: { source: string } }).source ?? (axe as unknown as { default: { source: string } }).default.source;
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(source);
+  return page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> }> } }).axe.run;
+    const r = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 6).map((n) => `${n.target.join(' ')} :: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 220)}`) }));
+  });
+}
+
+export interface TaskCost {
+  tasks: number;
+  /** Longest main-thread task, wall clock (what the Long Tasks API measures). */
+  maxWallMs: number;
+  /** Largest CPU time one main-thread task used: the page's own cost, whatever the machine load. */
+  maxCpuMs: number;
+  /** Wall and CPU time of the longest tasks (wall > 50 ms). */
+  long: Array<{ wallMs: number; cpuMs: number }>;
+}
+
+/** Runs `work` under a Chrome trace and measures the renderer main thread's tasks. */
+export async function traceMainThread(page: Page, work: () => Promise<void>): Promise<TaskCost> {
+  const browser = page.context().browser();
+  if (!browser) throw new Error('tracing needs a browser');
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  try {
+    await work();
+  } finally {
+    // stopTracing below
+  }
+  const buffer = await browser.stopTracing();
+  const trace = JSON.parse(buffer.toString('utf8')) as { traceEvents: Array<{ name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }> };
+  const mains = new Set(trace.traceEvents.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const tasks = trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`));
+  if (tasks.length === 0 || tasks.every((t) => t.tdur === undefined)) throw new Error('the trace has no main-thread tasks with CPU times');
+  const long = tasks
+    .filter((t) => (t.dur ?? 0) > 50_000)
+    .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+    .map((t) => ({ wallMs: Math.round((t.dur ?? 0) / 100) / 10, cpuMs: Math.round((t.tdur ?? 0) / 100) / 10 }));
+  return {
+    tasks: tasks.length,
+    maxWallMs: Math.max(...tasks.map((t) => (t.dur ?? 0) / 1000)),
+    maxCpuMs: Math.max(...tasks.map((t) => (t.tdur ?? 0) / 1000)),
+    long,
+  };
+}

@@ -17,7 +17,7 @@ function flush(line: string): boolean {
   return c !== undefined && c !== ' ' && c !== '\t';
 }
 
-export function splitBlocks(text: string, softLimit = 1200): string[] {
+export function splitBlocks(text: string, softLimit = 600): string[] {
   const blocks: string[] = [];
   let start = 0;
   let fence: string | null = null;

@@ -30,9 +30,11 @@ export function formatEta(ms: number | null): string {
   return `about ${formatDuration(ms)} left`;
 }
 
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** 1234567 → "1,234,567". */
 export function formatCount(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
+  return Number.isFinite(n) ? COUNT.format(Math.round(n)) : '—';
 }
 
 /** Parameter counts: 24_300_000 → "24.3 M", 3_800_000_000 → "3.8 B". */

@@ -112,4 +112,17 @@ describe('messages', () => {
     expect(last.textContent).toContain('An anchor holds a ship. It is heavy.');
     expect(screen.queryByRole('button', { name: 'Regenerate' })).toBeNull();
   });
+
+  it('show a queued reply with its place in the queue, then its text', async () => {
+    const waiting = message({ id: 'a3', role: 'assistant', parentId: 'u2', status: 'incomplete', stats: null });
+    show([entry(u1), entry(a1), entry(u2), entry(waiting)]);
+    act(() => useChat.getState().onEvent({ jobId: 'j9', conversationId: 'c1', messageId: 'a3', type: 'queued', position: 1 }));
+    const last = screen.getAllByRole('article', { name: /^assistant/ })[1]!;
+    expect(last.textContent).toContain('queued · 1 ahead');
+    expect(within(last).getByRole('status', { name: 'Waiting in the queue' })).toBeTruthy();
+    act(() => useChat.getState().onEvent({ jobId: 'j9', conversationId: 'c1', messageId: 'a3', type: 'delta', text: 'Now.', tokens: 1 }));
+    await act(() => new Promise((r) => setTimeout(r, 150)));
+    expect(last.textContent).not.toContain('queued');
+    expect(last.textContent).toContain('Now.');
+  });
 });

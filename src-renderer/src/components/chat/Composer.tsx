@@ -11,7 +11,8 @@ import { ContextMeter, POLICY_TEXT, contextState } from './ContextMeter';
 export function Composer() {
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
-  const reply = useChat((s) => activeReply(s));
+  // Only whether a reply streams: the live text changes every frame and must not re-render this.
+  const reply = useChat((s) => activeReply(s) !== null);
   const starting = useChat((s) => s.starting);
   const usage = useChat((s) => s.usage);
   const conversationId = useChat((s) => s.conversationId);

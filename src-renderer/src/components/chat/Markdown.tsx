@@ -3,14 +3,14 @@
 import { Check, Copy } from 'lucide-react';
 import { memo, useRef, useState } from 'react';
 import ReactMarkdown, { type Components, type ExtraProps } from 'react-markdown';
-import rehypeHighlight from 'rehype-highlight';
 import remarkGfm from 'remark-gfm';
 import { splitBlocks } from '../../lib/blocks';
+import { rehypeCodeHighlight } from '../../lib/highlight';
 import { copyText } from '../../lib/download';
 
 const remarkPlugins = [remarkGfm];
 // Only fenced blocks that name their language are highlighted: guessing costs too much per frame.
-const rehypePlugins: Parameters<typeof ReactMarkdown>[0]['rehypePlugins'] = [[rehypeHighlight, { detect: false }]];
+const rehypePlugins = [rehypeCodeHighlight];
 
 function languageOf(node: ExtraProps['node']): string | null {
   const code = node?.children.find((c) => c.type === 'element' && c.tagName === 'code');
@@ -59,7 +59,7 @@ const components: Components = {
     </a>
   ),
   // Remote images are blocked by the content security policy: show the description instead.
-  img: ({ alt }) => <span className="text-zinc-500 italic">[image{alt ? `: ${alt}` : ''}]</span>,
+  img: ({ alt }) => <span className="text-zinc-500 italic dark:text-zinc-400">[image{alt ? `: ${alt}` : ''}]</span>,
   table: ({ node: _node, ...props }) => (
     <div className="my-3 overflow-x-auto">
       <table {...props} />

@@ -134,7 +134,12 @@ export const MessageItem = memo(function MessageItem({ entry, lastReply, busy, h
       aria-label={`${m.role} message`}
       data-message-id={m.id}
       data-status={streaming ? 'streaming' : m.status}
-      className={cn('group/message scroll-mt-4 rounded-xl transition-colors', highlighted && 'message-flash')}
+      className={cn(
+        'group/message scroll-mt-4 rounded-xl transition-colors',
+        // Off-screen finished messages skip layout and paint: a long history costs nothing per frame.
+        !streaming && 'message-idle',
+        highlighted && 'message-flash',
+      )}
     >
       {isUser ? (
         <div className="flex flex-col items-end gap-1">

@@ -88,7 +88,7 @@ export function SliderRow({ control, value, onChange }: { control: SamplingContr
             onChange={(e) => onChange(e.target.checked ? null : (control.nullable?.fallback ?? control.min))}
           />
           {control.nullable.label}
-          {isNull ? <span className="text-zinc-500">— {control.nullable.whenNull}</span> : null}
+          {isNull ? <span className="text-zinc-500 dark:text-zinc-400">— {control.nullable.whenNull}</span> : null}
         </label>
       ) : null}
     </div>

@@ -22,7 +22,7 @@ function EngineBadge({ status }: { status: EngineStatus | null }) {
     <div className="flex items-center gap-2 text-xs text-zinc-700 dark:text-zinc-300" role="status" title={status?.lastError ?? undefined}>
       <span className={`h-2 w-2 rounded-full ${color}`} aria-hidden />
       <span>{text}</span>
-      {status && status.restarts > 0 ? <span className="text-zinc-500">({status.restarts} restarts)</span> : null}
+      {status && status.restarts > 0 ? <span className="text-zinc-500 dark:text-zinc-400">({status.restarts} restarts)</span> : null}
       {rss !== null && state === 'ready' ? <span className="ml-auto font-mono text-[11px] text-zinc-500 tabular-nums dark:text-zinc-400">{formatBytes(rss)}</span> : null}
     </div>
   );
@@ -80,7 +80,6 @@ export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus |
       <div className="space-y-1.5 px-3">
         <button
           type="button"
-          aria-label="New chat"
           title={`New chat (${MOD_KEY}+N)`}
           onClick={onNewChat}
           className="flex h-9 w-full items-center gap-2 rounded-lg border border-zinc-200 bg-white px-2.5 text-sm font-medium text-zinc-800 shadow-xs transition-colors hover:bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-100 dark:hover:bg-zinc-700"
@@ -91,13 +90,14 @@ export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus |
         </button>
         <button
           type="button"
-          aria-label="Search conversations"
           title={`Search conversations (${MOD_KEY}+K)`}
           onClick={() => useApp.getState().setSearchOpen(true)}
           className="flex h-9 w-full items-center gap-2 rounded-lg px-2.5 text-sm text-zinc-600 transition-colors hover:bg-zinc-200/50 dark:text-zinc-400 dark:hover:bg-zinc-800/60"
         >
           <Search size={16} aria-hidden />
-          <span className="flex-1 text-left">Search</span>
+          <span className="flex-1 text-left">
+            Search<span className="sr-only"> conversations</span>
+          </span>
           <Kbd>{MOD_KEY} K</Kbd>
         </button>
       </div>

@@ -52,7 +52,6 @@ export function ModelPicker() {
         <button
           {...props}
           type="button"
-          aria-label={`Model: ${text}`}
           title={status.error ?? undefined}
           className={cn(
             'inline-flex h-8 max-w-[22rem] items-center gap-2 rounded-lg border px-2.5 text-sm transition-colors',
@@ -63,7 +62,10 @@ export function ModelPicker() {
           data-testid="model-picker"
         >
           {loading ? <Loader2 size={14} className="animate-spin" aria-hidden /> : <Cpu size={14} className="text-zinc-500" aria-hidden />}
-          <span className="truncate font-medium">{text}</span>
+          <span className="truncate font-medium">
+            <span className="sr-only">Model: </span>
+            {text}
+          </span>
           {loaded?.codec ? <span className="rounded bg-indigo-50 px-1.5 py-px font-mono text-[11px] text-indigo-700 dark:bg-indigo-500/15 dark:text-indigo-300">{loaded.codec}</span> : null}
           <ChevronDown size={14} className="text-zinc-500" aria-hidden />
         </button>

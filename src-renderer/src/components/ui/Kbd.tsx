@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 
 export function Kbd({ children }: { children: ReactNode }) {
   return (
-    <kbd className="rounded border border-zinc-300 bg-white px-1 font-sans text-[10px] font-medium text-zinc-600 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-400">
+    <kbd aria-hidden className="rounded border border-zinc-300 bg-white px-1 font-sans text-[10px] font-medium text-zinc-600 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-400">
       {children}
     </kbd>
   );

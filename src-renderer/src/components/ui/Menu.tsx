@@ -106,7 +106,7 @@ export function Menu({
             >
               {item.icon}
               <span className="flex-1">{item.label}</span>
-              {item.hint ? <span className="text-xs text-zinc-500">{item.hint}</span> : null}
+              {item.hint ? <span className="text-xs text-zinc-500 dark:text-zinc-400">{item.hint}</span> : null}
             </button>
           ))}
         </div>
