@@ -55,7 +55,7 @@ export function placeTensors(tensors: PlacedTensor[], start: number): number {
 
 // Placeholder values at least as long as anything the final header will hold.
 const BIG_INT = Number.MAX_SAFE_INTEGER;
-const BIG_FLOAT = -1.2345678901234567e-300;
+const BIG_FLOAT = -2.2250738585072014e-308; // 24 characters: the longest JSON.stringify makes of a double
 
 /**
  * Bytes to reserve for preamble + header: the header with every number replaced by its longest
