@@ -79,6 +79,11 @@ int main(int argc, char** argv) {
   std::vector<int32_t> s(static_cast<size_t>(T) * nb);
   quantize_acts(x.data(), cols, cols, T, q.data(), d.data(), s.data());
   reorder_q4(q.data(), T, nb, q4.data());
+  const int ngr = gemm_groups(T);
+  std::vector<int8_t> xt(static_cast<size_t>(ngr) * nb * 8 * kGemmGroup * 4);
+  std::vector<int32_t> ct(static_cast<size_t>(ngr) * nb * kGemmGroup);
+  std::vector<float> dt(static_cast<size_t>(ngr) * nb * kGemmGroup);
+  transpose_acts(q.data(), d.data(), s.data(), T, nb, xt.data(), ct.data(), dt.data());
   Acts a;
   a.T = T;
   a.x = x.data();
@@ -88,6 +93,9 @@ int main(int argc, char** argv) {
   a.s = s.data();
   a.nb = nb;
   a.q4 = q4.data();
+  a.xt = xt.data();
+  a.ct = ct.data();
+  a.dt = dt.data();
   std::vector<float> y(static_cast<size_t>(T) * rows);
   ThreadPool pool(threads);
 
@@ -143,7 +151,10 @@ int main(int argc, char** argv) {
           const int chunk = std::min(256, (rows + threads - 1) / threads);
           pool.parallel_for((rows + chunk - 1) / chunk, [&](int task, int) {
             const int r0 = task * chunk, r1 = std::min(rows, r0 + chunk);
-            ks.matmul(views[m], a, r0, r1, y.data(), rows);
+            if (T >= kGemmGroup && ks.gemm && views[m].coded())
+              ks.gemm(views[m], a, r0, r1, y.data(), rows);
+            else
+              ks.matmul(views[m], a, r0, r1, y.data(), rows);
           });
         }
         secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -154,9 +165,9 @@ int main(int argc, char** argv) {
       const double med = secs[secs.size() / 2];
       const double weights = static_cast<double>(nmat) * rows * cols * inner;
       const double cmed = cpus[cpus.size() / 2];
-      std::printf("%-8s %-13s T=%d threads=%d  %7.2f GB/s  %6.2f Gw/s  (%.1f ms per %.0f MB, best %.2f GB/s; %.2f GB per CPU-second)\n", p.name,
-                  ks.name, T, threads, weights * p.bytes_per_weight / med / 1e9, weights / med / 1e9, med * 1e3,
-                  weights * p.bytes_per_weight / 1e6, weights * p.bytes_per_weight / secs.front() / 1e9,
+      std::printf("%-8s %-13s T=%d threads=%d  %7.2f GB/s  %6.2f Gw/s  %7.1f GMAC/s (%.1f ms per %.0f MB, best %.2f GB/s / %.1f GMAC/s; %.2f GB per CPU-second)\n",
+                  p.name, ks.name, T, threads, weights * p.bytes_per_weight / med / 1e9, weights / med / 1e9, weights * T / med / 1e9, med * 1e3,
+                  weights * p.bytes_per_weight / 1e6, weights * p.bytes_per_weight / secs.front() / 1e9, weights * T / secs.front() / 1e9,
                   weights * p.bytes_per_weight / cmed / 1e9);
     }
   }

@@ -256,6 +256,36 @@ void check_vectors(const char* isa, const KernelSet& ks, int n) {
   }
 }
 
+// One attention head: SIMD against generic, f32 and f16 caches.
+void check_attend(const char* isa, const KernelSet& ks, int n, int hd) {
+  const KernelSet& gen = generic_kernels();
+  std::vector<float> q(hd), k(static_cast<size_t>(n) * hd), v(static_cast<size_t>(n) * hd), o1(hd + 1, -9.f), o2(hd + 1, -9.f), sc(n);
+  std::vector<uint16_t> kh(k.size()), vh(v.size());
+  const float spread = urand(0.1f, 3.f);
+  for (float& x : q) x = urand(-1, 1) * spread;
+  for (size_t i = 0; i < k.size(); ++i) {
+    k[i] = urand(-1, 1);
+    v[i] = urand(-2, 2);
+    kh[i] = f32_half(k[i]);
+    vh[i] = f32_half(v[i]);
+  }
+  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+  for (int f16 = 0; f16 < 2; ++f16) {
+    if (f16) {
+      gen.attend_f16(q.data(), kh.data(), vh.data(), n, hd, scale, o1.data(), sc.data());
+      ks.attend_f16(q.data(), kh.data(), vh.data(), n, hd, scale, o2.data(), sc.data());
+    } else {
+      gen.attend_f32(q.data(), k.data(), v.data(), n, hd, scale, o1.data(), sc.data());
+      ks.attend_f32(q.data(), k.data(), v.data(), n, hd, scale, o2.data(), sc.data());
+    }
+    for (int i = 0; i <= hd; ++i) {
+      ++checks;
+      // |V| <= 2 and the weights sum to 1: 2e-6 relative to that bound covers a 1-2 ulp exp and summation order.
+      if (!(std::fabs(o1[i] - o2[i]) <= 4e-6f)) fail(isa, f16 ? "attend_f16" : "attend_f32", hd, n, i, 0, o2[i], o1[i], 4e-6);
+    }
+  }
+}
+
 void make_codebooks(Codebook8& sym, Codebook8& gen8, Codebook8& i8, Codebook4& q4, Codebook4& nl4, SeedTable& seed) {
   const char* why = nullptr;
   int32_t v[256];
@@ -360,6 +390,8 @@ int main(int argc, char** argv) {
       for (Isa i : isas) check_matmul(kernels(i).name, kernels(i), p.name, m.v, acts, false);
     }
     for (Isa i : isas) check_vectors(kernels(i).name, kernels(i), cols);
+    static const int hds[] = {1, 7, 16, 32, 33, 64, 80, 96, 128, 200, 256, 300};
+    for (Isa i : isas) check_attend(kernels(i).name, kernels(i), 1 + (cols * 7) % 600, hds[cols % 12]);
     // GEMM (prefill) kernels: many tokens, every coded path, rows not a multiple of the row block.
     bool any_gemm = false;
     for (Isa i : isas) any_gemm = any_gemm || kernels(i).gemm;

@@ -124,6 +124,10 @@ struct KernelSet {
   void (*gemm)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
   // Decodes row r of W to floats exactly as the format defines it (embedding lookups).
   void (*decode_row)(const WeightView& w, int r, float* out);
+  // One attention head for one query: out[hd] = softmax(scale * q.K_j, j < n) . V_j, with key j at
+  // k + j * hd and value j at v + j * hd (a head's cache rows are contiguous). scratch holds n floats.
+  void (*attend_f32)(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* scratch);
+  void (*attend_f16)(const float* q, const uint16_t* k, const uint16_t* v, int n, int hd, float scale, float* out, float* scratch);
   float (*dot_f32)(const float* a, const float* b, int n);
   void (*axpy_f32)(float alpha, const float* x, float* y, int n);  // y += alpha * x
   float (*dot_f16)(const float* a, const uint16_t* b, int n);      // b in IEEE half

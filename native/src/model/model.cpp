@@ -1,7 +1,9 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -232,7 +234,20 @@ bool pick_kernels(const std::string& requested, const KernelSet** out, std::stri
 
 }  // namespace
 
-Model::~Model() { std::free(kv_); }
+namespace {
+using Clock = std::chrono::steady_clock;
+inline double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+}  // namespace
+
+Model::~Model() {
+  if (profile_ && prof_calls_ > 0) {
+    std::fprintf(stderr,
+                 "qins profile: %ld forward calls, %ld tokens, %.3f s: quantize %.3f s, gemv %.3f s, gemm %.3f s, attention %.3f s, "
+                 "other %.3f s\n",
+                 prof_calls_, prof_tokens_, prof_[5], prof_[0], prof_[1], prof_[2], prof_[3], prof_[5] - prof_[0] - prof_[1] - prof_[2] - prof_[3]);
+  }
+  std::free(kv_);
+}
 
 std::unique_ptr<Model> Model::open(const ModelDesc& desc, std::string* err) {
   std::unique_ptr<Model> m(new Model());
@@ -263,6 +278,10 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
   if (!rope_.init(s, err)) return false;
   if (!pick_kernels(desc.options.kernels, &ks_, err)) return false;
   act_f32_ = desc.options.act_f32;
+  {
+    const char* p = std::getenv("QINS_PROFILE");
+    profile_ = p && *p && std::strcmp(p, "0") != 0;
+  }
   kv_f16_ = desc.options.kv_f16;
 
   if (!file_.open(desc.path, desc.options.prefault, err)) return false;
@@ -387,11 +406,17 @@ bool Model::forward(const int32_t* tokens, int n, int pos, bool all_logits, floa
     }
   }
   const bool long_rope = rope_.use_long(pos + n);
+  const auto t_total = Clock::now();
   for (int start = 0; start < n; start += kMaxBatch) {
     const int b = std::min(kMaxBatch, n - start);
     const bool last = start + b == n;
     float* dst = all_logits ? out + static_cast<size_t>(start) * spec_.vocab_size : out;
     run_batch(tokens + start, b, pos + start, long_rope, all_logits, last && !all_logits, dst);
+  }
+  if (profile_) {
+    prof_[5] += since(t_total);
+    ++prof_calls_;
+    prof_tokens_ += n;
   }
   return true;
 }
@@ -435,6 +460,7 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
   a.T = T;
   a.x = x;
   a.ldx = ldx;
+  auto tm0 = Clock::now();
   if (w.coded()) {
     const int nb = (w.cols + kBlock - 1) / kBlock;
     int8_t* q = aq_.data();
@@ -447,6 +473,10 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
                     s + static_cast<size_t>(t) * nb);
       if (need_q4) reorder_q4(q + static_cast<size_t>(t) * nb * kBlock, 1, nb, q4 + q4_order_bytes(nb) * t);
     });
+    if (profile_) {
+      prof_[0] += since(tm0);
+      tm0 = Clock::now();
+    }
     a.q = q;
     a.d = d;
     a.s = s;
@@ -467,6 +497,7 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
         const int r0 = task * gchunk, r1 = std::min(rows, r0 + gchunk);
         ks->gemm(w, a, r0, r1, y, ldy);
       });
+      if (profile_) prof_[2] += since(tm0);
       return;
     }
   }
@@ -493,49 +524,34 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
       }
     }
   });
+  if (profile_) prof_[1] += since(tm0);
 }
 
+// KV cache layout: per layer, K then V; within each, per KV head, context x head_dim values (a head's
+// keys are contiguous, so attention streams them).
 void Model::attention(int layer, int n, int pos) {
   const int Hn = spec_.num_heads, KVn = spec_.num_kv_heads, hd = spec_.head_dim;
   const int group = Hn / KVn;
-  const size_t layer_elems = static_cast<size_t>(context_) * kv_dim_;
+  const size_t head_elems = static_cast<size_t>(context_) * hd;
+  const size_t layer_elems = head_elems * KVn;
   const size_t esz = kv_f16_ ? 2 : 4;
-  uint8_t* kbase = static_cast<uint8_t*>(kv_) + static_cast<size_t>(layer) * 2 * layer_elems * esz;
-  uint8_t* vbase = kbase + layer_elems * esz;
+  const uint8_t* kbase = static_cast<uint8_t*>(kv_) + static_cast<size_t>(layer) * 2 * layer_elems * esz;
+  const uint8_t* vbase = kbase + layer_elems * esz;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const KernelSet* ks = ks_;
   const bool f16 = kv_f16_;
   const int q_dim = Hn * hd;
   pool_->parallel_for(n * Hn, [&](int task, int thread) {
     const int i = task / Hn, h = task % Hn;
-    const int p = pos + i;
     const int kvh = h / group;
     const float* q = qkv_.data() + static_cast<size_t>(i) * qkv_rows_ + static_cast<size_t>(h) * hd;
-    float* sc = scores_.data() + static_cast<size_t>(thread) * context_;
-    float mx = -INFINITY;
-    for (int j = 0; j <= p; ++j) {
-      const size_t off = (static_cast<size_t>(j) * kv_dim_ + static_cast<size_t>(kvh) * hd) * esz;
-      const float s = (f16 ? ks->dot_f16(q, reinterpret_cast<const uint16_t*>(kbase + off), hd)
-                           : ks->dot_f32(q, reinterpret_cast<const float*>(kbase + off), hd)) *
-                      scale;
-      sc[j] = s;
-      mx = std::max(mx, s);
-    }
-    float sum = 0.f;
-    for (int j = 0; j <= p; ++j) {
-      sc[j] = std::exp(sc[j] - mx);
-      sum += sc[j];
-    }
-    const float inv = 1.f / sum;
     float* o = att_.data() + static_cast<size_t>(i) * q_dim + static_cast<size_t>(h) * hd;
-    std::memset(o, 0, sizeof(float) * hd);
-    for (int j = 0; j <= p; ++j) {
-      const size_t off = (static_cast<size_t>(j) * kv_dim_ + static_cast<size_t>(kvh) * hd) * esz;
-      if (f16)
-        ks->axpy_f16(sc[j] * inv, reinterpret_cast<const uint16_t*>(vbase + off), o, hd);
-      else
-        ks->axpy_f32(sc[j] * inv, reinterpret_cast<const float*>(vbase + off), o, hd);
-    }
+    float* sc = scores_.data() + static_cast<size_t>(thread) * context_;
+    const size_t off = kvh * head_elems * esz;
+    if (f16)
+      ks->attend_f16(q, reinterpret_cast<const uint16_t*>(kbase + off), reinterpret_cast<const uint16_t*>(vbase + off), pos + i + 1, hd, scale, o, sc);
+    else
+      ks->attend_f32(q, reinterpret_cast<const float*>(kbase + off), reinterpret_cast<const float*>(vbase + off), pos + i + 1, hd, scale, o, sc);
   });
 }
 
@@ -549,7 +565,7 @@ void Model::run_batch(const int32_t* tokens, int n, int pos, bool long_rope, boo
   pool_->parallel_for(n, [&](int i, int) { ks->decode_row(embed_, tokens[i], x_.data() + static_cast<size_t>(i) * H); });
   for (int i = 0; i < n; ++i) rope_.angles(pos + i, long_rope, rope_cs_.data() + static_cast<size_t>(i) * rdim, rope_cs_.data() + static_cast<size_t>(i) * rdim + half);
 
-  const size_t layer_elems = static_cast<size_t>(context_) * kv_dim_;
+  const size_t layer_elems = static_cast<size_t>(context_) * kv_dim_;  // KV heads x context x head_dim
   const size_t esz = kv_f16_ ? 2 : 4;
   for (int l = 0; l < spec_.num_layers; ++l) {
     const LayerWeights& lw = layers_[l];
@@ -563,18 +579,24 @@ void Model::run_batch(const int32_t* tokens, int n, int pos, bool long_rope, boo
         for (int r = 0; r < qkv_rows_; ++r) row[r] += lw.qkv_bias[r];
       const float* c = rope_cs_.data() + static_cast<size_t>(i) * rdim;
       for (int h = 0; h < Hn + KVn; ++h) rope_.apply(row + static_cast<size_t>(h) * hd, c, c + half);
-      const size_t off = static_cast<size_t>(pos + i) * kv_dim_ * esz;
       const float* k = row + q_dim;
       const float* v = row + q_dim + kv_dim_;
-      if (kv_f16_) {
-        ks->f32_to_f16(k, reinterpret_cast<uint16_t*>(kbase + off), kv_dim_);
-        ks->f32_to_f16(v, reinterpret_cast<uint16_t*>(vbase + off), kv_dim_);
-      } else {
-        std::memcpy(kbase + off, k, sizeof(float) * kv_dim_);
-        std::memcpy(vbase + off, v, sizeof(float) * kv_dim_);
+      for (int kh = 0; kh < KVn; ++kh) {
+        const size_t off = (static_cast<size_t>(kh) * context_ + static_cast<size_t>(pos + i)) * hd * esz;
+        if (kv_f16_) {
+          ks->f32_to_f16(k + static_cast<size_t>(kh) * hd, reinterpret_cast<uint16_t*>(kbase + off), hd);
+          ks->f32_to_f16(v + static_cast<size_t>(kh) * hd, reinterpret_cast<uint16_t*>(vbase + off), hd);
+        } else {
+          std::memcpy(kbase + off, k + static_cast<size_t>(kh) * hd, sizeof(float) * hd);
+          std::memcpy(vbase + off, v + static_cast<size_t>(kh) * hd, sizeof(float) * hd);
+        }
       }
     });
-    attention(l, n, pos);
+    {
+      const auto ta = Clock::now();
+      attention(l, n, pos);
+      if (profile_) prof_[3] += since(ta);
+    }
     matmul(lw.o, att_.data(), q_dim, n, tmp_.data(), H);
     for (size_t i = 0; i < static_cast<size_t>(n) * H; ++i) x_[i] += tmp_[i];
     rmsnorm(x_.data(), lw.mlp_norm, xn_.data(), n);

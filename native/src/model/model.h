@@ -92,6 +92,11 @@ class Model {
   std::vector<float> dt_;
   std::vector<float> rowbuf_;  // act_f32 mode: one decoded row per thread
   int max_cols_ = 0;
+
+  // QINS_PROFILE=1: wall time per stage, printed to stderr when the model is released.
+  bool profile_ = false;
+  double prof_[6] = {0, 0, 0, 0, 0, 0};  // quantize, matmul (gemv), matmul (gemm), attention, other, total
+  long prof_calls_ = 0, prof_tokens_ = 0;
 };
 
 }  // namespace qins

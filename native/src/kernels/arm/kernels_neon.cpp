@@ -8,6 +8,7 @@
 //     dot-product extension (Apple M1 and later), otherwise vmull_s8 + vpadalq_s16.
 #include <arm_neon.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "kernels/half.h"
@@ -257,6 +258,71 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
   }
 }
 
+// e^x (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
+inline float32x4_t exp_ps(float32x4_t x) {
+  x = vmaxq_f32(vminq_f32(x, vdupq_n_f32(88.0f)), vdupq_n_f32(-87.3365447505531f));
+  const float32x4_t n = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f));
+  float32x4_t r = vfmsq_n_f32(x, n, 0.693359375f);
+  r = vfmsq_n_f32(r, n, -2.12194440e-4f);
+  float32x4_t y = vdupq_n_f32(1.9875691500e-4f);
+  y = vfmaq_f32(vdupq_n_f32(1.3981999507e-3f), y, r);
+  y = vfmaq_f32(vdupq_n_f32(8.3334519073e-3f), y, r);
+  y = vfmaq_f32(vdupq_n_f32(4.1665795894e-2f), y, r);
+  y = vfmaq_f32(vdupq_n_f32(1.6666665459e-1f), y, r);
+  y = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), y, r);
+  y = vaddq_f32(vfmaq_f32(r, y, vmulq_f32(r, r)), vdupq_n_f32(1.f));
+  const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+  return vmulq_f32(y, vreinterpretq_f32_s32(e));
+}
+
+inline float load1(const float* p) { return *p; }
+inline float load1(const uint16_t* p) { return half_f32(*p); }
+inline float32x4_t load4(const float* p) { return vld1q_f32(p); }
+inline float32x4_t load4(const uint16_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+
+template <typename KV>
+void attend(const float* q, const KV* k, const KV* v, int n, int hd, float scale, float* out, float* sc) {
+  const int h4 = hd / 4 * 4;
+  float mx = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    const KV* kj = k + static_cast<size_t>(j) * hd;
+    float32x4_t a = vdupq_n_f32(0.f);
+    for (int i = 0; i < h4; i += 4) a = vfmaq_f32(a, vld1q_f32(q + i), load4(kj + i));
+    float s = vaddvq_f32(a);
+    for (int i = h4; i < hd; ++i) s += q[i] * load1(kj + i);
+    sc[j] = s * scale;
+    mx = sc[j] > mx ? sc[j] : mx;
+  }
+  const float32x4_t mxv = vdupq_n_f32(mx);
+  float32x4_t sumv = vdupq_n_f32(0.f);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float32x4_t e = exp_ps(vsubq_f32(vld1q_f32(sc + j), mxv));
+    vst1q_f32(sc + j, e);
+    sumv = vaddq_f32(sumv, e);
+  }
+  float sum = vaddvq_f32(sumv);
+  for (; j < n; ++j) {
+    sc[j] = vgetq_lane_f32(exp_ps(vdupq_n_f32(sc[j] - mx)), 0);
+    sum += sc[j];
+  }
+  const float inv = 1.f / sum;
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (j = 0; j < n; ++j) {
+    const KV* vj = v + static_cast<size_t>(j) * hd;
+    const float p = sc[j] * inv;
+    for (int i = 0; i < h4; i += 4) vst1q_f32(out + i, vfmaq_n_f32(vld1q_f32(out + i), load4(vj + i), p));
+    for (int i = h4; i < hd; ++i) out[i] += p * load1(vj + i);
+  }
+}
+
+void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<float>(q, k, v, n, hd, scale, out, sc);
+}
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<uint16_t>(q, k, v, n, hd, scale, out, sc);
+}
+
 float dot_f32(const float* a, const float* b, int n) {
   float32x4_t acc = vdupq_n_f32(0.f);
   int i = 0;
@@ -315,7 +381,7 @@ const KernelSet kNeon = {
 #else
     "neon",
 #endif
-    false, matmul, nullptr, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+    false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Generic C++ kernels: the reference every SIMD implementation is tested against, and the
 // fallback on CPUs without a SIMD set (or when forced with QINS_KERNELS=generic).
+#include <cmath>
 #include <cstring>
 
 #include "kernels/half.h"
@@ -7,6 +8,9 @@
 
 namespace qins {
 namespace {
+
+inline float load_kv(float v) { return v; }
+inline float load_kv(uint16_t h) { return half_f32(h); }
 
 inline int cb4_code(const uint8_t* blk, int j) {  // column j (0..31) of a 16-byte block
   return j < 16 ? (blk[j] & 0x0f) : (blk[j - 16] >> 4);
@@ -193,6 +197,40 @@ void f32_to_f16(const float* x, uint16_t* y, int n) {
   for (int i = 0; i < n; ++i) y[i] = f32_half(x[i]);
 }
 
+template <typename KV>
+void attend(const float* q, const KV* k, const KV* v, int n, int hd, float scale, float* out, float* sc) {
+  float mx = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    const KV* kj = k + static_cast<size_t>(j) * hd;
+    float acc[4] = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= hd; i += 4)
+      for (int m = 0; m < 4; ++m) acc[m] += q[i + m] * load_kv(kj[i + m]);
+    for (; i < hd; ++i) acc[0] += q[i] * load_kv(kj[i]);
+    sc[j] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) * scale;
+    mx = sc[j] > mx ? sc[j] : mx;
+  }
+  float sum = 0.f;
+  for (int j = 0; j < n; ++j) {
+    sc[j] = std::exp(sc[j] - mx);
+    sum += sc[j];
+  }
+  const float inv = 1.f / sum;
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (int j = 0; j < n; ++j) {
+    const KV* vj = v + static_cast<size_t>(j) * hd;
+    const float p = sc[j] * inv;
+    for (int i = 0; i < hd; ++i) out[i] += p * load_kv(vj[i]);
+  }
+}
+
+void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<float>(q, k, v, n, hd, scale, out, sc);
+}
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<uint16_t>(q, k, v, n, hd, scale, out, sc);
+}
+
 uint64_t stream_read(const void* p, size_t bytes) {
   const uint64_t* u = static_cast<const uint64_t*>(p);
   uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -205,7 +243,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
   return a0 + a1 + a2 + a3;
 }
 
-const KernelSet kGeneric = {"generic", false, matmul, nullptr, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kGeneric = {"generic", false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

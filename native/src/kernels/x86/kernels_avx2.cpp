@@ -9,6 +9,7 @@
 //     exactly value * q).
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "kernels/half.h"
@@ -216,6 +217,74 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
   }
 }
 
+// e^x (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
+inline __m256 exp_ps(__m256 x) {
+  x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.3365447505531f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_add_ps(_mm256_fmadd_ps(y, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.f));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+inline float load1(const float* p) { return *p; }
+inline float load1(const uint16_t* p) { return half_f32(*p); }
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+template <typename KV>
+void attend(const float* q, const KV* k, const KV* v, int n, int hd, float scale, float* out, float* sc) {
+  const int h8 = hd / 8 * 8;
+  float mx = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    const KV* kj = k + static_cast<size_t>(j) * hd;
+    __m256 a = _mm256_setzero_ps();
+    for (int i = 0; i < h8; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load8(kj + i), a);
+    float s = hsum(a);
+    for (int i = h8; i < hd; ++i) s += q[i] * load1(kj + i);
+    sc[j] = s * scale;
+    mx = sc[j] > mx ? sc[j] : mx;
+  }
+  const __m256 mxv = _mm256_set1_ps(mx);
+  __m256 sumv = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(sc + j), mxv));
+    _mm256_storeu_ps(sc + j, e);
+    sumv = _mm256_add_ps(sumv, e);
+  }
+  float sum = hsum(sumv);
+  for (; j < n; ++j) {
+    alignas(32) float t[8] = {sc[j] - mx, 0, 0, 0, 0, 0, 0, 0};
+    _mm256_store_ps(t, exp_ps(_mm256_load_ps(t)));
+    sc[j] = t[0];
+    sum += t[0];
+  }
+  const float inv = 1.f / sum;
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (j = 0; j < n; ++j) {
+    const KV* vj = v + static_cast<size_t>(j) * hd;
+    const float p = sc[j] * inv;
+    const __m256 pv = _mm256_set1_ps(p);
+    for (int i = 0; i < h8; i += 8) _mm256_storeu_ps(out + i, _mm256_fmadd_ps(pv, load8(vj + i), _mm256_loadu_ps(out + i)));
+    for (int i = h8; i < hd; ++i) out[i] += p * load1(vj + i);
+  }
+}
+
+void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<float>(q, k, v, n, hd, scale, out, sc);
+}
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<uint16_t>(q, k, v, n, hd, scale, out, sc);
+}
+
 float dot_f32(const float* a, const float* b, int n) {
   __m256 acc = _mm256_setzero_ps();
   int i = 0;
@@ -276,7 +345,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", false, matmul, nullptr, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx2 = {"avx2", false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -576,6 +576,91 @@ void gemm(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t l
 // ---------------------------------------------------------------------------------------------
 // attention helpers and the bandwidth probe
 
+// e^x for x <= 88 (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
+inline __m512 exp_ps(__m512 x) {
+  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f)), _mm512_set1_ps(-87.3365447505531f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_add_ps(_mm512_fmadd_ps(y, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.f));
+  return _mm512_scalef_ps(y, n);
+}
+
+template <bool F16>
+inline __m512 load_kv(const void* p, int i, __mmask16 k) {
+  if (F16) return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, static_cast<const uint16_t*>(p) + i));
+  return _mm512_maskz_loadu_ps(k, static_cast<const float*>(p) + i);
+}
+
+template <bool F16>
+void attend(const float* q, const void* k, const void* v, int n, int hd, float scale, float* out, float* sc) {
+  constexpr int kMaxV = 16;  // head_dim up to 256
+  const int nv = (hd + 15) / 16;
+  const size_t esz = F16 ? 2 : 4;
+  const __mmask16 last = mask16(hd - 16 * (nv - 1));
+  if (nv > kMaxV) {
+    (F16 ? generic_kernels().attend_f16(q, static_cast<const uint16_t*>(k), static_cast<const uint16_t*>(v), n, hd, scale, out, sc)
+         : generic_kernels().attend_f32(q, static_cast<const float*>(k), static_cast<const float*>(v), n, hd, scale, out, sc));
+    return;
+  }
+  __m512 qv[kMaxV];
+  for (int i = 0; i < nv; ++i) qv[i] = _mm512_maskz_loadu_ps(i + 1 < nv ? 0xffff : last, q + 16 * i);
+  __m512 mxv = _mm512_set1_ps(-INFINITY);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    const char* kb = static_cast<const char*>(k) + static_cast<size_t>(j) * hd * esz;
+    for (int i = 0; i < nv; ++i) {
+      const __mmask16 m = i + 1 < nv ? 0xffff : last;
+      a0 = _mm512_fmadd_ps(qv[i], load_kv<F16>(kb, 16 * i, m), a0);
+      a1 = _mm512_fmadd_ps(qv[i], load_kv<F16>(kb + hd * esz, 16 * i, m), a1);
+      a2 = _mm512_fmadd_ps(qv[i], load_kv<F16>(kb + 2 * hd * esz, 16 * i, m), a2);
+      a3 = _mm512_fmadd_ps(qv[i], load_kv<F16>(kb + 3 * hd * esz, 16 * i, m), a3);
+    }
+    sc[j] = _mm512_reduce_add_ps(a0) * scale;
+    sc[j + 1] = _mm512_reduce_add_ps(a1) * scale;
+    sc[j + 2] = _mm512_reduce_add_ps(a2) * scale;
+    sc[j + 3] = _mm512_reduce_add_ps(a3) * scale;
+  }
+  for (; j < n; ++j) {
+    __m512 a0 = _mm512_setzero_ps();
+    const char* kb = static_cast<const char*>(k) + static_cast<size_t>(j) * hd * esz;
+    for (int i = 0; i < nv; ++i) a0 = _mm512_fmadd_ps(qv[i], load_kv<F16>(kb, 16 * i, i + 1 < nv ? 0xffff : last), a0);
+    sc[j] = _mm512_reduce_add_ps(a0) * scale;
+  }
+  for (j = 0; j < n; j += 16) mxv = _mm512_max_ps(mxv, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), mask16(n - j), sc + j));
+  const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(mxv));
+  __m512 sumv = _mm512_setzero_ps();
+  for (j = 0; j < n; j += 16) {
+    const __mmask16 m = mask16(n - j);
+    const __m512 e = _mm512_maskz_mov_ps(m, exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, sc + j), mx)));
+    _mm512_mask_storeu_ps(sc + j, m, e);
+    sumv = _mm512_add_ps(sumv, e);
+  }
+  const float inv = 1.f / _mm512_reduce_add_ps(sumv);
+  __m512 ov[kMaxV];
+  for (int i = 0; i < nv; ++i) ov[i] = _mm512_setzero_ps();
+  for (j = 0; j < n; ++j) {
+    const __m512 p = _mm512_set1_ps(sc[j] * inv);
+    const char* vb = static_cast<const char*>(v) + static_cast<size_t>(j) * hd * esz;
+    for (int i = 0; i < nv; ++i) ov[i] = _mm512_fmadd_ps(p, load_kv<F16>(vb, 16 * i, i + 1 < nv ? 0xffff : last), ov[i]);
+  }
+  for (int i = 0; i < nv; ++i) _mm512_mask_storeu_ps(out + 16 * i, i + 1 < nv ? 0xffff : last, ov[i]);
+}
+
+void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<false>(q, k, v, n, hd, scale, out, sc);
+}
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int n, int hd, float scale, float* out, float* sc) {
+  attend<true>(q, k, v, n, hd, scale, out, sc);
+}
+
 float dot_f32(const float* a, const float* b, int n) {
   __m512 acc = _mm512_setzero_ps();
   for (int i = 0; i < n; i += 16) {
@@ -632,7 +717,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", true, matmul, gemm, decode_row, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx512 = {"avx512", true, matmul, gemm, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 
