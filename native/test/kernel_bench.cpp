@@ -28,7 +28,7 @@ static double cpu_seconds() {
 }
 
 int main(int argc, char** argv) {
-  int threads = 2, T = 1, reps = 7, rows = 16384, inner = 1;  // --rows 256 --inner 200: in-cache throughput
+  int threads = 2, T = 1, reps = 7, rows = 16384, inner = 1, cols = 3072;  // --rows 256 --inner 200: in-cache throughput
   double mb = 1024;  // weight bytes in the stack
   std::string only_isa, only_path;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
     else if (a == "--path") only_path = argv[i + 1];
     else if (a == "--rows") rows = std::atoi(argv[i + 1]);
     else if (a == "--inner") inner = std::atoi(argv[i + 1]);
+    else if (a == "--cols") cols = std::atoi(argv[i + 1]);
   }
-  const int cols = 3072;  // Phi-3.5-mini hidden size
+  // Phi-3.5-mini hidden size by default
   std::mt19937 rng(7);
   const char* why = nullptr;
   int32_t v[256];
