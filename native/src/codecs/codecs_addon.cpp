@@ -201,7 +201,11 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   wk->cols = static_cast<int>(cols);
   wk->block = static_cast<int>(block);
   wk->search.n = static_cast<int>(search);
-  wk->search.weighted = job.Get("weighted").ToBoolean().Value();
+  {
+    int64_t wmode;
+    if (!get_int(env, job, "weighting", 0, 0, 2, wmode)) return env.Undefined();
+    wk->search.weighting = static_cast<Weighting>(wmode);
+  }
   wk->threads = static_cast<int>(threads);
   const bool seed = wk->codec == Codec::SEED;
   if (!get_bytes(env, job, "src", true, wk->src, wk->keep) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
@@ -424,7 +428,11 @@ Napi::Value TuneQins4(const Napi::CallbackInfo& info) {
     wk->has_init = true;
   }
   wk->search.n = static_cast<int>(search);
-  wk->search.weighted = job.Get("weighted").ToBoolean().Value();
+  {
+    int64_t wmode;
+    if (!get_int(env, job, "weighting", 0, 0, 2, wmode)) return env.Undefined();
+    wk->search.weighting = static_cast<Weighting>(wmode);
+  }
   wk->anchor_zero = job.Get("anchorZero").IsUndefined() ? true : job.Get("anchorZero").ToBoolean().Value();
   wk->iterations = static_cast<int>(iterations);
   Napi::Promise p = wk->Promise();

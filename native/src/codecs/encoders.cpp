@@ -255,6 +255,23 @@ void q4_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale,
   acc.amax = std::max(acc.amax, amax);
 }
 
+}  // namespace
+
+void block_weights(const float* w, int n, Weighting mode, float* wt) {
+  if (mode == Weighting::None) {
+    for (int j = 0; j < n; j++) wt[j] = 1.0f;
+  } else if (mode == Weighting::Square) {
+    for (int j = 0; j < n; j++) wt[j] = w[j] * w[j];
+  } else {
+    float s2 = 0;
+    for (int j = 0; j < n; j++) s2 += w[j] * w[j];
+    s2 = n > 0 ? 2.0f * s2 / static_cast<float>(n) : 0.0f;
+    for (int j = 0; j < n; j++) wt[j] = std::sqrt(s2 + w[j] * w[j]);
+  }
+}
+
+namespace {
+
 /** The entry closest to zero (0 itself in every codebook the converter makes): padding code. */
 int zero_index(const Table16& tb) {
   int best = 0;
@@ -282,13 +299,15 @@ double qins4_block_scalar(const float* w, int n, const Table16& tb, Q4Search sea
   // compressed / stretched mappings; each assignment gets its least-squares scale, and the one
   // that removes the most error wins.
   const float id0 = tb.L[0] / mx;
+  float wt[256];
+  block_weights(w, n, search.weighting, wt);
   float best = -1, best_d = 0;
   for (int t = -search.n; t <= search.n; t++) {
     const float id = id0 * (1.0f + static_cast<float>(t) / 127.0f);
     float sumqx = 0, sumq2 = 0;
     for (int j = 0; j < n; j++) {
       const float q = tb.L[tb.nearest(w[j] * id)];
-      const float wq = search.weighted ? q * (w[j] * w[j]) : q;
+      const float wq = q * wt[j];
       sumqx += wq * w[j];
       sumq2 += wq * q;
     }

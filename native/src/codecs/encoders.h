@@ -38,13 +38,23 @@ struct Qins8Table {
   std::string adopt(const int32_t* ints256, double denom, double c);
 };
 
-/** qins4 block scale search: `n` extra candidates on each side of the block maximum; `weighted`
- *  weighs each weight's squared error by w² when choosing the scale (as llama.cpp's IQ4_NL does
- *  without an importance matrix). */
+/** How qins4 weighs each weight's squared error when choosing block scales and tuning codebooks. */
+enum class Weighting : int {
+  None = 0,
+  /** w² (llama.cpp's IQ4_NL without an importance matrix) */
+  Square = 1,
+  /** sqrt(σ² + w²), σ² = 2·mean(w²) of the block (llama.cpp's form with a flat importance matrix) */
+  Sigma = 2,
+};
+
+/** qins4 block scale search: `n` extra candidates on each side of the block maximum. */
 struct Q4Search {
   int n = 0;
-  bool weighted = false;
+  Weighting weighting = Weighting::None;
 };
+
+/** Error weights of one block of n weights (n ≤ 256). */
+void block_weights(const float* w, int n, Weighting mode, float* wt);
 
 /** A sorted 16-entry codebook (qins4): values L[j] = ints[j] / denom, ascending, containing 0. */
 struct Table16 {

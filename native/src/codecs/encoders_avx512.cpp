@@ -219,8 +219,18 @@ QINS_AVX512 float qins4_block_ctx(const float* w, const Q4Ctx& cx, const Table16
   }
   const float mx = w[first_max(a0, a1, amax)];
   const float id0 = tb.L[0] / mx;
-  const __m512 wt0 = search.weighted ? _mm512_mul_ps(x0, x0) : _mm512_set1_ps(1.0f);
-  const __m512 wt1 = search.weighted ? _mm512_mul_ps(x1, x1) : _mm512_set1_ps(1.0f);
+  __m512 wt0 = _mm512_set1_ps(1.0f), wt1 = wt0;
+  if (search.weighting == Weighting::Square) {
+    wt0 = _mm512_mul_ps(x0, x0);
+    wt1 = _mm512_mul_ps(x1, x1);
+  } else if (search.weighting == Weighting::Sigma) {
+    // the same float operations as block_weights(): Σw² in order, 2·Σ/32, sqrt(σ² + w²)
+    float s2 = 0;
+    for (int j = 0; j < 32; j++) s2 += w[j] * w[j];
+    const __m512 sv = _mm512_set1_ps(2.0f * s2 / 32.0f);
+    wt0 = _mm512_sqrt_ps(_mm512_add_ps(sv, _mm512_mul_ps(x0, x0)));
+    wt1 = _mm512_sqrt_ps(_mm512_add_ps(sv, _mm512_mul_ps(x1, x1)));
+  }
   // Σ wt·q·x and Σ wt·q² of one candidate mapping, as vectors.
   auto sums = [&](int t, __m512& sqx, __m512& sq2) QINS_AVX512 {
     const __m512 id = _mm512_set1_ps(id0 * (1.0f + static_cast<float>(t) / 127.0f));

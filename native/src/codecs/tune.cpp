@@ -58,10 +58,10 @@ namespace {
 
 struct Pass {
   double errsq = 0, sumsq = 0;
-  /** Σ w²·(w − ŵ)² (weighted mode) */
+  /** Σ weight·(w − ŵ)² */
   double werr = 0;
   /** the objective the search minimises */
-  double objective(bool weighted) const { return weighted ? werr : errsq; }
+  double objective(Weighting mode) const { return mode == Weighting::None ? errsq : werr; }
   double num[16] = {}, den[16] = {};
 };
 
@@ -80,15 +80,15 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
       const float* x = w + r * cols + j0;
       float s = 0;
       p.errsq += qins4_block_assign(x, n, tb, search, idx, &s, isa);
+      float wtb[256];
+      block_weights(x, n, search.weighting, wtb);
       for (int j = 0; j < n; j++) {
-        const double wt = search.weighted ? static_cast<double>(x[j]) * x[j] : 1.0;
+        const double wt = wtb[j];
         p.sumsq += static_cast<double>(x[j]) * x[j];
         p.num[idx[j]] += wt * x[j] * s;
         p.den[idx[j]] += wt * s * s;
-        if (search.weighted) {
-          const double d = x[j] - static_cast<double>(s) * tb.L[idx[j]];
-          p.werr += wt * d * d;
-        }
+        const double d = x[j] - static_cast<double>(s) * tb.L[idx[j]];
+        p.werr += wt * d * d;
       }
     }
   });
@@ -139,7 +139,7 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
   Qins4Tune best;
   double best_obj = -1;
   auto consider = [&](const int32_t* ints, const Pass& p, double init_c, int it) {
-    const double obj = p.objective(search.weighted);
+    const double obj = p.objective(search.weighting);
     if (best_obj < 0 || obj < best_obj) {
       best_obj = obj;
       best.errsq = p.errsq;
@@ -205,8 +205,8 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
             Table16 tb;
             if (!tb.adopt(cand, 127).empty()) continue;
             const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
-            if (p.objective(search.weighted) < best_obj) {
-              best_obj = p.objective(search.weighted);
+            if (p.objective(search.weighting) < best_obj) {
+              best_obj = p.objective(search.weighting);
               best.errsq = p.errsq;
               std::copy(cand, cand + 16, best.ints);
               std::copy(cand, cand + 16, curt);

@@ -53,10 +53,12 @@ export interface ConvertOptions {
   threads?: number;
   /** qins4: scale candidates tried on each side of the block maximum (default 4). */
   qins4Search?: number;
-  /** qins4: weigh each weight's error by w² when choosing block scales and the codebook. */
-  qins4Weighted?: boolean;
-  /** qins4: use this 16-entry codebook (ascending ints in -127..127) instead of tuning one per tensor. */
-  qins4Codebook?: number[];
+  /** qins4: how each weight's error counts when choosing block scales and tuning the codebook:
+   *  'none' (plain squared error, the default), 'square' (× w²), 'sigma' (× sqrt(σ² + w²)). */
+  qins4Weighting?: 'none' | 'square' | 'sigma';
+  /** qins4: use this 16-entry codebook (ascending ints in -127..127) instead of tuning one per tensor
+   *  (a function chooses per canonical tensor name; undefined → tune). */
+  qins4Codebook?: number[] | ((tensor: string) => number[] | undefined);
   /** Source bytes per encoded chunk (default 16 MiB). */
   chunkBytes?: number;
   /** File operations of the writer (fault injection in tests). */
@@ -79,6 +81,8 @@ const QINS4_TUNE_SEARCH = 1;
 const QINS4_COLD = { iterations: 8, cdRounds: 6 };
 const QINS4_WARM = { iterations: 4, cdRounds: 2 };
 export const DEFAULT_QINS4_SEARCH = 4;
+export const DEFAULT_QINS4_WEIGHTING = 'none';
+const WEIGHTING = { none: 0, square: 1, sigma: 2 } as const;
 
 const round = (x: number, digits: number): number => {
   const f = 10 ** digits;
@@ -119,9 +123,13 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
   if (!codecParsed.success) throw new ConvertError('BAD_ARGUMENT', `unknown codec "${String(opts.codec)}" (codecs: ${Codec.options.join(', ')})`);
   const codec = codecParsed.data;
   const chunkBytes = Math.max(1 << 16, opts.chunkBytes ?? DEFAULT_CHUNK);
-  const fixed = opts.qins4Codebook;
-  if (fixed && !(fixed.length === 16 && fixed.every((v, i) => Number.isInteger(v) && v >= -127 && v <= 127 && (i === 0 || v > fixed[i - 1]!)) && fixed[0]! < 0))
-    throw new ConvertError('BAD_ARGUMENT', 'qins4Codebook must be 16 ascending integers in -127..127, the first negative');
+  const fixedFor = (tensor: string): number[] | undefined => {
+    const f = typeof opts.qins4Codebook === 'function' ? opts.qins4Codebook(tensor) : opts.qins4Codebook;
+    if (f && !(f.length === 16 && f.every((v, i) => Number.isInteger(v) && v >= -127 && v <= 127 && (i === 0 || v > f[i - 1]!)) && f[0]! < 0))
+      throw new ConvertError('BAD_ARGUMENT', 'qins4Codebook must be 16 ascending integers in -127..127, the first negative');
+    return f;
+  };
+  if (Array.isArray(opts.qins4Codebook)) fixedFor('');
   const qins4Search = opts.qins4Search ?? DEFAULT_QINS4_SEARCH;
 
   let lastEmit = 0;
@@ -326,8 +334,8 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         const r = await native!.tuneQins8({ src: s.buf, dtype: 'F32', rows: s.rows, cols: t.cols, block: BLOCK, threads });
         st.c = r.c;
         st.ints = r.ints;
-      } else if (t.codec === 'qins4' && opts.qins4Codebook) {
-        st.ints = Int32Array.from(opts.qins4Codebook);
+      } else if (t.codec === 'qins4' && fixedFor(t.plan.name)) {
+        st.ints = Int32Array.from(fixedFor(t.plan.name)!);
         st.c = 0;
       } else if (t.codec === 'qins4') {
         const s = await sampleRows(t, QINS4_SAMPLE_WEIGHTS);
@@ -340,7 +348,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
           block: BLOCK,
           threads,
           search: Math.min(qins4Search, QINS4_TUNE_SEARCH),
-          weighted: opts.qins4Weighted === true,
+          weighting: WEIGHTING[opts.qins4Weighting ?? DEFAULT_QINS4_WEIGHTING],
           ...(warm ? { ...QINS4_WARM, init: warm.ints, initC: warm.c } : QINS4_COLD),
           // padded columns must decode to exactly 0, so keep 0 in the codebook when there are any
           anchorZero: t.cols % BLOCK !== 0,
@@ -399,7 +407,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         c: st.c,
         seedScale: st.seedScale,
         search: qins4Search,
-        weighted: opts.qins4Weighted === true,
+        weighting: WEIGHTING[opts.qins4Weighting ?? DEFAULT_QINS4_WEIGHTING],
         threads,
       });
       st.sumsq += r.sumsq;

@@ -28,8 +28,8 @@ export interface EncodeJob {
   seedScale?: number;
   /** qins4: extra scale candidates on each side of the block maximum */
   search?: number;
-  /** qins4: weigh errors by w² in the scale choice */
-  weighted?: boolean;
+  /** qins4 error weights: 0 none, 1 w², 2 sqrt(σ² + w²) */
+  weighting?: 0 | 1 | 2;
   threads?: number;
 }
 export interface EncodeStats {
@@ -50,7 +50,7 @@ export interface NativeCodecs {
   absMax(job: { src: Uint8Array; dtype: SourceDtype; threads?: number }): Promise<{ absmax: number; finite: boolean }>;
   tuneQins8(job: SampleJob & { maxC?: number }): Promise<{ c: number; ints: Int32Array; errsq: number; sumsq: number; curve: Array<[number, number]> }>;
   tuneQins4(
-    job: SampleJob & { search?: number; weighted?: boolean; iterations?: number; cdRounds?: number; anchorZero?: boolean; init?: Int32Array; initC?: number },
+    job: SampleJob & { search?: number; weighting?: 0 | 1 | 2; iterations?: number; cdRounds?: number; anchorZero?: boolean; init?: Int32Array; initC?: number },
   ): Promise<{ ints: Int32Array; initC: number; errsq: number; sumsq: number; iterations: number }>;
   qins8Codebook(c: number): Int32Array;
   inverse4Codebook(c: number): Int32Array;

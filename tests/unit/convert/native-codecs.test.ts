@@ -143,8 +143,8 @@ describe('SIMD paths against the scalar reference', () => {
       ['tuned-like', [-127, -89, -65, -49, -36, -25, -13, 0, 11, 21, 29, 38, 49, 64, 83, 109]],
       ['crowded (bucket table unusable)', [-127, -60, -50, -40, -30, -20, -10, -5, 0, 3, 6, 10, 20, 40, 80, 127]],
     ])(`qins4 with a %s codebook, ${cols} columns: same error, nearly identical codes`, async (_n, ints) => {
-      for (const weighted of [false, true]) {
-        const extra = { ints: Int32Array.from(ints), denom: 127, search: 4, weighted };
+      for (const weighting of [0, 1, 2] as const) {
+        const extra = { ints: Int32Array.from(ints), denom: 127, search: 4, weighting };
         const a = await encode('qins4', w, rows, cols, { ...extra, isa: 'scalar' } as never);
         const b = await encode('qins4', w, rows, cols, { ...extra, isa: 'auto' } as never);
         // The scale search compares float sums accumulated in a different order: near ties may differ.
