@@ -150,9 +150,16 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
     }
   };
   if (init) {
+    int32_t start[16];
+    std::copy(init, init + 16, start);
+    if (anchor_zero && std::find(start, start + 16, 0) == start + 16) {  // put 0 in place of the entry nearest to it
+      int z = 1;
+      for (int j = 2; j < 16; j++)
+        if (std::abs(start[j]) < std::abs(start[z])) z = j;
+      start[z] = 0;
+    }
     Table16 tb;
-    if (tb.adopt(init, 127).empty() && (!anchor_zero || std::find(init, init + 16, 0) != init + 16))
-      consider(init, run_pass(w, rows, cols, block, tb, search, threads, isa), init_c, 0);
+    if (tb.adopt(start, 127).empty()) consider(start, run_pass(w, rows, cols, block, tb, search, threads, isa), init_c, 0);
   }
   if (best_obj < 0) {
     const double inits[] = {0, 0.5, 1, 2, 4, 8, 16, kUniformC};

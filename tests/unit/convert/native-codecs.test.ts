@@ -206,6 +206,24 @@ describe('tuning', () => {
     expect(Math.abs(tuned.errsq - t.errsq) / t.errsq).toBeLessThan(1e-6);
   });
 
+  it('qins4: coordinate descent and a warm start never end worse than where they started', async () => {
+    const rows = 64;
+    const cols = 256;
+    const w = normals(rows * cols, 0.02, 12);
+    const src = f32bytes(w);
+    const cold = await native.tuneQins4({ src, dtype: 'F32', rows, cols, search: 1, iterations: 8, cdRounds: 4 });
+    const plain = await native.tuneQins4({ src, dtype: 'F32', rows, cols, search: 1, iterations: 8 });
+    expect(cold.errsq).toBeLessThanOrEqual(plain.errsq);
+    const start = Int32Array.from([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]);
+    const startErr = (await encode('qins4', w, rows, cols, { ints: start, denom: 127, search: 1 })).errsq;
+    const warm = await native.tuneQins4({ src, dtype: 'F32', rows, cols, search: 1, iterations: 4, cdRounds: 2, init: start, initC: 0, anchorZero: false });
+    expect(warm.errsq).toBeLessThanOrEqual(startErr * (1 + 1e-9));
+    expect(Array.from(warm.ints)[0]).toBe(-127);
+    // with 0 required (padded widths), a start without 0 gets one and the result keeps it
+    const anchored = await native.tuneQins4({ src, dtype: 'F32', rows, cols, search: 1, iterations: 4, cdRounds: 2, init: start, initC: 0, anchorZero: true });
+    expect(Array.from(anchored.ints)).toContain(0);
+  });
+
   it('rejects malformed jobs with a clear error', () => {
     // argument errors throw synchronously, before any work is queued
     expect(() => native.encode({ codec: 'q8', src: new Uint8Array(10), dtype: 'F32', rows: 1, cols: 32, codes: new Uint8Array(32), scales: new Uint8Array(2) })).toThrow(
