@@ -23,6 +23,9 @@ import {
 
 test.describe.configure({ mode: 'serial' });
 
+/** Waits that depend on the engine: generous, the machines running these tests are shared. */
+const ENGINE_MS = 60_000;
+
 let app: ServedApp;
 let context: BrowserContext;
 let page: Page;
@@ -74,7 +77,7 @@ test('an example prompt sends; two turns stream token by token', async () => {
   await rambleSettings(page, 240);
   const stop2 = await recordStreaming(page);
   await send(page, 'Tell me more about it.');
-  await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible({ timeout: ENGINE_MS });
   const second = await lastReplyDone(page);
   const seen = await stop2();
   const finalLength = (await second.locator('.markdown').textContent())?.length ?? 0;
@@ -116,7 +119,7 @@ test('Stop (button and Esc) ends a reply mid-stream; Continue picks it up', asyn
   await setSampling(page, 'Max tokens', '1500');
   await send(page, 'Go on, at length.');
   const live = page.locator('article[data-status="streaming"] .markdown');
-  await expect(live).not.toBeEmpty();
+  await expect(live).not.toBeEmpty({ timeout: ENGINE_MS });
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   const stopped = await lastReplyDone(page);
   await expect(stopped.getByTestId('reply-stats')).toContainText('stopped');
@@ -127,8 +130,10 @@ test('Stop (button and Esc) ends a reply mid-stream; Continue picks it up', asyn
   // Continue extends the same message.
   const text = (await stopped.locator('.markdown').textContent()) ?? '';
   await stopped.getByRole('button', { name: 'Continue' }).click();
-  await expect(page.locator('article[data-status="streaming"]')).toHaveCount(1);
-  await expect.poll(async () => ((await page.locator('article[data-status="streaming"] .markdown').textContent()) ?? '').length).toBeGreaterThan(text.length);
+  await expect(page.locator('article[data-status="streaming"]')).toHaveCount(1, { timeout: ENGINE_MS });
+  await expect
+    .poll(async () => ((await page.locator('article[data-status="streaming"] .markdown').textContent()) ?? '').length, { timeout: ENGINE_MS })
+    .toBeGreaterThan(text.length);
   // Esc stops it again.
   await page.keyboard.press('Escape');
   const continued = await lastReplyDone(page);
@@ -281,11 +286,15 @@ test('the long-task measurement itself detects a 150 ms task (control)', async (
 
 test('screenshots in light and dark theme; no CSP violation or console error', async () => {
   // A fresh conversation with the model's own settings makes a readable picture.
+  await page.goto(`${page.url().split('#')[0]}#/settings`);
+  await page.getByText('Light', { exact: true }).click();
+  await expect(page.locator('html')).not.toHaveClass(/dark/);
   await page.getByRole('button', { name: 'New chat', exact: true }).click();
   await page.getByRole('button', { name: /What does "harbor" mean\?/ }).click();
   await lastReplyDone(page);
   await send(page, 'Say hello to a sailor.');
   await lastReplyDone(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('What does "harbor" mean?');
   await page.getByRole('tab', { name: 'Parameters' }).click();
   await page.mouse.move(0, 0);
   await page.screenshot({ path: 'tests/e2e/screenshots/chat-light.png' });
@@ -340,6 +349,7 @@ test('no WCAG 2.1 A/AA violation (axe-core, contrast included) in either theme',
     await expect(page.getByRole('listbox', { name: 'Results' }).getByRole('option').first()).toBeVisible();
     report.push(...(await audit(page)).map((v) => `${theme} search: ${v.id} ${v.nodes.join(' | ')}`));
     await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toBeHidden();
   }
   expect(report).toEqual([]);
 });

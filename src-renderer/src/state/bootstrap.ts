@@ -17,6 +17,14 @@ export function connectEvents(): () => void {
       useModels.getState().setStatus(s);
       if (s.state === 'ready') void useChat.getState().refreshUsage();
     }),
+    // A restarted engine host starts empty: load the model again so the chat stays ready.
+    qins.on('engine.status', (e) => {
+      const m = useModels.getState();
+      if (e.state === 'ready' && e.restarts > 0 && m.status.state === 'none' && m.autoLoaded) {
+        useModels.setState({ autoLoaded: false });
+        void autoLoad();
+      }
+    }),
     qins.on('models.changed', () => void useModels.getState().refresh().then(autoLoad, () => undefined)),
     qins.on('conversations.changed', ({ conversationId }) => {
       scheduleListRefresh();

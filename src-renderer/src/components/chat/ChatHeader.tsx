@@ -19,6 +19,9 @@ export async function exportConversation(id: string, format: ExportFormat): Prom
 
 export function ChatHeader({ showSidebarToggle, showPanelToggle }: { showSidebarToggle: boolean; showPanelToggle: boolean }) {
   const conversation = useChat((s) => s.conversation);
+  // The list is refreshed on every change (e.g. the title taken from the first message).
+  const listedTitle = useConversations((s) => s.list.find((c) => c.id === conversation?.id)?.title);
+  const title = listedTitle ?? conversation?.title ?? 'New chat';
   const rightOpen = useApp((s) => s.rightOpen);
   return (
     <header className="flex h-14 shrink-0 items-center gap-2 border-b border-zinc-200 px-3 sm:px-4 dark:border-zinc-800">
@@ -27,8 +30,8 @@ export function ChatHeader({ showSidebarToggle, showPanelToggle }: { showSidebar
           <MenuIcon size={18} aria-hidden />
         </IconButton>
       ) : null}
-      <h1 className="min-w-0 truncate text-sm font-semibold" title={conversation?.title}>
-        {conversation?.title ?? 'New chat'}
+      <h1 className="min-w-0 truncate text-sm font-semibold" title={title}>
+        {title}
       </h1>
       <div className="ml-1 min-w-0">
         <ModelPicker />

@@ -41,7 +41,7 @@ export function MessageList() {
   return (
     <div className="relative min-h-0 flex-1">
       <div ref={scroller} className="h-full overflow-y-auto [will-change:scroll-position]" data-testid="message-scroller" tabIndex={-1}>
-        <div ref={content} className="mx-auto flex max-w-3xl flex-col gap-6 px-4 pt-6 pb-8 sm:px-6" aria-label="Messages" role="region">
+        <div ref={content} className="mx-auto flex max-w-3xl flex-col gap-3 px-4 pt-6 pb-8 sm:px-6" aria-label="Messages" role="region">
           {thread.map((t) => (
             <MessageItem key={t.message.id} entry={t} lastReply={t.message.id === lastReplyId && t.message.id === lastId} busy={busy} highlighted={t.message.id === focusId} />
           ))}

@@ -110,6 +110,10 @@ export function SearchDialog() {
               } else if (e.key === 'Enter') {
                 e.preventDefault();
                 choose(hits[active]);
+              } else if (e.key === 'Escape') {
+                // A search field's Esc would only clear the text: close the dialog instead.
+                e.preventDefault();
+                close();
               }
             }}
             placeholder="Search every message…"
@@ -131,7 +135,7 @@ export function SearchDialog() {
               <div className="flex items-center gap-2 text-sm font-medium">
                 <MessageSquare size={14} className="shrink-0 text-zinc-500" aria-hidden />
                 <span className="truncate">{h.title}</span>
-                <span className="ml-auto shrink-0 text-[11px] font-normal text-zinc-500 dark:text-zinc-400">
+                <span className="ml-auto shrink-0 text-[11px] font-normal text-zinc-600 dark:text-zinc-400">
                   {h.matches > 1 ? `${h.matches} matches · ` : ''}
                   {formatRelative(h.updatedAt)}
                 </span>

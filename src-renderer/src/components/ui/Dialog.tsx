@@ -43,9 +43,9 @@ export function Dialog({
     <dialog
       ref={ref}
       aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
+      // Esc closes the dialog natively; whatever closed it, the owner hears about it.
+      onClose={() => {
+        if (open) onClose();
       }}
       onClick={(e) => {
         // A click on the backdrop (the dialog element itself) closes it.
