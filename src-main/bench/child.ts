@@ -16,6 +16,10 @@ export interface ChildResult<T> {
   seconds: number;
 }
 
+/** Drops terminal control sequences (progress lines that rewrite themselves). */
+// eslint-disable-next-line no-control-regex
+const clean = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+
 const running = new Set<ChildProcess>();
 let handlersInstalled = false;
 
@@ -70,7 +74,7 @@ export function runQins<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; onLi
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       errTail = (errTail + d).slice(-4000);
-      for (const line of d.split(/\r|\n/)) if (line.trim()) opts.onLine?.(line.trim());
+      for (const line of clean(d).split(/\r|\n/)) if (line.trim()) opts.onLine?.(line.trim());
     });
     child.on('error', (e) => {
       clearInterval(poll);
@@ -97,7 +101,7 @@ export function runNodeScript(script: string, args: string[], opts: { env?: Node
     let tail = '';
     const onData = (d: string) => {
       tail = (tail + d).slice(-2000);
-      for (const line of d.split(/\r|\n/)) if (line.trim()) opts.onLine?.(line.trim());
+      for (const line of clean(d).split(/\r|\n/)) if (line.trim()) opts.onLine?.(line.trim());
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
