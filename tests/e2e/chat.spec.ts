@@ -272,6 +272,32 @@ test('streaming long replies causes no long task over 100 ms', async () => {
   else test.info().annotations.push({ type: 'wall-clock long tasks not asserted', description: `load average ${loadNow.toFixed(1)} > ${cpus().length} cores` });
 });
 
+test('the view follows a streaming reply until you scroll up; Jump to latest follows again', async () => {
+  await setSampling(page, 'Max tokens', '1500');
+  const scroller = page.getByTestId('message-scroller');
+  const gap = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  await send(page, 'Keep going for a while.');
+  const live = page.locator('article[data-status="streaming"] .markdown');
+  await expect(live).not.toBeEmpty({ timeout: ENGINE_MS });
+  await expect.poll(gap).toBeLessThan(60);
+  // Scroll up: the view stays where the reader left it while the text keeps growing.
+  await scroller.hover();
+  await page.mouse.wheel(0, -1500);
+  await expect(page.getByRole('button', { name: 'Jump to latest' })).toBeVisible();
+  const top = await scroller.evaluate((el) => el.scrollTop);
+  const length = ((await live.textContent()) ?? '').length;
+  await expect.poll(async () => ((await live.textContent()) ?? '').length, { timeout: ENGINE_MS }).toBeGreaterThan(length + 200);
+  expect(Math.abs((await scroller.evaluate((el) => el.scrollTop)) - top)).toBeLessThan(5);
+  // Jump to latest pins it to the newest text again.
+  await page.getByRole('button', { name: 'Jump to latest' }).click();
+  await expect(page.getByRole('button', { name: 'Jump to latest' })).toBeHidden();
+  const after = ((await live.textContent()) ?? '').length;
+  await expect.poll(async () => ((await live.textContent()) ?? '').length, { timeout: ENGINE_MS }).toBeGreaterThan(after + 100);
+  expect(await gap()).toBeLessThan(60);
+  await page.keyboard.press('Escape');
+  await lastReplyDone(page);
+});
+
 test('the long-task measurement itself detects a 150 ms task (control)', async () => {
   const since = await page.evaluate(() => performance.now());
   // A task the page itself runs (work evaluated through the DevTools protocol is not attributed).

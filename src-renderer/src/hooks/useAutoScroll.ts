@@ -16,10 +16,15 @@ export function useAutoScroll(container: RefObject<HTMLElement | null>, content:
   useEffect(() => {
     const el = container.current;
     if (!el) return;
+    // Only the reader unpins: content that grows between our scroll and its event moves the
+    // bottom away without moving scrollTop, so a gap alone means nothing; moving up does.
+    let lastTop = el.scrollTop;
     const onScroll = () => {
-      const bottom = el.scrollHeight - el.scrollTop - el.clientHeight <= SLACK_PX;
-      stick.current = bottom;
-      setAtBottom(bottom);
+      const top = el.scrollTop;
+      if (el.scrollHeight - top - el.clientHeight <= SLACK_PX) stick.current = true;
+      else if (top < lastTop - 2) stick.current = false;
+      lastTop = top;
+      setAtBottom(stick.current);
     };
     // Scrolling up by wheel or key unpins at once, before the next chunk of text arrives.
     const onWheel = (e: WheelEvent) => {
