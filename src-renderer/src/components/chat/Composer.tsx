@@ -92,6 +92,7 @@ export function Composer() {
             </div>
             {reply ? (
               <button
+                key="stop"
                 type="button"
                 onClick={() => void useChat.getState().stop()}
                 className="inline-flex h-8 items-center gap-1.5 rounded-full bg-zinc-900 px-3 text-xs font-medium text-white hover:bg-zinc-700 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300"
@@ -102,6 +103,7 @@ export function Composer() {
               </button>
             ) : (
               <button
+                key="send"
                 type="submit"
                 disabled={!canSend}
                 title="Send (Enter)"

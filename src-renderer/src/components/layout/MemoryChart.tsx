@@ -50,7 +50,7 @@ export function MemoryChart({ samples }: { samples: TelemetrySample[] }) {
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       scales: { x: { time: true }, mb: { range: (_u, _min, max) => [0, Math.max(8, max * 1.15)] }, toks: { range: (_u, _min, max) => [0, Math.max(10, max * 1.15)] } },
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, font: '10px system-ui', space: 70, incrs: [10, 15, 30, 60, 120, 300] },
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, font: '10px system-ui', space: 80, incrs: [10, 15, 30, 60, 120, 300], values: (_u, v) => v.map((x) => new Date(x * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })) },
         { scale: 'mb', stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, font: '10px system-ui', size: 44, values: (_u, v) => v.map((x) => `${Math.round(x)} MB`) },
         { scale: 'toks', side: 1, stroke: axis, grid: { show: false }, ticks: { show: false }, font: '10px system-ui', size: 36, values: (_u, v) => v.map((x) => `${Math.round(x)}`) },
       ],
