@@ -36,6 +36,9 @@ export default defineConfig({
     plugins: [react(), tailwindcss()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      minify: true,
+      // One bundle loaded from disk (or loopback), not over a network: size warnings do not apply.
+      chunkSizeWarningLimit: 2000,
       rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') },
     },
   },

@@ -321,8 +321,11 @@ export const requests = {
   'models.import': { request: z.object({ source: UserPath, codec: Codec.default('qins8') }).strict(), response: ConvertJob },
   'models.cancelImport': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
   'models.jobs': { request: Empty, response: z.array(ConvertJob) },
+  /** Desktop app: the native folder picker (UNSUPPORTED in a browser, where the UI asks for a typed path). */
+  'models.pickFolder': { request: Empty, response: z.object({ path: z.string().nullable() }) },
   /** Measures perplexity on the bundled eval text; streams eval.event. */
   'models.evaluate': { request: z.object({ id: Id }).strict(), response: z.object({ jobId: JobId }) },
+  'models.cancelEvaluate': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
 
   // Conversations
   'conversations.list': { request: z.object({ limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }).strict(), response: z.array(ConversationSummary) },
@@ -342,6 +345,8 @@ export const requests = {
   'chat.send': { request: z.object({ conversationId: Id, content: z.string().min(1).max(1_000_000), parentId: Id.nullable().optional() }).strict(), response: ChatStarted },
   /** A new reply to the user message before `messageId` (an assistant message): a new branch. */
   'chat.regenerate': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ChatStarted },
+  /** A reply to a user message that has none (e.g. after its reply was deleted). */
+  'chat.reply': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ChatStarted },
   /** Continues an incomplete assistant message (e.g. after a crash or Stop). */
   'chat.continue': { request: z.object({ conversationId: Id, messageId: Id }).strict(), response: ChatStarted },
   /** Edits a user message: a sibling with the new text, and a new reply to it. */

@@ -26,6 +26,8 @@ export interface CoreOptions {
   firstRun?: boolean;
   /** Port of the desktop app's API when the user enables it. */
   apiPort?: number;
+  /** Desktop app: shows the native folder picker; resolves with the chosen path or null. */
+  pickFolder?: () => Promise<string | null>;
 }
 
 /** A connected UI client; `close()` runs the cleanups its subscriptions registered. */
@@ -217,7 +219,12 @@ export class AppCore {
       'models.import': ({ source, codec }) => this.library.import(source, codec),
       'models.cancelImport': async ({ jobId }) => ({ cancelled: await this.library.cancelImport(jobId) }),
       'models.jobs': () => this.library.listJobs(),
+      'models.pickFolder': async () => {
+        if (!this.options.pickFolder) throw new QinsError('UNSUPPORTED', 'the folder picker is only in the desktop app: type the folder path');
+        return { path: await this.options.pickFolder() };
+      },
       'models.evaluate': ({ id }) => this.library.evaluate(id),
+      'models.cancelEvaluate': async ({ jobId }) => ({ cancelled: await this.library.cancelEvaluate(jobId) }),
 
       'conversations.list': (p) => store(() => this.store.listConversations(p)),
       'conversations.create': (p) =>
@@ -258,6 +265,7 @@ export class AppCore {
       'chat.send': ({ conversationId, content, parentId }) => this.chat.send(conversationId, content, parentId),
       'chat.regenerate': ({ conversationId, messageId }) => this.chat.regenerate(conversationId, messageId),
       'chat.continue': ({ conversationId, messageId }) => this.chat.continue(conversationId, messageId),
+      'chat.reply': ({ conversationId, messageId }) => this.chat.reply(conversationId, messageId),
       'chat.edit': ({ conversationId, messageId, content }) => this.chat.edit(conversationId, messageId, content),
       'chat.stop': async ({ jobId }) => ({ stopped: await this.chat.stop(jobId) }),
       'chat.switchBranch': ({ conversationId, messageId }) => this.chat.switchBranch(conversationId, messageId),

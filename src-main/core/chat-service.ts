@@ -104,6 +104,13 @@ export class ChatService {
     return this.startReply(conversationId, m.parentId);
   }
 
+  /** A (new) reply to a user message: a sibling of its existing replies, or its first one. */
+  reply(conversationId: string, userMessageId: string): Promise<ChatStarted> {
+    const m = this.message(conversationId, userMessageId);
+    if (m.role !== 'user') throw new QinsError('BAD_INPUT', 'only a user message can be replied to');
+    return this.startReply(conversationId, userMessageId);
+  }
+
   edit(conversationId: string, userMessageId: string, content: string): Promise<ChatStarted> {
     const m = this.message(conversationId, userMessageId);
     if (m.role !== 'user') throw new QinsError('BAD_INPUT', 'only user messages can be edited');

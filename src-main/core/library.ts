@@ -16,6 +16,7 @@ import {
   QinsError,
 } from '../../src-preload/contract.js';
 import type { Codec } from './codecs.js';
+import type { HostMethods } from '../engine/protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { assetsDir, modelsDir } from './paths.js';
 import { readQinsHeader } from './qins-format.js';
@@ -40,7 +41,9 @@ export class ModelLibrary {
   private readonly jobs = new Map<string, ConvertJob>();
   /** Conversions run one after another (they are CPU- and disk-bound). */
   private convertChain: Promise<unknown> = Promise.resolve();
-  private evaluating = new Set<string>();
+  private readonly evaluating = new Set<string>();
+  /** Running quality measurements: job id → the engine job ids it runs (model, reference). */
+  private readonly evalJobs = new Map<string, { cancelled: boolean; engineJobs: Set<string> }>();
 
   constructor(
     private readonly store: ChatStore,
@@ -280,11 +283,12 @@ export class ModelLibrary {
       if (event === 'convert.progress' && d.jobId.startsWith(jobId)) emit({ jobId, type: 'progress', modelId: id, done: 0, total: 0, stage: 'preparing reference' });
     };
     this.evaluating.add(id);
+    this.evalJobs.set(jobId, { cancelled: false, engineJobs: new Set() });
     this.engine.on('event', onProgress);
     void (async () => {
       try {
         await this.engine.start();
-        const r = await this.engine.call('eval.perplexity', { jobId: `${jobId}:model`, path: record.path, textPath });
+        const r = await this.evalStep(jobId, 'eval.perplexity', { jobId: `${jobId}:model`, path: record.path, textPath });
         stage = 'reference';
         const referencePpl = await this.referencePerplexity(record, jobId, textPath);
         const quality = this.store.setModelQuality(id, { ppl: r.ppl, tokens: r.tokens, referencePpl, measuredAt: Date.now() });
@@ -295,10 +299,34 @@ export class ModelLibrary {
         emit({ jobId, type: 'error', modelId: id, error });
       } finally {
         this.evaluating.delete(id);
+        this.evalJobs.delete(jobId);
         this.engine.off('event', onProgress);
       }
     })();
     return { jobId };
+  }
+
+  /** One engine job of a quality measurement, cancellable through cancelEvaluate. */
+  private async evalStep<M extends 'convert' | 'eval.perplexity'>(jobId: string, method: M, params: HostMethods[M]['params']): Promise<HostMethods[M]['result']> {
+    const job = this.evalJobs.get(jobId);
+    if (!job || job.cancelled) throw new QinsError('CANCELLED', 'quality measurement cancelled');
+    job.engineJobs.add(params.jobId);
+    try {
+      return await this.engine.call(method, params);
+    } finally {
+      job.engineJobs.delete(params.jobId);
+    }
+  }
+
+  async cancelEvaluate(jobId: string): Promise<boolean> {
+    const job = this.evalJobs.get(jobId);
+    if (!job) return false;
+    job.cancelled = true;
+    for (const engineJob of job.engineJobs) {
+      const method = engineJob.endsWith(':convert') ? 'convert.cancel' : 'eval.cancel';
+      await this.engine.call(method, { jobId: engineJob }).catch(() => undefined);
+    }
+    return true;
   }
 
   /** Perplexity of the same checkpoint without quantization, or null when it cannot be measured. */
@@ -317,8 +345,8 @@ export class ModelLibrary {
     const codec: Codec = dtype.includes('32') ? 'f32' : 'bf16';
     const tmp = join(modelsDir(), `.reference-${jobId}.qins`);
     try {
-      await this.engine.call('convert', { jobId: `${jobId}:convert`, source: record.sourcePath, destination: tmp, codec });
-      const r = await this.engine.call('eval.perplexity', { jobId: `${jobId}:reference`, path: tmp, textPath });
+      await this.evalStep(jobId, 'convert', { jobId: `${jobId}:convert`, source: record.sourcePath, destination: tmp, codec });
+      const r = await this.evalStep(jobId, 'eval.perplexity', { jobId: `${jobId}:reference`, path: tmp, textPath });
       return r.ppl;
     } finally {
       await rm(tmp, { force: true });

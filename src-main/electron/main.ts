@@ -1,6 +1,6 @@
 // Electron main process: lifecycle, the window, IPC wiring. All product logic is in ../core.
 import { join } from 'node:path';
-import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
 import { AppCore } from '../core/app-core.js';
 import { engineHostEntry } from '../core/headless.js';
 import { setDataDir } from '../core/paths.js';
@@ -40,6 +40,11 @@ void app.whenReady().then(async () => {
     mode: 'electron',
     launcher: utilityLauncher(engineHostEntry()),
     electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
+    pickFolder: async () => {
+      const options = { title: 'Choose a HuggingFace checkpoint folder', properties: ['openDirectory' as const] };
+      const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
   });
   wireIpc(ipcMain, core, origins);
   buildMenu({ openDataFolder: () => void shell.openPath(app.getPath('userData')) });

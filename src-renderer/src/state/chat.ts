@@ -54,6 +54,8 @@ interface ChatState {
   send(content: string): Promise<boolean>;
   regenerate(messageId: string): Promise<void>;
   continueReply(messageId: string): Promise<void>;
+  /** A reply to a user message left without one (its reply was deleted). */
+  reply(messageId: string): Promise<void>;
   edit(messageId: string, content: string): Promise<boolean>;
   stop(): Promise<void>;
   switchBranch(messageId: string): Promise<void>;
@@ -255,6 +257,20 @@ export const useChat = create<ChatState>((set, get) => {
         started(await qins.invoke('chat.regenerate', { conversationId: id, messageId }));
       } catch (e) {
         fail(e, 'Could not regenerate the reply');
+      } finally {
+        set({ starting: false });
+      }
+    },
+
+    async reply(messageId) {
+      const id = get().conversationId;
+      if (!id || get().starting) return;
+      set({ starting: true });
+      try {
+        await flushSave();
+        started(await qins.invoke('chat.reply', { conversationId: id, messageId }));
+      } catch (e) {
+        fail(e, 'Could not start a reply');
       } finally {
         set({ starting: false });
       }

@@ -171,3 +171,19 @@ describe('continue', () => {
     expect(view.thread.at(-1)!.siblingCount).toBe(1);
   }, 120_000);
 });
+
+describe('reply to an unanswered message', () => {
+  it('after its reply is deleted, a user message can be answered again', async () => {
+    const { conversation } = await call('conversations.create', { sampling: { temperature: 0, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1, max_tokens: 10, seed: 1, stop: [] } });
+    const started = await call('chat.send', { conversationId: conversation.id, content: 'Hello' });
+    await chatEnd(started.jobId);
+    const afterDelete = await call('chat.deleteMessage', { conversationId: conversation.id, messageId: started.assistantMessageId });
+    expect(afterDelete.thread.at(-1)!.message.role).toBe('user');
+    const again = await call('chat.reply', { conversationId: conversation.id, messageId: started.userMessageId! });
+    expect((await chatEnd(again.jobId)).type).toBe('done');
+    const view = await call('conversations.get', { id: conversation.id });
+    expect(view.thread.map((t) => t.message.role)).toEqual(['user', 'assistant']);
+    await expect(call('chat.reply', { conversationId: conversation.id, messageId: again.assistantMessageId })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(call('models.pickFolder', {})).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  }, 120_000);
+});

@@ -98,6 +98,19 @@ describe('quality', () => {
   }, 300_000);
 });
 
+describe('quality: cancel', () => {
+  it('a measurement can be cancelled; it ends with CANCELLED and records nothing new', async () => {
+    const before = library.get('tiny-llama-chat-q8').quality;
+    const { jobId } = library.evaluate('tiny-llama-chat-q8');
+    await until(() => events.map((e) => e.payload as EvalEvent).find((e) => e.jobId === jobId && e.type === 'progress'), 60_000);
+    expect(await library.cancelEvaluate(jobId)).toBe(true);
+    const end = await until(() => events.map((e) => e.payload as EvalEvent).find((e) => e.jobId === jobId && (e.type === 'done' || e.type === 'error')), 60_000);
+    expect(end).toMatchObject({ type: 'error', error: { code: 'CANCELLED' } });
+    expect(library.get('tiny-llama-chat-q8').quality).toEqual(before);
+    expect(await library.cancelEvaluate(jobId)).toBe(false);
+  }, 120_000);
+});
+
 describe('load and delete', () => {
   it('loads a model; deleting a model the app converted removes its file, one registered in place keeps it', async () => {
     const loaded = await library.load('tiny-llama-chat-q8');

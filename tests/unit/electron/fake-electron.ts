@@ -1,6 +1,12 @@
 // A fake `electron` module for unit tests: records what the app asks of Electron so the tests
 // can assert security options and wiring without an Electron binary.
 import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** app.getPath() folders live in a fresh temp dir. */
+const fakeHome = mkdtempSync(join(tmpdir(), 'qins-fake-electron-'));
 
 type Listener = (...args: unknown[]) => void;
 
@@ -56,7 +62,7 @@ class FakeApp extends EventEmitter {
     return true;
   }
   getPath(name: string) {
-    return `/fake/${name}`;
+    return join(fakeHome, name);
   }
   whenReady() {
     return Promise.resolve();
@@ -123,6 +129,13 @@ export const Menu = {
 
 export const shell = { openPath: async () => '' };
 
+export const dialog = {
+  nextPick: null as string | null,
+  async showOpenDialog(..._args: unknown[]) {
+    return dialog.nextPick === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [dialog.nextPick] };
+  },
+};
+
 /** utilityProcess.fork: a fake child that reports ready and answers ping/memory. */
 class FakeUtilityChild extends EventEmitter {
   pid = 99999;
@@ -131,7 +144,11 @@ class FakeUtilityChild extends EventEmitter {
     setImmediate(() => this.emit('message', { kind: 'ready', pid: this.pid }));
   }
   postMessage(m: { id: number; method: string }) {
-    setImmediate(() => this.emit('message', { kind: 'reply', id: m.id, ok: true, result: { pid: this.pid, uptimeMs: 1 } }));
+    const reply =
+      m.method === 'ping'
+        ? { kind: 'reply', id: m.id, ok: true, result: { pid: this.pid, uptimeMs: 1 } }
+        : { kind: 'reply', id: m.id, ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `fake engine host: ${m.method}` } };
+    setImmediate(() => this.emit('message', reply));
   }
   kill() {
     setImmediate(() => this.emit('exit', 0));
@@ -168,4 +185,4 @@ export const ipcRenderer = {
 
 export const webUtils = { getPathForFile: () => '' };
 
-export default { app, BrowserWindow, ipcMain, session, protocol, Menu, shell, utilityProcess, contextBridge, ipcRenderer, webUtils };
+export default { app, BrowserWindow, dialog, ipcMain, session, protocol, Menu, shell, utilityProcess, contextBridge, ipcRenderer, webUtils };

@@ -52,6 +52,15 @@ describe('Electron main process', () => {
     expect(malformed).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
   });
 
+  it('offers the native folder picker to our frame', async () => {
+    const handler = fake.ipcMain.handlers.get(IPC_INVOKE)!;
+    const frame = { senderFrame: { url: 'app://qins/index.html', parent: null }, sender: new fake.FakeWebContents() };
+    fake.dialog.nextPick = '/Users/me/models/Phi-3.5-mini-instruct';
+    expect(await handler(frame, { id: 3, channel: 'models.pickFolder', payload: {} })).toMatchObject({ ok: true, result: { path: '/Users/me/models/Phi-3.5-mini-instruct' } });
+    fake.dialog.nextPick = null;
+    expect(await handler(frame, { id: 4, channel: 'models.pickFolder', payload: {} })).toMatchObject({ ok: true, result: { path: null } });
+  });
+
   it('installs an application menu', () => {
     expect(Array.isArray(fake.Menu.template)).toBe(true);
   });

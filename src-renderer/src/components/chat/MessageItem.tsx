@@ -104,12 +104,14 @@ export interface MessageItemProps {
   entry: ThreadEntry;
   /** The last assistant message of the thread (it offers Regenerate and Continue). */
   lastReply: boolean;
+  /** The last message of the thread is this user message, with no reply (its reply was deleted). */
+  unanswered?: boolean;
   /** Another reply of this conversation is being generated (actions that start one are disabled). */
   busy: boolean;
   highlighted: boolean;
 }
 
-export const MessageItem = memo(function MessageItem({ entry, lastReply, busy, highlighted }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ entry, lastReply, unanswered, busy, highlighted }: MessageItemProps) {
   const m = entry.message;
   const live = useChat((s) => s.live[m.id]);
   const [editing, setEditing] = useState(false);
@@ -163,6 +165,12 @@ export const MessageItem = memo(function MessageItem({ entry, lastReply, busy, h
               <ActionButton label="Edit message" onClick={() => setEditing(true)} disabled={busy}>
                 <Pencil size={14} aria-hidden />
               </ActionButton>
+              {unanswered ? (
+                <ActionButton label="Reply" onClick={() => void chat().reply(m.id)} disabled={busy}>
+                  <CornerDownRight size={14} aria-hidden />
+                  <span>Reply</span>
+                </ActionButton>
+              ) : null}
               <ActionButton label="Delete message" onClick={() => void remove()} disabled={busy}>
                 <Trash2 size={14} aria-hidden />
               </ActionButton>

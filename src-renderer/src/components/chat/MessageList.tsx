@@ -43,7 +43,14 @@ export function MessageList() {
       <div ref={scroller} className="h-full overflow-y-auto [will-change:scroll-position]" data-testid="message-scroller" tabIndex={-1}>
         <div ref={content} className="mx-auto flex max-w-3xl flex-col gap-3 px-4 pt-6 pb-8 sm:px-6" aria-label="Messages" role="region">
           {thread.map((t) => (
-            <MessageItem key={t.message.id} entry={t} lastReply={t.message.id === lastReplyId && t.message.id === lastId} busy={busy} highlighted={t.message.id === focusId} />
+            <MessageItem
+              key={t.message.id}
+              entry={t}
+              lastReply={t.message.id === lastReplyId && t.message.id === lastId}
+              unanswered={t.message.role === 'user' && t.message.id === lastId}
+              busy={busy}
+              highlighted={t.message.id === focusId}
+            />
           ))}
         </div>
       </div>

@@ -3,8 +3,9 @@
 import { AlertCircle, FolderDown } from 'lucide-react';
 import { useId, useRef, useState } from 'react';
 import type { Codec } from '../../../../src-preload/contract';
-import type { ReadableError } from '../../lib/errors';
+import { type ReadableError, readable } from '../../lib/errors';
 import { cn } from '../../lib/cn';
+import { qins } from '../../lib/qins';
 import { useModels } from '../../state/models';
 import { Button } from '../ui/Button';
 import { CodecChoice } from './CodecChoice';
@@ -19,6 +20,19 @@ export function ImportPanel() {
   const [busy, setBusy] = useState(false);
   const pathId = useId();
   const input = useRef<HTMLInputElement>(null);
+
+  // The desktop app has a native folder picker; a browser only takes a typed path.
+  const browse = async () => {
+    try {
+      const { path: picked } = await qins.invoke('models.pickFolder', {});
+      if (picked) {
+        setPath(picked);
+        setError(null);
+      }
+    } catch (e) {
+      setError(readable(e));
+    }
+  };
 
   const submit = async () => {
     const source = path.trim();
@@ -75,6 +89,11 @@ export function ImportPanel() {
               error ? 'border-red-400 dark:border-red-500/60' : 'border-zinc-300 dark:border-zinc-700',
             )}
           />
+          {qins.transport === 'electron' ? (
+            <Button className="mt-2" onClick={() => void browse()}>
+              Browse…
+            </Button>
+          ) : null}
           {error ? (
             <p id={`${pathId}-error`} role="alert" className="mt-1.5 flex items-start gap-1.5 text-sm text-red-700 dark:text-red-400" data-testid="import-error">
               <AlertCircle size={15} className="mt-0.5 shrink-0" aria-hidden />

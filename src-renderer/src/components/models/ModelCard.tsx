@@ -7,6 +7,7 @@ import { cn } from '../../lib/cn';
 import { formatBytes, formatChange, formatParams, formatRatio } from '../../lib/format';
 import { useApp } from '../../state/app';
 import { confirm } from '../../state/confirm';
+import { qins } from '../../lib/qins';
 import { useModels } from '../../state/models';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
@@ -184,7 +185,14 @@ export function ModelCard({ model }: { model: ModelInfo }) {
               <span>Measuring perplexity{evaluation.stage === 'reference' ? ' of the unquantized weights' : evaluation.stage === 'preparing reference' ? ': preparing the unquantized reference' : ''}…</span>
               <span className="tabular-nums">{evaluation.total > 0 ? `${evaluation.done}/${evaluation.total} windows` : ''}</span>
             </div>
-            <Progress value={evaluation.total > 0 ? evaluation.done / evaluation.total : null} label={`Measuring ${model.name}`} tone="emerald" />
+            <div className="flex items-center gap-2">
+              <div className="min-w-0 flex-1">
+                <Progress value={evaluation.total > 0 ? evaluation.done / evaluation.total : null} label={`Measuring ${model.name}`} tone="emerald" />
+              </div>
+              <Button size="sm" variant="ghost" onClick={() => void qins.invoke('models.cancelEvaluate', { jobId: evaluation.jobId }).catch(() => undefined)}>
+                Cancel
+              </Button>
+            </div>
           </div>
         )
       ) : null}
