@@ -194,13 +194,31 @@ inline __m512i quad_index(int g4) {  // lanes 4j..4j+3 -> block 4*g4 + j
   return _mm512_add_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), _mm512_set1_epi32(4 * g4));
 }
 
+// One step of 128 codes (four blocks) for NT tokens. The 16-entry table is repeated four times in
+// a 64-byte vector so vpermb can index it with a whole byte (bits 4 and 5 select a copy), which
+// spares the masking of the low nibble and of the shifted high nibble's neighbour bits.
+template <int NT, bool Masked>
+inline void cb4_step(__m512i tab64, const uint8_t* codes, int nblk, const int8_t* const* q, __m512i qidx, const __m512* S, const __m512i* C,
+                     __m512* acc) {
+  const __m512i raw = Masked ? _mm512_maskz_loadu_epi8(mask64(nblk * 16), codes) : _mm512_loadu_si512(codes);
+  const __m512i lo = _mm512_permutexvar_epi8(raw, tab64);
+  const __m512i hi = _mm512_permutexvar_epi8(_mm512_srli_epi16(raw, 4), tab64);
+  for (int t = 0; t < NT; ++t) {
+    const __m512i corr = _mm512_maskz_permutexvar_epi32(0x1111, qidx, C[t]);
+    __m512i isum = _mm512_dpbusd_epi32(corr, lo, _mm512_loadu_si512(q[t]));
+    isum = _mm512_dpbusd_epi32(isum, hi, _mm512_loadu_si512(q[t] + 64));
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(qidx, S[t]), acc[t]);
+  }
+}
+
 template <int NT>
 void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int ng = (nb + 3) / 4;
-  const __m512i tab = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
-  const __m512i m4 = _mm512_set1_epi8(0x0f);
+  const __m512i tab64 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
   const __m512i zero = _mm512_setzero_si512();
+  const int8_t* qbase[NT];
+  for (int t = 0; t < NT; ++t) qbase[t] = a.q4 + static_cast<size_t>(t0 + t) * ng * 128;
   for (int r = r0; r < r1; ++r) {
     const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
@@ -217,19 +235,19 @@ void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
         S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
         C[t] = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7));
       }
-      for (int g4 = 0; 4 * g4 < gn; ++g4) {
-        const int b = g + 4 * g4;
-        const int nblk = nb - b < 4 ? nb - b : 4;
-        const __m512i raw = _mm512_maskz_loadu_epi8(mask64(nblk * 16), cr + static_cast<size_t>(b) * (kBlock / 2));
-        const __m512i lo = _mm512_shuffle_epi8(tab, _mm512_and_si512(raw, m4));
-        const __m512i hi = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4));
-        const __m512i qidx = quad_index(g4);
-        for (int t = 0; t < NT; ++t) {
-          const int8_t* q = a.q4 + (static_cast<size_t>(t0 + t) * ng + b / 4) * 128;
-          const __m512i corr = _mm512_maskz_permutexvar_epi32(0x1111, qidx, C[t]);
-          __m512i isum = _mm512_dpbusd_epi32(corr, lo, _mm512_loadu_si512(q));
-          isum = _mm512_dpbusd_epi32(isum, hi, _mm512_loadu_si512(q + 64));
-          acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(qidx, S[t]), acc[t]);
+      const int8_t* q[NT];
+      if (gn == 16) {
+#pragma GCC unroll 4
+        for (int g4 = 0; g4 < 4; ++g4) {
+          const int b = g + 4 * g4;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + static_cast<size_t>(b / 4) * 128;
+          cb4_step<NT, false>(tab64, cr + static_cast<size_t>(b) * (kBlock / 2), 4, q, quad_index(g4), S, C, acc);
+        }
+      } else {
+        for (int g4 = 0; 4 * g4 < gn; ++g4) {
+          const int b = g + 4 * g4;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + static_cast<size_t>(b / 4) * 128;
+          cb4_step<NT, true>(tab64, cr + static_cast<size_t>(b) * (kBlock / 2), nb - b < 4 ? nb - b : 4, q, quad_index(g4), S, C, acc);
         }
       }
     }
