@@ -49,15 +49,27 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <file>', 'output .qins file')
     .option('--codec <codec>', `weight codec: ${CODECS.join(', ')}`, 'qins8')
     .option('--threads <n>', 'encoder threads (default: all cores)')
+    .option('--qins4-codebook <ints>', 'qins4: use this fixed table (16 ascending integers in -127..127, comma-separated) instead of tuning one per tensor')
     .option('--json', 'print the result as one JSON object')
-    .action(async (dir: string, o: { output: string; codec: string; threads?: string; json?: boolean }) => {
+    .action(async (dir: string, o: { output: string; codec: string; threads?: string; json?: boolean; qins4Codebook?: string }) => {
       if (!(CODECS as readonly string[]).includes(o.codec)) throw new CliError(`unknown codec "${o.codec}" (codecs: ${CODECS.join(', ')})`);
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new CliError(`--threads must be a positive integer`);
+      const table = o.qins4Codebook?.split(',').map((x) => Number(x.trim()));
+      if (table && !(table.length === 16 && table.every(Number.isInteger)))
+        throw new CliError('--qins4-codebook needs 16 comma-separated integers');
       const printer = progressPrinter('convert');
       try {
         const r = await withInterrupt((signal) =>
-          convertCheckpoint({ source: dir, destination: o.output, codec: o.codec as Codec, signal, onProgress: printer.onProgress, threads }),
+          convertCheckpoint({
+            source: dir,
+            destination: o.output,
+            codec: o.codec as Codec,
+            signal,
+            onProgress: printer.onProgress,
+            threads,
+            qins4Codebook: table,
+          }),
         );
         printer.end();
         const ins = await inspectQins(r.path);
