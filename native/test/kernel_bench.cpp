@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "kernels/half.h"
@@ -28,7 +29,7 @@ static double cpu_seconds() {
 }
 
 int main(int argc, char** argv) {
-  int threads = 2, T = 1, reps = 7, rows = 16384, inner = 1, cols = 3072;  // --rows 256 --inner 200: in-cache throughput
+  int threads = 2, T = 1, reps = 7, rows = 16384, inner = 1, cols = 3072, chunk_rows = 0, huge = 0;  // --rows 256 --inner 200: in-cache throughput
   double mb = 1024;  // weight bytes in the stack
   std::string only_isa, only_path;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
     else if (a == "--rows") rows = std::atoi(argv[i + 1]);
     else if (a == "--inner") inner = std::atoi(argv[i + 1]);
     else if (a == "--cols") cols = std::atoi(argv[i + 1]);
+    else if (a == "--chunk") chunk_rows = std::atoi(argv[i + 1]);
+    else if (a == "--huge") huge = std::atoi(argv[i + 1]);
   }
   // Phi-3.5-mini hidden size by default
   std::mt19937 rng(7);
@@ -121,11 +124,15 @@ int main(int argc, char** argv) {
         w.data = data[m].data();
       } else {
         const size_t cb = p.kind == WeightKind::CB4 ? static_cast<size_t>(rows) * cols / 2 : static_cast<size_t>(rows) * cols;
-        codes[m].resize(cb);
-        for (auto& c : codes[m]) c = static_cast<uint8_t>(rng() & 0xff);
+        uint8_t* cbuf;
+        if (huge >= 0) {  // --huge 1: transparent huge pages; --huge 0: 4 KiB pages
+          cbuf = static_cast<uint8_t*>(mmap(nullptr, cb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+          madvise(cbuf, cb, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+        }
+        for (size_t i = 0; i < cb; ++i) cbuf[i] = static_cast<uint8_t>(rng() & 0xff);
         if (p.kind == WeightKind::Seed)
-          for (auto& c : codes[m]) c = c ? c : 1;
-        w.codes = codes[m].data();
+          for (size_t i = 0; i < cb; ++i) cbuf[i] = cbuf[i] ? cbuf[i] : 1;
+        w.codes = cbuf;
         if (p.kind == WeightKind::Seed) {
           signs[m].resize(static_cast<size_t>(rows) * cols / 8);
           for (auto& c : signs[m]) c = static_cast<uint8_t>(rng() & 0xff);
@@ -149,7 +156,7 @@ int main(int argc, char** argv) {
         const auto t0 = std::chrono::steady_clock::now();
         for (int it = 0; it < inner; ++it)
         for (int m = 0; m < nmat; ++m) {
-          const int chunk = std::min(256, (rows + threads - 1) / threads);
+          const int chunk = chunk_rows > 0 ? chunk_rows : std::min(256, (rows + threads - 1) / threads);
           pool.parallel_for((rows + chunk - 1) / chunk, [&](int task, int) {
             const int r0 = task * chunk, r1 = std::min(rows, r0 + chunk);
             if (T >= kGemmGroup && ks.gemm && views[m].coded())
