@@ -24,7 +24,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Electron-only code belongs in src-main/electron/.' }] }] },
   },
   {
-    files: ['**/*.cjs', 'bin/**/*.js', 'scripts/**/*.js', 'scripts/**/*.mjs', 'tests/bench/**/*.mjs', 'native/**/*.cjs', 'native/**/*.js'],
+    files: ['**/*.cjs', 'bin/**/*.js', 'scripts/**/*.js', 'scripts/**/*.mjs', 'tests/bench/**/*.mjs', 'tests/**/*.mjs', 'native/**/*.cjs', 'native/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', URL: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -227,7 +227,16 @@ export const ConvertEvent = z.discriminatedUnion('type', [
 ]);
 export type ConvertEvent = z.infer<typeof ConvertEvent>;
 
-export const ConvertJob = z.object({ jobId: JobId, source: z.string(), codec: Codec, progress: ConvertProgress.nullable(), builtin: z.boolean() });
+export const ConvertJob = z.object({
+  jobId: JobId,
+  source: z.string(),
+  /** convert: a checkpoint folder; unpack: a .qinz; register: an existing .qins file added in place. */
+  kind: z.enum(['convert', 'unpack', 'register']),
+  /** The codec asked for (an unpacked or registered file keeps its own). */
+  codec: Codec,
+  progress: ConvertProgress.nullable(),
+  builtin: z.boolean(),
+});
 export type ConvertJob = z.infer<typeof ConvertJob>;
 
 /** Stream of a quality measurement. */

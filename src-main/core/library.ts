@@ -187,12 +187,18 @@ export class ModelLibrary {
     const source = resolve(sourceIn);
     const st = await stat(source).catch(() => null);
     if (!st) throw new QinsError('BAD_INPUT', `${source}: no such file or folder`);
-    if (!st.isDirectory()) throw new QinsError('BAD_INPUT', `${source}: not a folder (drop a HuggingFace checkpoint folder with config.json and *.safetensors)`);
-    if (!existsSync(join(source, 'config.json'))) throw new QinsError('BAD_INPUT', `${source}: no config.json (not a HuggingFace checkpoint folder)`);
-    const name = basename(source);
-    const id = this.uniqueModelId(`${slug(name)}-${codec}`);
+    const lower = source.toLowerCase();
+    let kind: ConvertJob['kind'] = 'convert';
+    if (st.isFile() && lower.endsWith('.qinz')) kind = 'unpack';
+    else if (st.isFile() && lower.endsWith('.qins')) kind = 'register';
+    else if (!st.isDirectory())
+      throw new QinsError('BAD_INPUT', `${source}: not a folder (drop a HuggingFace checkpoint folder with config.json and *.safetensors, or a .qinz / .qins file)`);
+    else if (!existsSync(join(source, 'config.json'))) throw new QinsError('BAD_INPUT', `${source}: no config.json (not a HuggingFace checkpoint folder)`);
+    if (kind === 'register') return this.register(source, options.builtin ?? false);
+    const name = kind === 'unpack' ? basename(source).replace(/\.qinz$/i, '') : basename(source);
+    const id = this.uniqueModelId(kind === 'unpack' ? slug(name) : `${slug(name)}-${codec}`);
     const jobId = randomUUID();
-    const job: ConvertJob = { jobId, source, codec, progress: null, builtin: options.builtin ?? false };
+    const job: ConvertJob = { jobId, source, kind, codec, progress: null, builtin: options.builtin ?? false };
     this.jobs.set(jobId, job);
     const emit = (e: ConvertEvent) => this.broadcast('convert.event', e);
     const run = async () => {
@@ -222,7 +228,7 @@ export class ModelLibrary {
           snrDb: r.snrDb,
           sourceName: r.sourceName,
           sourceBytes: r.sourceBytes,
-          sourcePath: source,
+          sourcePath: kind === 'convert' ? source : null,
           builtin: job.builtin,
           addedAt: Date.now(),
           lastUsedAt: null,
@@ -240,6 +246,40 @@ export class ModelLibrary {
     };
     this.convertChain = this.convertChain.then(run, run);
     return { ...job };
+  }
+
+  /** Adds an existing .qins file to the library where it is (the file is never moved or deleted). */
+  private async register(path: string, builtin: boolean): Promise<ConvertJob> {
+    const { header: h, fileBytes } = await readQinsHeader(path).catch((e: Error) => {
+      throw new QinsError('BAD_INPUT', e.message);
+    });
+    const existing = this.store.listModels().find((m) => resolve(m.path) === path);
+    if (existing) throw new QinsError('BAD_INPUT', `${path} is already in the library (${existing.name})`);
+    const name = basename(path).replace(/\.qins$/i, '');
+    const id = this.uniqueModelId(slug(name));
+    const jobId = randomUUID();
+    this.store.upsertModel({
+      id,
+      name,
+      path,
+      codec: h.codec,
+      architecture: h.model.architecture,
+      params: h.stats.params,
+      fileBytes,
+      contextLength: h.model.max_position_embeddings,
+      bitsPerWeight: h.stats.bits_per_weight,
+      snrDb: h.stats.snr_db,
+      sourceName: h.source.name,
+      sourceBytes: h.source.bytes,
+      sourcePath: null,
+      builtin,
+      addedAt: Date.now(),
+      lastUsedAt: null,
+    });
+    this.broadcast('models.changed', { reason: 'imported' });
+    // Announced after the caller has the job id, like a conversion's outcome.
+    setImmediate(() => this.broadcast('convert.event', { jobId, type: 'done', model: this.get(id) }));
+    return { jobId, source: path, kind: 'register', codec: h.codec, progress: null, builtin };
   }
 
   async cancelImport(jobId: string): Promise<boolean> {

@@ -52,6 +52,12 @@ interface ModelsState {
 
 const NONE: ModelStatus = { state: 'none', loaded: null, loadingId: null, error: null };
 
+/** What a job does, from its source: a .qinz is unpacked, a .qins added in place, a folder converted. */
+export function jobKind(source: string): ConvertJob['kind'] {
+  const lower = source.toLowerCase();
+  return lower.endsWith('.qinz') ? 'unpack' : lower.endsWith('.qins') ? 'register' : 'convert';
+}
+
 const view = (j: ConvertJob): JobView => ({ ...j, seenAt: Date.now(), state: 'running', error: null, modelId: null });
 
 /** The model to load without asking: the default setting, else the most recently used, else the first. */
@@ -105,7 +111,9 @@ export const useModels = create<ModelsState>((set, get) => ({
   async importModel(source, codec) {
     try {
       const job = view(await qins.invoke('models.import', { source, codec }));
-      set((s) => ({ jobs: s.jobs.some((j) => j.jobId === job.jobId) ? s.jobs : [...s.jobs, job] }));
+      // A .qins file is added in place at once: no job to follow, the library just changes.
+      if (job.kind === 'register') await get().refresh();
+      else set((s) => ({ jobs: s.jobs.some((j) => j.jobId === job.jobId) ? s.jobs : [...s.jobs, job] }));
       return job;
     } catch (e) {
       return readable(e);
@@ -140,7 +148,7 @@ export const useModels = create<ModelsState>((set, get) => ({
     set((s) => {
       const existing = s.jobs.find((j) => j.jobId === e.jobId);
       if (e.type === 'progress') {
-        const base = existing ?? view({ jobId: e.jobId, source: e.source, codec: e.codec, progress: null, builtin: false });
+        const base = existing ?? view({ jobId: e.jobId, source: e.source, kind: jobKind(e.source), codec: e.codec, progress: null, builtin: false });
         const next = { ...base, progress: e.progress };
         return { jobs: existing ? s.jobs.map((j) => (j.jobId === e.jobId ? next : j)) : [...s.jobs, next] };
       }

@@ -1,6 +1,6 @@
+// @vitest-environment jsdom
 // The benchmark report from suite results: tables, targets met or not, the seed's claims, the
 // README block, and well-formed SVG charts.
-import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { decodeChart, qualityChart } from '../../../src-main/bench/chart.js';
 import { checkClaims, checkTargets, renderReport, updateClaimsBlock } from '../../../src-main/bench/report.js';
@@ -149,14 +149,14 @@ describe('report', () => {
 
 describe('charts', () => {
   const parse = (svg: string) => {
-    const doc = new new JSDOM('').window.DOMParser().parseFromString(svg, 'image/svg+xml');
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     expect(doc.getElementsByTagName('parsererror')).toHaveLength(0);
     return doc;
   };
 
   it('decode chart: one bar per measured configuration, bars proportional to tok/s', () => {
     const doc = parse(decodeChart(sample().entries, ['tiny', 'phi35']));
-    const bars = [...doc.getElementsByTagName('rect')].slice(1);
+    const bars = Array.from(doc.getElementsByTagName('rect')).slice(1);
     expect(bars).toHaveLength(5); // the failed q4 run has no bar
     const widths = bars.map((b) => Number(b.getAttribute('width')));
     expect(widths[0]! / widths[1]!).toBeCloseTo(100 / 250, 2); // ORT FP32 vs qins8 at tiny

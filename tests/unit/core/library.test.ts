@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConvertEvent, EvalEvent, EventChannel } from '../../../src-preload/contract.js';
 import { EngineSupervisor, forkLauncher } from '../../../src-main/core/engine-supervisor.js';
 import { ModelLibrary } from '../../../src-main/core/library.js';
+import { packQins } from '../../../src-main/core/convert/index.js';
 import { modelsDir } from '../../../src-main/core/paths.js';
 import { ChatStore } from '../../../src-main/core/store/index.js';
 import { builtEngineHost } from '../helpers/built.js';
@@ -109,6 +110,40 @@ describe('quality: cancel', () => {
     expect(library.get('tiny-llama-chat-q8').quality).toEqual(before);
     expect(await library.cancelEvaluate(jobId)).toBe(false);
   }, 120_000);
+});
+
+describe('import: .qinz and .qins files', () => {
+  it('unpacks a .qinz into the library byte for byte; adds a .qins in place; refuses it twice and a corrupt one', async () => {
+    const original = join(modelsDir(), 'tiny-llama-chat-q8.qins');
+    const packed = join(home, 'shared-llama.qinz');
+    await packQins({ source: original, destination: packed });
+
+    const job = await library.import(packed, 'qins8');
+    expect(job.kind).toBe('unpack');
+    const end = await convertEnd(job.jobId);
+    expect(end.type).toBe('done');
+    const unpacked = (end as Extract<ConvertEvent, { type: 'done' }>).model;
+    expect(unpacked).toMatchObject({ id: 'shared-llama', codec: 'q8', architecture: 'llama', sourcePath: null });
+    expect(readFileSync(unpacked.path).equals(readFileSync(original))).toBe(true);
+
+    const inPlace = join(home, 'my-llama.qins');
+    copyFileSync(original, inPlace);
+    const reg = await library.import(inPlace, 'qins8');
+    expect(reg).toMatchObject({ kind: 'register', codec: 'q8' });
+    const regEnd = await convertEnd(reg.jobId);
+    expect(regEnd).toMatchObject({ type: 'done', model: { id: 'my-llama', path: inPlace, codec: 'q8', sourcePath: null } });
+    await expect(library.import(inPlace, 'qins8')).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/already in the library/) });
+
+    const corrupt = join(home, 'corrupt.qins');
+    writeFileSync(corrupt, readFileSync(original).subarray(0, 100));
+    await expect(library.import(corrupt, 'qins8')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+
+    // Removing them: the unpacked copy lives in the models folder and goes; the in-place file stays.
+    expect(await library.delete('shared-llama')).toBe(true);
+    expect(existsSync(unpacked.path)).toBe(false);
+    expect(await library.delete('my-llama')).toBe(true);
+    expect(existsSync(inPlace)).toBe(true);
+  }, 180_000);
 });
 
 describe('load and delete', () => {

@@ -147,7 +147,7 @@ describe('models', () => {
   });
 
   it('a failed job card offers dismissal', async () => {
-    useModels.setState({ jobs: [{ jobId: 'x', source: '/a/b', codec: 'qins8', progress: null, builtin: false, seenAt: 0, state: 'failed', error: { code: 'NO_SPACE', message: 'disk full', title: 'Not enough disk space' }, modelId: null }] });
+    useModels.setState({ jobs: [{ jobId: 'x', source: '/a/b', kind: 'convert', codec: 'qins8', progress: null, builtin: false, seenAt: 0, state: 'failed', error: { code: 'NO_SPACE', message: 'disk full', title: 'Not enough disk space' }, modelId: null }] });
     render(<ConvertJobCard job={useModels.getState().jobs[0]!} />);
     expect(screen.getByRole('alert').textContent).toContain('Not enough disk space — b');
     await userEvent.click(screen.getByRole('button', { name: 'Dismiss' }));

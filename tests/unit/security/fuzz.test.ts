@@ -39,7 +39,7 @@ const codes = new Set<string>(ErrorCode.options);
 const hostile = fc.oneof(
   fc.anything({ maxDepth: 3 }),
   fc.string({ maxLength: 5000 }),
-  fc.constantFrom(null, -1, 1e309, Number.NaN, '', '\u0000', '../../etc/passwd', { __proto__: { polluted: true } }, [], {}, true),
+  fc.constantFrom(null, -1, Number.POSITIVE_INFINITY, Number.NaN, '', '\u0000', '../../etc/passwd', { __proto__: { polluted: true } }, [], {}, true),
   fc.integer(),
   fc.double(),
 );

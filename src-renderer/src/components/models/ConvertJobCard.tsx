@@ -48,7 +48,13 @@ export function ConvertJobCard({ job, className }: { job: JobView; className?: s
       <div className="flex items-center justify-between gap-3">
         <div className="min-w-0">
           <p className="truncate font-medium">
-            Converting {name} <span className="font-normal text-zinc-600 dark:text-zinc-400">to {job.codec}</span>
+            {job.kind === 'unpack' ? (
+              <>Unpacking {name}</>
+            ) : (
+              <>
+                Converting {name} <span className="font-normal text-zinc-600 dark:text-zinc-400">to {job.codec}</span>
+              </>
+            )}
           </p>
           <p className="text-xs text-zinc-600 capitalize dark:text-zinc-400">{job.state === 'cancelling' ? 'cancelling…' : (p?.phase ?? 'starting…')}</p>
         </div>
@@ -56,7 +62,7 @@ export function ConvertJobCard({ job, className }: { job: JobView; className?: s
           Cancel
         </Button>
       </div>
-      <Progress className="mt-2.5" value={fraction} label={`Converting ${name}`} />
+      <Progress className="mt-2.5" value={fraction} label={`${job.kind === 'unpack' ? 'Unpacking' : 'Converting'} ${name}`} />
       <div className="mt-2 flex flex-wrap justify-between gap-x-4 gap-y-0.5 text-xs text-zinc-600 tabular-nums dark:text-zinc-400" data-testid="convert-progress">
         <span>
           {p && p.bytesTotal > 0 ? `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` : 'reading the checkpoint…'}

@@ -56,7 +56,7 @@ export function ImportPanel() {
             Add a model
           </h2>
           <p className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
-            Drop a HuggingFace checkpoint folder (config.json, *.safetensors, tokenizer files) anywhere on the window, or enter its path. It is converted into one compressed .qins file.
+            Drop a HuggingFace checkpoint folder (config.json, *.safetensors, tokenizer files) anywhere on the window, or enter its path. It is converted into one compressed .qins file. A .qinz download is unpacked; an existing .qins file is added where it is.
           </p>
         </div>
       </div>
