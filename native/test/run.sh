@@ -63,7 +63,7 @@ run_neon() {
     return 3
   fi
   local srcs=()
-  for f in $(kernel_baseline) src/kernels/arm/*.cpp; do srcs+=("$native/$f"); done
+  for f in $(kernel_baseline) $(cd "$native" && ls src/kernels/arm/*.cpp); do srcs+=("$native/$f"); done
   local march
   for march in armv8.2-a+fp16 armv8.2-a+fp16+dotprod; do
     local bin="$out/kernel_test_neon_${march//[+.]/_}"

@@ -180,7 +180,7 @@ describe.runIf(enabled)('packaging dry run (electron-builder --dir with a stand-
     expect(readFileSync(join(macResources[arch], 'icon.icns')).equals(readFileSync(join(projectDir, 'assets/icons/icon.icns')))).toBe(true);
   });
 
-  it.each(['arm64', 'x64'] as const)('macOS %s: native binaries unpacked, the resolver picks darwin-%s', (arch) => {
+  it.each(['arm64', 'x64'] as const)('macOS %s: native binaries unpacked, the resolver picks the matching darwin prebuild', (arch) => {
     const resources = macResources[arch];
     const natives = nativeEntries(join(resources, 'app.asar'));
     expect(natives.filter((n) => !n.unpacked)).toEqual([]);
