@@ -92,7 +92,17 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
   /** Starts the host (idempotent) and resolves when it is ready. */
   start(): Promise<void> {
     this.stopping = false;
-    if (!this.ready) this.ready = this.spawn();
+    if (!this.ready) {
+      // A caller that needs the host while a restart is pending starts it now, and the timer is
+      // dropped: two hosts must never be spawned for one crash (the later one would replace the
+      // host the caller just loaded a model into).
+      if (this.restartTimer) {
+        clearTimeout(this.restartTimer);
+        this.restartTimer = undefined;
+        this.state.restarts += 1;
+      }
+      this.ready = this.spawn();
+    }
     return this.ready;
   }
 
@@ -146,7 +156,7 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
     this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (this.stopping) return;
+      if (this.stopping || this.ready) return;
       this.state.restarts += 1;
       this.ready = this.spawn();
       this.ready.catch(() => undefined); // a failed restart reports through onExit / status

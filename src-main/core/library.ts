@@ -54,7 +54,7 @@ export class ModelLibrary {
   ) {
     // A new engine host starts empty: the model it had is gone with the old one.
     engine.on('status', (s) => {
-      if (s.state !== 'ready' && this.status.state !== 'none') this.setStatus({ state: 'none', loaded: null, loadingId: null, error: s.lastError });
+      if ((s.state === 'crashed' || s.state === 'stopped') && this.status.state !== 'none') this.setStatus({ state: 'none', loaded: null, loadingId: null, error: s.lastError });
     });
   }
 

@@ -51,6 +51,23 @@ describe('engine supervisor with the real engine host process', () => {
     expect(pong.pid).toBe(ready.pid);
   });
 
+  it('a start() during the restart backoff spawns one host, and the pending restart does not spawn another', async () => {
+    let spawned = 0;
+    const launch = forkLauncher(builtEngineHost());
+    supervisor = new EngineSupervisor(() => (spawned++, launch()), { backoffMs: 1500 });
+    await supervisor.start();
+    const firstPid = supervisor.status().pid!;
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(supervisor, (s) => s.state === 'crashed');
+    await supervisor.start(); // e.g. a request that needs the model again
+    const second = supervisor.status();
+    expect(second).toMatchObject({ state: 'ready', restarts: 1 });
+    await new Promise((r) => setTimeout(r, 2000)); // past the backoff
+    expect(spawned).toBe(2);
+    expect(supervisor.status()).toMatchObject({ state: 'ready', pid: second.pid, restarts: 1 });
+    expect((await supervisor.call('ping', {})).pid).toBe(second.pid);
+  });
+
   it('rejects calls with ENGINE_UNAVAILABLE when it was never started', async () => {
     supervisor = new EngineSupervisor(forkLauncher(builtEngineHost()));
     await expect(supervisor.call('ping', {})).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
