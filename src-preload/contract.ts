@@ -219,9 +219,16 @@ export const ConvertProgress = z.object({
 });
 export type ConvertProgress = z.infer<typeof ConvertProgress>;
 
+/**
+ * What a job does. convert: a checkpoint folder to .qins; export: a checkpoint folder to an FP32 ONNX
+ * folder (ORT); unpack: a .qinz; register: an existing .qins file or ONNX folder added in place.
+ */
+export const ConvertKind = z.enum(['convert', 'export', 'unpack', 'register']);
+export type ConvertKind = z.infer<typeof ConvertKind>;
+
 /** Stream of a conversion job: progress events, then exactly one done or error. */
 export const ConvertEvent = z.discriminatedUnion('type', [
-  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), codec: Codec, progress: ConvertProgress }),
+  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), kind: ConvertKind, codec: Codec, progress: ConvertProgress }),
   z.object({ jobId: JobId, type: z.literal('done'), model: ModelInfo }),
   z.object({ jobId: JobId, type: z.literal('error'), error: QinsErrorShape }),
 ]);
@@ -230,8 +237,7 @@ export type ConvertEvent = z.infer<typeof ConvertEvent>;
 export const ConvertJob = z.object({
   jobId: JobId,
   source: z.string(),
-  /** convert: a checkpoint folder; unpack: a .qinz; register: an existing .qins file added in place. */
-  kind: z.enum(['convert', 'unpack', 'register']),
+  kind: ConvertKind,
   /** The codec asked for (an unpacked or registered file keeps its own). */
   codec: Codec,
   progress: ConvertProgress.nullable(),
@@ -327,7 +333,11 @@ export const requests = {
   'models.delete': { request: z.object({ id: Id }).strict(), response: z.object({ deleted: z.boolean() }) },
   'models.rename': { request: z.object({ id: Id, name: z.string().min(1).max(500) }).strict(), response: ModelInfo },
   /** Converts a checkpoint folder (or unpacks a .qinz) into the library; streams convert.event. */
-  'models.import': { request: z.object({ source: UserPath, codec: Codec.default('qins8') }).strict(), response: ConvertJob },
+  'models.import': {
+    /** engine 'ort': export the checkpoint as an FP32 ONNX folder run by ONNX Runtime (the reference), instead of a .qins. */
+    request: z.object({ source: UserPath, codec: Codec.default('qins8'), engine: z.enum(['qins', 'ort']).default('qins') }).strict(),
+    response: ConvertJob,
+  },
   'models.cancelImport': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
   'models.jobs': { request: Empty, response: z.array(ConvertJob) },
   /** Desktop app: the native folder picker (UNSUPPORTED in a browser, where the UI asks for a typed path). */

@@ -54,6 +54,9 @@ run_host() {
   "$cxx" "${CXXFLAGS_COMMON[@]}" -DQINS_HAVE_X86_KERNELS=1 "$here/kernel_test.cpp" "${objs[@]}" -o "$out/kernel_test_host"
   echo "== x86-64 kernels"
   "$out/kernel_test_host" "$@"
+  "$cxx" "${CXXFLAGS_COMMON[@]}" -pthread "$here/thread_pool_test.cpp" "$native/src/model/thread_pool.cpp" -o "$out/thread_pool_test_host"
+  echo "== thread pool"
+  "$out/thread_pool_test_host"
 }
 
 run_neon() {
@@ -71,6 +74,9 @@ run_neon() {
     echo "== arm64 NEON kernels (-march=$march, qemu-aarch64 -cpu cortex-a76)"
     qemu-aarch64 -cpu cortex-a76 "$bin" "$@"
   done
+  "$cxx" "${CXXFLAGS_COMMON[@]}" -static -pthread "$here/thread_pool_test.cpp" "$native/src/model/thread_pool.cpp" -o "$out/thread_pool_test_neon"
+  echo "== thread pool (arm64, qemu-aarch64)"
+  qemu-aarch64 -cpu cortex-a76 "$out/thread_pool_test_neon" --loops 20000
 }
 
 case "$mode" in

@@ -216,7 +216,7 @@ export class AppCore {
       },
       'models.delete': async ({ id }) => ({ deleted: await this.library.delete(id) }),
       'models.rename': ({ id, name }) => this.library.rename(id, name),
-      'models.import': ({ source, codec }) => this.library.import(source, codec),
+      'models.import': ({ source, codec, engine }) => this.library.import(source, codec, { engine }),
       'models.cancelImport': async ({ jobId }) => ({ cancelled: await this.library.cancelImport(jobId) }),
       'models.jobs': () => this.library.listJobs(),
       'models.pickFolder': async () => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import {
   type ConvertEvent,
   type ConvertJob,
@@ -16,6 +16,7 @@ import {
   QinsError,
 } from '../../src-preload/contract.js';
 import type { Codec } from './codecs.js';
+import { isOrtModelDir, readOrtModelDir, specParams } from '../engine/onnx/model-dir.js';
 import type { HostMethods } from '../engine/protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { assetsDir, modelsDir } from './paths.js';
@@ -61,7 +62,7 @@ export class ModelLibrary {
   // ─── Listing ──────────────────────────────────────────────────────────────────────────────────
 
   private info(r: ModelRecord): ModelInfo {
-    return { ...r, engine: existsSync(join(r.path, 'genai_config.json')) ? 'ort' : 'qins', quality: this.store.getModelQuality(r.id), missing: !existsSync(r.path) };
+    return { ...r, engine: isOrtModelDir(r.path) ? 'ort' : 'qins', quality: this.store.getModelQuality(r.id), missing: !existsSync(r.path) };
   }
 
   list(): ModelInfo[] {
@@ -99,7 +100,7 @@ export class ModelLibrary {
       this.setStatus({ state: 'none', loaded: null, loadingId: null, error: null });
     }
     // Only files the app made live in the models folder; models registered in place stay on disk.
-    if (resolve(r.path).startsWith(resolve(modelsDir()))) await rm(r.path, { recursive: true, force: true });
+    if (resolve(r.path).startsWith(resolve(modelsDir()) + sep)) await rm(r.path, { recursive: true, force: true });
     this.store.removeModel(id);
     this.broadcast('models.changed', { reason: 'deleted' });
     return true;
@@ -183,7 +184,7 @@ export class ModelLibrary {
    * Starts converting a checkpoint folder into the library. Returns at once; progress and the
    * outcome arrive as convert.event (exactly one 'done' or 'error' per job).
    */
-  async import(sourceIn: string, codec: Codec, options: { builtin?: boolean } = {}): Promise<ConvertJob> {
+  async import(sourceIn: string, codec: Codec, options: { builtin?: boolean; engine?: 'qins' | 'ort' } = {}): Promise<ConvertJob> {
     const source = resolve(sourceIn);
     const st = await stat(source).catch(() => null);
     if (!st) throw new QinsError('BAD_INPUT', `${source}: no such file or folder`);
@@ -193,10 +194,15 @@ export class ModelLibrary {
     else if (st.isFile() && lower.endsWith('.qins')) kind = 'register';
     else if (!st.isDirectory())
       throw new QinsError('BAD_INPUT', `${source}: not a folder (drop a HuggingFace checkpoint folder with config.json and *.safetensors, or a .qinz / .qins file)`);
+    else if (isOrtModelDir(source)) kind = 'register';
     else if (!existsSync(join(source, 'config.json'))) throw new QinsError('BAD_INPUT', `${source}: no config.json (not a HuggingFace checkpoint folder)`);
+    else if (options.engine === 'ort') {
+      kind = 'export';
+      codec = 'f32';
+    }
     if (kind === 'register') return this.register(source, options.builtin ?? false);
     const name = kind === 'unpack' ? basename(source).replace(/\.qinz$/i, '') : basename(source);
-    const id = this.uniqueModelId(kind === 'unpack' ? slug(name) : `${slug(name)}-${codec}`);
+    const id = this.uniqueModelId(kind === 'unpack' ? slug(name) : `${slug(name)}-${kind === 'export' ? 'ort-fp32' : codec}`);
     const jobId = randomUUID();
     const job: ConvertJob = { jobId, source, kind, codec, progress: null, builtin: options.builtin ?? false };
     this.jobs.set(jobId, job);
@@ -204,17 +210,17 @@ export class ModelLibrary {
     const run = async () => {
       const dir = modelsDir();
       await mkdir(dir, { recursive: true });
-      const destination = join(dir, `${id}.qins`);
+      const destination = join(dir, kind === 'export' ? id : `${id}.qins`);
       const onProgress = (event: string, data: unknown) => {
         const d = data as { jobId: string; progress: ConvertJob['progress'] };
         if (event !== 'convert.progress' || d.jobId !== jobId || !d.progress) return;
         job.progress = d.progress;
-        emit({ jobId, type: 'progress', source, codec, progress: d.progress });
+        emit({ jobId, type: 'progress', source, kind, codec, progress: d.progress });
       };
       this.engine.on('event', onProgress);
       try {
         await this.engine.start();
-        const r = await this.engine.call('convert', { jobId, source, destination, codec });
+        const r = await this.engine.call('convert', { jobId, source, destination, codec, format: kind === 'export' ? 'onnx' : 'qins' });
         this.store.upsertModel({
           id,
           name,
@@ -228,7 +234,7 @@ export class ModelLibrary {
           snrDb: r.snrDb,
           sourceName: r.sourceName,
           sourceBytes: r.sourceBytes,
-          sourcePath: kind === 'convert' ? source : null,
+          sourcePath: kind === 'convert' || kind === 'export' ? source : null,
           builtin: job.builtin,
           addedAt: Date.now(),
           lastUsedAt: null,
@@ -236,7 +242,7 @@ export class ModelLibrary {
         this.broadcast('models.changed', { reason: 'imported' });
         emit({ jobId, type: 'done', model: this.get(id) });
       } catch (e) {
-        await rm(destination, { force: true }).catch(() => undefined);
+        await rm(destination, { recursive: true, force: true }).catch(() => undefined);
         const error = e instanceof QinsError ? e.toJSON() : { code: 'INTERNAL' as const, message: e instanceof Error ? e.message : String(e) };
         emit({ jobId, type: 'error', error });
       } finally {
@@ -248,20 +254,31 @@ export class ModelLibrary {
     return { ...job };
   }
 
-  /** Adds an existing .qins file to the library where it is (the file is never moved or deleted). */
-  private async register(path: string, builtin: boolean): Promise<ConvertJob> {
+  /** What a .qins file or an ONNX folder says about itself, for registering it. */
+  private async describe(path: string): Promise<Omit<ModelRecord, 'id' | 'name' | 'path' | 'codec' | 'sourcePath' | 'builtin' | 'addedAt' | 'lastUsedAt'> & { codec: Codec }> {
+    if (isOrtModelDir(path)) {
+      const d = await readOrtModelDir(path).catch((e: Error) => {
+        throw new QinsError('BAD_INPUT', e.message);
+      });
+      const params = specParams(d.spec);
+      const bitsPerWeight = (d.fileBytes * 8) / params;
+      return {
+        // An ONNX folder holds FP32 weights, or int4 ones (MatMulNBits) in the published *-int4 folders.
+        codec: bitsPerWeight > 20 ? 'f32' : bitsPerWeight > 12 ? 'bf16' : 'q4',
+        architecture: d.spec.architecture,
+        params,
+        fileBytes: d.fileBytes,
+        contextLength: d.contextLength,
+        bitsPerWeight,
+        snrDb: null,
+        sourceName: basename(path),
+        sourceBytes: d.fileBytes,
+      };
+    }
     const { header: h, fileBytes } = await readQinsHeader(path).catch((e: Error) => {
       throw new QinsError('BAD_INPUT', e.message);
     });
-    const existing = this.store.listModels().find((m) => resolve(m.path) === path);
-    if (existing) throw new QinsError('BAD_INPUT', `${path} is already in the library (${existing.name})`);
-    const name = basename(path).replace(/\.qins$/i, '');
-    const id = this.uniqueModelId(slug(name));
-    const jobId = randomUUID();
-    this.store.upsertModel({
-      id,
-      name,
-      path,
+    return {
       codec: h.codec,
       architecture: h.model.architecture,
       params: h.stats.params,
@@ -271,15 +288,22 @@ export class ModelLibrary {
       snrDb: h.stats.snr_db,
       sourceName: h.source.name,
       sourceBytes: h.source.bytes,
-      sourcePath: null,
-      builtin,
-      addedAt: Date.now(),
-      lastUsedAt: null,
-    });
+    };
+  }
+
+  /** Adds an existing .qins file or ONNX model folder to the library where it is (never moved or deleted). */
+  private async register(path: string, builtin: boolean): Promise<ConvertJob> {
+    const described = await this.describe(path);
+    const existing = this.store.listModels().find((m) => resolve(m.path) === path);
+    if (existing) throw new QinsError('BAD_INPUT', `${path} is already in the library (${existing.name})`);
+    const name = basename(path).replace(/\.qins$/i, '');
+    const id = this.uniqueModelId(slug(name));
+    const jobId = randomUUID();
+    this.store.upsertModel({ id, name, path, ...described, sourcePath: null, builtin, addedAt: Date.now(), lastUsedAt: null });
     this.broadcast('models.changed', { reason: 'imported' });
     // Announced after the caller has the job id, like a conversion's outcome.
     setImmediate(() => this.broadcast('convert.event', { jobId, type: 'done', model: this.get(id) }));
-    return { jobId, source: path, kind: 'register', codec: h.codec, progress: null, builtin };
+    return { jobId, source: path, kind: 'register', codec: described.codec, progress: null, builtin };
   }
 
   async cancelImport(jobId: string): Promise<boolean> {

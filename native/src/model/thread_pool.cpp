@@ -40,9 +40,11 @@ void ThreadPool::work(uint32_t gen, int thread) {
     if (gen_of(s) != gen) return;
     // Read after the acquire: these belong to generation gen unless a newer loop has started, in
     // which case the claim below fails.
-    const Fn fn = fn_.load(std::memory_order_relaxed);
-    void* ctx = ctx_.load(std::memory_order_relaxed);
-    const int tasks = tasks_.load(std::memory_order_relaxed);
+    // Acquire: a worker that sees the next loop's values also sees that loop's closing of the
+    // state word (stored before them), so its claim below fails.
+    const Fn fn = fn_.load(std::memory_order_acquire);
+    void* ctx = ctx_.load(std::memory_order_acquire);
+    const int tasks = tasks_.load(std::memory_order_acquire);
     const uint32_t idx = static_cast<uint32_t>(s);
     if (idx >= static_cast<uint32_t>(tasks)) return;
     if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) continue;
@@ -57,11 +59,17 @@ void ThreadPool::run(int tasks, Fn fn, void* ctx) {
     for (int i = 0; i < tasks; ++i) fn(ctx, i, 0);
     return;
   }
-  fn_.store(fn, std::memory_order_relaxed);
-  ctx_.store(ctx, std::memory_order_relaxed);
-  tasks_.store(tasks, std::memory_order_relaxed);
+  // Close the previous loop's state word first (same generation, index past any task count): a
+  // worker still holding that word could otherwise claim a task with it after fn_ / ctx_ / tasks_
+  // below are replaced, run a task of this loop before it starts, and count it in done_, so that
+  // this loop would return while one of its tasks is still running.
+  const uint64_t prev = state_.load(std::memory_order_relaxed);
+  state_.store(prev | 0xffffffffULL, std::memory_order_release);
+  fn_.store(fn, std::memory_order_release);
+  ctx_.store(ctx, std::memory_order_release);
+  tasks_.store(tasks, std::memory_order_release);
   done_.store(0, std::memory_order_relaxed);
-  const uint32_t gen = gen_of(state_.load(std::memory_order_relaxed)) + 1;
+  const uint32_t gen = gen_of(prev) + 1;
   {
     std::lock_guard<std::mutex> lock(mu_);
     state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);

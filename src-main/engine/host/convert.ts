@@ -1,9 +1,12 @@
 // Conversion jobs in the engine host (checkpoint folder → .qins), with progress and cancellation.
-import { basename } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { QinsError, type ErrorCode } from '../../../src-preload/contract.js';
 import type { Codec } from '../../core/codecs.js';
 import { ConvertError, type ConvertErrorCode, convertCheckpoint, unpackQinz } from '../../core/convert/index.js';
 import { readQinsHeader } from '../../core/qins-format.js';
+import { ExportError, exportOnnx } from '../onnx/export.js';
+import { specParams } from '../onnx/model-dir.js';
 import type { HostConvertProgress, HostConvertResult } from '../protocol.js';
 
 const CODE_MAP: Partial<Record<ConvertErrorCode, ErrorCode>> = {
@@ -20,12 +23,13 @@ export function toQinsError(e: unknown): unknown {
 }
 
 export async function convertJob(
-  params: { source: string; destination: string; codec: Codec },
+  params: { source: string; destination: string; codec: Codec; format?: 'qins' | 'onnx' },
   signal: AbortSignal,
   onProgress: (p: HostConvertProgress) => void,
 ): Promise<HostConvertResult> {
   try {
     if (params.source.toLowerCase().endsWith('.qinz')) return await unpackJob(params, signal, onProgress);
+    if (params.format === 'onnx') return await exportJob(params, signal, onProgress);
     const r = await convertCheckpoint({
       source: params.source,
       destination: params.destination,
@@ -80,4 +84,51 @@ async function unpackJob(
     sourceBytes: h.source.bytes,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The ORT reference: the checkpoint as an FP32 ONNX folder (model.onnx + data, genai_config.json, tokenizer). */
+async function exportJob(
+  params: { source: string; destination: string },
+  signal: AbortSignal,
+  onProgress: (p: HostConvertProgress) => void,
+): Promise<HostConvertResult> {
+  const t0 = performance.now();
+  let sourceBytes = 0;
+  for (const f of await readdir(params.source)) if (f.endsWith('.safetensors')) sourceBytes += (await stat(join(params.source, f))).size;
+  try {
+    const r = await exportOnnx(params.source, params.destination, {
+      onProgress: (p) => {
+        // Thrown from inside the export: it removes its temporary folder on the way out.
+        if (signal.aborted) throw new ConvertError('CANCELLED', 'export cancelled');
+        const elapsed = performance.now() - t0;
+        onProgress({
+          phase: 'exporting',
+          bytesDone: 0,
+          bytesTotal: 0,
+          tensor: p.tensor,
+          tensorsDone: p.done,
+          tensorsTotal: p.total,
+          etaMs: p.done > 0 ? (elapsed / p.done) * (p.total - p.done) : null,
+        });
+      },
+    });
+    const params_ = specParams(r.spec);
+    const fileBytes = r.modelBytes + r.dataBytes;
+    return {
+      path: r.dir,
+      fileBytes,
+      architecture: r.spec.architecture,
+      codec: 'f32',
+      params: params_,
+      bitsPerWeight: (fileBytes * 8) / params_,
+      snrDb: null,
+      contextLength: r.contextLength,
+      sourceName: basename(params.source),
+      sourceBytes,
+      seconds: r.seconds,
+    };
+  } catch (e) {
+    if (e instanceof ExportError) throw new QinsError('BAD_INPUT', e.message);
+    throw e;
+  }
 }

@@ -4,6 +4,7 @@ import { defaultSampling, type SamplingSettings } from '../../core/store/schema.
 import { QinsError } from '../../../src-preload/contract.js';
 import type { ChatSession } from '../generate.js';
 import { type LoadedModel, openModel } from '../model.js';
+import { specParams } from '../onnx/model-dir.js';
 import type { HostModelInfo } from '../protocol.js';
 
 /** generation_config.json sampling fields mapped onto our settings (missing fields keep our defaults). */
@@ -32,15 +33,9 @@ export function samplingDefaults(files: Readonly<Record<string, string>>): Sampl
   return s;
 }
 
-/** Weights counted from the .qins tensor table, or estimated from the spec for ONNX folders. */
+/** Weights counted from the .qins tensor table, or from the spec for ONNX folders. */
 function paramCount(model: LoadedModel): number {
-  if (model.header) return model.header.stats.params;
-  const m = model.spec;
-  const qkv = (m.num_heads + 2 * m.num_kv_heads) * m.head_dim * m.hidden_size;
-  const o = m.hidden_size * m.num_heads * m.head_dim;
-  const mlp = 3 * m.hidden_size * m.intermediate_size;
-  const embed = m.vocab_size * m.hidden_size;
-  return m.num_layers * (qkv + o + mlp + 2 * m.hidden_size) + embed * (m.tie_word_embeddings ? 1 : 2) + m.hidden_size;
+  return model.header ? model.header.stats.params : specParams(model.spec);
 }
 
 export class ModelSlot {

@@ -30,6 +30,15 @@ async function json(path: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** Weights of a decoder described by `spec` (ONNX folders have no tensor table to count them from). */
+export function specParams(m: ModelSpec): number {
+  const qkv = (m.num_heads + 2 * m.num_kv_heads) * m.head_dim * m.hidden_size + (m.qkv_bias ? (m.num_heads + 2 * m.num_kv_heads) * m.head_dim : 0);
+  const o = m.hidden_size * m.num_heads * m.head_dim;
+  const mlp = 3 * m.hidden_size * m.intermediate_size;
+  const embed = m.vocab_size * m.hidden_size;
+  return m.num_layers * (qkv + o + mlp + 2 * m.hidden_size) + embed * (m.tie_word_embeddings ? 1 : 2) + m.hidden_size;
+}
+
 /** True when `dir` looks like an ONNX GenAI model folder. */
 export const isOrtModelDir = (dir: string): boolean => existsSync(join(dir, 'genai_config.json'));
 

@@ -1,7 +1,8 @@
 // The model library as the UI sees it: models, what the engine has loaded, conversion jobs with
 // their progress, and quality measurements.
 import { create } from 'zustand';
-import type { Codec, ConvertEvent, ConvertJob, EvalEvent, ModelInfo, ModelStatus } from '../../../src-preload/contract';
+import type { APP_CODECS } from '../../../src-main/core/codecs';
+import type { ConvertEvent, ConvertJob, EvalEvent, ModelInfo, ModelStatus } from '../../../src-preload/contract';
 import { type ReadableError, readable } from '../lib/errors';
 import { qins } from '../lib/qins';
 import { useApp } from './app';
@@ -39,7 +40,8 @@ interface ModelsState {
   load(id: string): Promise<boolean>;
   /** Loads the default (or most recently used) model when nothing is loaded yet. */
   autoLoad(defaultModelId: string | null): Promise<void>;
-  importModel(source: string, codec: Codec): Promise<JobView | ReadableError>;
+  /** `choice`: a codec for a .qins, or 'ort-fp32' for the ONNX Runtime reference. */
+  importModel(source: string, choice: ImportChoice): Promise<JobView | ReadableError>;
   cancel(jobId: string): Promise<void>;
   dismissJob(jobId: string): void;
   remove(id: string): Promise<void>;
@@ -52,11 +54,8 @@ interface ModelsState {
 
 const NONE: ModelStatus = { state: 'none', loaded: null, loadingId: null, error: null };
 
-/** What a job does, from its source: a .qinz is unpacked, a .qins added in place, a folder converted. */
-export function jobKind(source: string): ConvertJob['kind'] {
-  const lower = source.toLowerCase();
-  return lower.endsWith('.qinz') ? 'unpack' : lower.endsWith('.qins') ? 'register' : 'convert';
-}
+/** What a checkpoint can become: a .qins with one of our codecs, or the FP32 ONNX reference run by ONNX Runtime. */
+export type ImportChoice = (typeof APP_CODECS)[number] | 'ort-fp32';
 
 const view = (j: ConvertJob): JobView => ({ ...j, seenAt: Date.now(), state: 'running', error: null, modelId: null });
 
@@ -108,9 +107,10 @@ export const useModels = create<ModelsState>((set, get) => ({
     set({ autoLoaded: true });
     await get().load(pick.id);
   },
-  async importModel(source, codec) {
+  async importModel(source, choice) {
     try {
-      const job = view(await qins.invoke('models.import', { source, codec }));
+      const request = choice === 'ort-fp32' ? { source, codec: 'f32' as const, engine: 'ort' as const } : { source, codec: choice, engine: 'qins' as const };
+      const job = view(await qins.invoke('models.import', request));
       // A .qins file is added in place at once: no job to follow, the library just changes.
       if (job.kind === 'register') await get().refresh();
       else set((s) => ({ jobs: s.jobs.some((j) => j.jobId === job.jobId) ? s.jobs : [...s.jobs, job] }));
@@ -148,7 +148,7 @@ export const useModels = create<ModelsState>((set, get) => ({
     set((s) => {
       const existing = s.jobs.find((j) => j.jobId === e.jobId);
       if (e.type === 'progress') {
-        const base = existing ?? view({ jobId: e.jobId, source: e.source, kind: jobKind(e.source), codec: e.codec, progress: null, builtin: false });
+        const base = existing ?? view({ jobId: e.jobId, source: e.source, kind: e.kind, codec: e.codec, progress: null, builtin: false });
         const next = { ...base, progress: e.progress };
         return { jobs: existing ? s.jobs.map((j) => (j.jobId === e.jobId ? next : j)) : [...s.jobs, next] };
       }

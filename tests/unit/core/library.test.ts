@@ -1,6 +1,6 @@
 // The model library against the real engine host: import errors, a second architecture, quality
 // measurement with the unquantized reference, cancellation, and safe deletion.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,37 @@ describe('import: .qinz and .qins files', () => {
     expect(existsSync(unpacked.path)).toBe(false);
     expect(await library.delete('my-llama')).toBe(true);
     expect(existsSync(inPlace)).toBe(true);
+  }, 180_000);
+});
+
+describe('the ONNX Runtime reference in the library', () => {
+  it('exports a checkpoint as an FP32 ONNX folder (engine ort), loads it; an ONNX folder elsewhere is added in place', async () => {
+    const job = await library.import(fixtureModel('tiny-llama-chat'), 'qins8', { engine: 'ort' });
+    expect(job).toMatchObject({ kind: 'export', codec: 'f32' });
+    const progress = await until(() => events.map((e) => e.payload as ConvertEvent).find((e) => e.jobId === job.jobId && e.type === 'progress'));
+    expect(progress).toMatchObject({ kind: 'export', progress: { phase: 'exporting' } });
+    const end = await convertEnd(job.jobId);
+    expect(end.type).toBe('done');
+    const model = (end as Extract<ConvertEvent, { type: 'done' }>).model;
+    expect(model).toMatchObject({ id: 'tiny-llama-chat-ort-fp32', engine: 'ort', codec: 'f32', architecture: 'llama', sourcePath: fixtureModel('tiny-llama-chat') });
+    expect(readdirSync(model.path)).toEqual(expect.arrayContaining(['model.onnx', 'model.onnx.data', 'genai_config.json', 'tokenizer.json']));
+    // FP32: at least four bytes per parameter (the graph adds its RoPE tables and constants)
+    expect(model.bitsPerWeight).toBeGreaterThanOrEqual(32);
+    expect(model.params).toBe(library.get('tiny-llama-chat-q8').params);
+
+    const loaded = await library.load(model.id);
+    expect(loaded).toMatchObject({ engine: 'ort', architecture: 'llama', chat: true, params: model.params });
+
+    const elsewhere = join(home, 'onnx-llama');
+    cpSync(model.path, elsewhere, { recursive: true });
+    const reg = await library.import(elsewhere, 'qins8');
+    expect(reg).toMatchObject({ kind: 'register', codec: 'f32' });
+    expect(await convertEnd(reg.jobId)).toMatchObject({ type: 'done', model: { id: 'onnx-llama', engine: 'ort', path: elsewhere, params: model.params } });
+
+    expect(await library.delete(model.id)).toBe(true);
+    expect(existsSync(model.path)).toBe(false);
+    expect(await library.delete('onnx-llama')).toBe(true);
+    expect(existsSync(join(elsewhere, 'model.onnx'))).toBe(true);
   }, 180_000);
 });
 

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import './setup';
-import { act, render, screen, within } from '@testing-library/react';
+import { act, cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SNIPPET_MARK_CLOSE, SNIPPET_MARK_OPEN } from '../../../src-main/core/store/schema';
@@ -109,20 +109,48 @@ describe('models', () => {
     off();
   });
 
+  it('ORT FP32 exports the checkpoint for ONNX Runtime; the job says so and the model is labelled ORT FP32', async () => {
+    const off = connectEvents();
+    handle('models.import', () => ({ jobId: 'j2', source: '/ckpt/phi', kind: 'export', codec: 'f32', progress: null, builtin: false }));
+    render(<ImportPanel />);
+    await userEvent.type(screen.getByRole('textbox', { name: 'Checkpoint folder' }), '/ckpt/phi');
+    await userEvent.click(screen.getByRole('radio', { name: /ORT FP32/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(callsOf('models.import')).toEqual([{ source: '/ckpt/phi', codec: 'f32', engine: 'ort' }]);
+    act(() =>
+      emit('convert.event', {
+        jobId: 'j2',
+        type: 'progress',
+        source: '/ckpt/phi',
+        kind: 'export',
+        codec: 'f32',
+        progress: { phase: 'exporting', bytesDone: 0, bytesTotal: 0, tensor: 'layers.1', tensorsDone: 5, tensorsTotal: 20, etaMs: 3000 },
+      }),
+    );
+    expect(screen.getByRole('progressbar', { name: 'Exporting phi' }).getAttribute('aria-valuenow')).toBe('25');
+    expect(screen.getByTestId('convert-job').textContent).toContain('for ONNX Runtime (FP32)');
+    off();
+    cleanup();
+    const ort = model({ id: 'o1', engine: 'ort', codec: 'f32', fileBytes: 97_000_000, params: 24_300_000 });
+    render(<ModelCard model={ort} />);
+    expect(screen.getByRole('heading', { level: 3 }).textContent).toContain('ORT FP32');
+  });
+
   it('shows conversion progress (bytes, tensor, ETA) with Cancel, and a readable error when it fails', async () => {
     const off = connectEvents();
-    handle('models.import', () => ({ jobId: 'j1', source: '/ckpt/bad-model', codec: 'qins4', progress: null, builtin: false }));
+    handle('models.import', () => ({ jobId: 'j1', source: '/ckpt/bad-model', kind: 'convert', codec: 'qins4', progress: null, builtin: false }));
     handle('models.cancelImport', () => ({ cancelled: true }));
     render(<ImportPanel />);
     await userEvent.type(screen.getByRole('textbox', { name: 'Checkpoint folder' }), '/ckpt/bad-model');
     await userEvent.click(screen.getByRole('radio', { name: /qins4/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
-    expect(callsOf('models.import')).toEqual([{ source: '/ckpt/bad-model', codec: 'qins4' }]);
+    expect(callsOf('models.import')).toEqual([{ source: '/ckpt/bad-model', codec: 'qins4', engine: 'qins' }]);
     act(() =>
       emit('convert.event', {
         jobId: 'j1',
         type: 'progress',
         source: '/ckpt/bad-model',
+        kind: 'convert',
         codec: 'qins4',
         progress: { phase: 'encoding', bytesDone: 10 * 1024 * 1024, bytesTotal: 40 * 1024 * 1024, tensor: 'layers.3.mlp.down_proj', tensorsDone: 12, tensorsTotal: 50, etaMs: 4200 },
       }),

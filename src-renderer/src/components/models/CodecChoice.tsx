@@ -1,22 +1,26 @@
 import { APP_CODECS } from '../../../../src-main/core/codecs';
-import type { Codec } from '../../../../src-preload/contract';
 import { cn } from '../../lib/cn';
+import type { ImportChoice } from '../../state/models';
 
-export const CODEC_INFO: Record<(typeof APP_CODECS)[number], { bits: string; text: string }> = {
+export type { ImportChoice };
+export const IMPORT_CHOICES: readonly ImportChoice[] = [...APP_CODECS, 'ort-fp32'];
+
+export const CODEC_INFO: Record<ImportChoice, { bits: string; text: string }> = {
   qins8: { bits: '8.5 bits/weight', text: 'QINS offset-inverse code, near-lossless. Recommended.' },
   qins4: { bits: '4.5 bits/weight', text: 'QINS 4-bit codebook: about half the size of qins8.' },
   'qins-seed': { bits: '9 bits/weight', text: 'The original QINS scheme, kept for comparison.' },
   q8: { bits: '8.5 bits/weight', text: 'Linear 8-bit reference (Q8_0-like).' },
   q4: { bits: '4.5 bits/weight', text: 'Linear 4-bit reference (Q4_0-like).' },
+  'ort-fp32': { bits: '32 bits/weight', text: 'Uncompressed, run by ONNX Runtime: the reference to compare against.' },
 };
 
 /** The codec radio cards (qins8 first and preselected by the callers). */
-export function CodecChoice({ value, onChange, name, columns = 3 }: { value: Codec; onChange: (c: Codec) => void; name: string; columns?: 2 | 3 }) {
+export function CodecChoice({ value, onChange, name, columns = 3 }: { value: ImportChoice; onChange: (c: ImportChoice) => void; name: string; columns?: 2 | 3 }) {
   return (
     <fieldset>
       <legend className="text-sm font-medium">Codec</legend>
       <div className={cn('mt-1.5 grid gap-2 sm:grid-cols-2', columns === 3 && 'xl:grid-cols-3')}>
-        {APP_CODECS.map((c) => (
+        {IMPORT_CHOICES.map((c) => (
           <label
             key={c}
             className={cn(
@@ -27,7 +31,7 @@ export function CodecChoice({ value, onChange, name, columns = 3 }: { value: Cod
             <input type="radio" name={name} value={c} checked={value === c} onChange={() => onChange(c)} className="mt-1 accent-indigo-600" />
             <span className="min-w-0">
               <span className="flex items-baseline gap-2">
-                <span className="font-mono text-sm font-semibold">{c}</span>
+                <span className="font-mono text-sm font-semibold">{c === 'ort-fp32' ? 'ORT FP32' : c}</span>
                 <span className="text-[11px] text-zinc-600 dark:text-zinc-400">{CODEC_INFO[c].bits}</span>
               </span>
               <span className="mt-0.5 block text-xs text-zinc-600 dark:text-zinc-400">{CODEC_INFO[c].text}</span>

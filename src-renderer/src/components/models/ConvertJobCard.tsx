@@ -50,6 +50,10 @@ export function ConvertJobCard({ job, className }: { job: JobView; className?: s
           <p className="truncate font-medium">
             {job.kind === 'unpack' ? (
               <>Unpacking {name}</>
+            ) : job.kind === 'export' ? (
+              <>
+                Exporting {name} <span className="font-normal text-zinc-600 dark:text-zinc-400">for ONNX Runtime (FP32)</span>
+              </>
             ) : (
               <>
                 Converting {name} <span className="font-normal text-zinc-600 dark:text-zinc-400">to {job.codec}</span>
@@ -62,7 +66,7 @@ export function ConvertJobCard({ job, className }: { job: JobView; className?: s
           Cancel
         </Button>
       </div>
-      <Progress className="mt-2.5" value={fraction} label={`${job.kind === 'unpack' ? 'Unpacking' : 'Converting'} ${name}`} />
+      <Progress className="mt-2.5" value={fraction} label={`${job.kind === 'unpack' ? 'Unpacking' : job.kind === 'export' ? 'Exporting' : 'Converting'} ${name}`} />
       <div className="mt-2 flex flex-wrap justify-between gap-x-4 gap-y-0.5 text-xs text-zinc-600 tabular-nums dark:text-zinc-400" data-testid="convert-progress">
         <span>
           {p && p.bytesTotal > 0 ? `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` : 'reading the checkpoint…'}

@@ -2,7 +2,6 @@
 // start the conversion of the dropped checkpoint folder.
 import { FolderDown } from 'lucide-react';
 import { useEffect, useId, useState } from 'react';
-import type { Codec } from '../../../../src-preload/contract';
 import { acceptsDrag, dropTarget } from '../../lib/drop';
 import type { ReadableError } from '../../lib/errors';
 import { qins } from '../../lib/qins';
@@ -10,13 +9,13 @@ import { useApp } from '../../state/app';
 import { useModels } from '../../state/models';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
-import { CodecChoice } from './CodecChoice';
+import { CodecChoice, type ImportChoice } from './CodecChoice';
 import { sourceName } from './ConvertJobCard';
 
 export function DropImport() {
   const [dragging, setDragging] = useState(false);
   const [path, setPath] = useState<string | null>(null);
-  const [codec, setCodec] = useState<Codec>('qins8');
+  const [codec, setCodec] = useState<ImportChoice>('qins8');
   const [error, setError] = useState<ReadableError | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();

@@ -2,20 +2,19 @@
 // Jobs show their progress here; errors say what is wrong with the folder.
 import { AlertCircle, FolderDown } from 'lucide-react';
 import { useId, useRef, useState } from 'react';
-import type { Codec } from '../../../../src-preload/contract';
 import { type ReadableError, readable } from '../../lib/errors';
 import { cn } from '../../lib/cn';
 import { qins } from '../../lib/qins';
 import { useModels } from '../../state/models';
 import { Button } from '../ui/Button';
-import { CodecChoice } from './CodecChoice';
+import { CodecChoice, type ImportChoice } from './CodecChoice';
 import { ConvertJobCard } from './ConvertJobCard';
 
 export function ImportPanel() {
   const jobs = useModels((s) => s.jobs);
   const importModel = useModels((s) => s.importModel);
   const [path, setPath] = useState('');
-  const [codec, setCodec] = useState<Codec>('qins8');
+  const [codec, setCodec] = useState<ImportChoice>('qins8');
   const [error, setError] = useState<ReadableError | null>(null);
   const [busy, setBusy] = useState(false);
   const pathId = useId();

@@ -24,6 +24,9 @@ function Fact({ label, value, hint }: { label: string; value: React.ReactNode; h
   );
 }
 
+/** How the model list names a model ONNX Runtime runs. */
+export const ortLabel = (codec: string): string => `ORT ${codec === 'f32' ? 'FP32' : codec === 'q4' ? 'int4' : codec}`;
+
 export function compressionVsFp32(m: Pick<ModelInfo, 'params' | 'fileBytes'>): string {
   return formatRatio(m.params * 4, m.fileBytes);
 }
@@ -98,9 +101,15 @@ export function ModelCard({ model }: { model: ModelInfo }) {
           ) : (
             <h3 className="flex flex-wrap items-center gap-2 text-[15px] font-semibold">
               <span className="truncate">{model.name}</span>
-              <Badge tone="indigo" className="font-mono">
-                {model.codec}
-              </Badge>
+              {model.engine === 'ort' ? (
+                <Badge tone="amber" title="Run by ONNX Runtime: the reference the QINS engine is measured against">
+                  {ortLabel(model.codec)}
+                </Badge>
+              ) : (
+                <Badge tone="indigo" className="font-mono">
+                  {model.codec}
+                </Badge>
+              )}
               {model.builtin ? <Badge>built-in</Badge> : null}
               {loaded ? (
                 <Badge tone="emerald">
@@ -147,7 +156,7 @@ export function ModelCard({ model }: { model: ModelInfo }) {
       <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-2.5 sm:grid-cols-4 xl:grid-cols-7">
         <Fact label="Architecture" value={model.architecture} />
         <Fact label="Parameters" value={formatParams(model.params)} hint={model.params.toLocaleString('en-US')} />
-        <Fact label="Codec" value={<span className="font-mono">{model.codec}</span>} />
+        <Fact label={model.engine === 'ort' ? 'Engine' : 'Codec'} value={model.engine === 'ort' ? ortLabel(model.codec) : <span className="font-mono">{model.codec}</span>} />
         <Fact label="Bits/weight" value={model.bitsPerWeight !== null ? model.bitsPerWeight.toFixed(2) : '—'} />
         <Fact label="File size" value={formatBytes(model.fileBytes)} hint={`${model.fileBytes.toLocaleString('en-US')} bytes`} />
         <Fact

@@ -7,6 +7,7 @@ import { useChat } from '../../state/chat';
 import { useModels } from '../../state/models';
 import { Menu, type MenuItem } from '../ui/Menu';
 import { qins } from '../../lib/qins';
+import { ortLabel } from './ModelCard';
 
 /** Loads a model and makes it the open conversation's model (its next reply uses it). */
 export async function switchModel(id: string): Promise<void> {
@@ -34,7 +35,7 @@ export function ModelPicker() {
     .filter((m) => !m.missing)
     .map((m) => ({
       id: m.id,
-      label: m.name + (m.codec !== loaded?.codec || models.filter((o) => o.name === m.name).length > 1 ? ` (${m.codec})` : ''),
+      label: m.name + (m.codec !== loaded?.codec || models.filter((o) => o.name === m.name).length > 1 ? ` (${m.engine === 'ort' ? ortLabel(m.codec) : m.codec})` : ''),
       hint: formatBytes(m.fileBytes),
       icon: m.id === loaded?.modelId ? <Check size={14} aria-hidden /> : <span className="w-3.5" aria-hidden />,
       onSelect: () => void switchModel(m.id),
@@ -66,7 +67,11 @@ export function ModelPicker() {
             <span className="sr-only">Model: </span>
             {text}
           </span>
-          {loaded?.codec ? <span className="rounded bg-indigo-50 px-1.5 py-px font-mono text-[11px] text-indigo-700 dark:bg-indigo-500/15 dark:text-indigo-300">{loaded.codec}</span> : null}
+          {loaded?.engine === 'ort' ? (
+            <span className="rounded bg-amber-50 px-1.5 py-px text-[11px] text-amber-800 dark:bg-amber-500/15 dark:text-amber-300">ORT</span>
+          ) : loaded?.codec ? (
+            <span className="rounded bg-indigo-50 px-1.5 py-px font-mono text-[11px] text-indigo-700 dark:bg-indigo-500/15 dark:text-indigo-300">{loaded.codec}</span>
+          ) : null}
           <ChevronDown size={14} className="text-zinc-500" aria-hidden />
         </button>
       )}
