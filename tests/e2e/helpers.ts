@@ -132,6 +132,9 @@ export interface AxeViolation {
 export async function audit(page: Page): Promise<AxeViolation[]> {
   const axe = await import('axe-core');
   const source = (axe as unknown as { source?: string; default?: { source: string } }).source ?? (axe as unknown as { default: { source: string } }).default.source;
+  // Colours mid-transition (a theme switch, a hovered or just-selected control) are not what a
+  // reader sees once the page settles: wait for running CSS transitions to end before measuring.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.constructor.name !== 'CSSTransition' || a.playState !== 'running'));
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(source);
   return page.evaluate(async () => {

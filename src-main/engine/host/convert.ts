@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { QinsError, type ErrorCode } from '../../../src-preload/contract.js';
 import type { Codec } from '../../core/codecs.js';
 import { ConvertError, type ConvertErrorCode, convertCheckpoint, unpackQinz } from '../../core/convert/index.js';
-import { readQinsHeader } from '../../core/qins-format.js';
+import { type QinsHeader, readQinsHeader } from '../../core/qins-format.js';
 import { ExportError, exportOnnx } from '../onnx/export.js';
 import { specParams } from '../onnx/model-dir.js';
 import type { HostConvertProgress, HostConvertResult } from '../protocol.js';
@@ -38,20 +38,7 @@ export async function convertJob(
       onProgress: (p) =>
         onProgress({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, tensor: p.tensor, tensorsDone: p.tensorsDone, tensorsTotal: p.tensorsTotal, etaMs: p.etaMs }),
     });
-    const h = r.header;
-    return {
-      path: r.path,
-      fileBytes: r.fileBytes,
-      architecture: h.model.architecture,
-      codec: h.codec,
-      params: h.stats.params,
-      bitsPerWeight: h.stats.bits_per_weight,
-      snrDb: h.stats.snr_db,
-      contextLength: h.model.max_position_embeddings,
-      sourceName: h.source.name || basename(params.source),
-      sourceBytes: h.source.bytes,
-      seconds: h.stats.seconds,
-    };
+    return fromHeader(r.header, r.path, r.fileBytes, basename(params.source), r.header.stats.seconds);
   } catch (e) {
     throw toQinsError(e);
   }
@@ -70,19 +57,24 @@ async function unpackJob(
     signal,
     onProgress: (p) => onProgress({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, tensor: null, tensorsDone: 0, tensorsTotal: 0, etaMs: null }),
   });
-  const { header: h } = await readQinsHeader(r.path);
+  const { header } = await readQinsHeader(r.path);
+  return fromHeader(header, r.path, r.rawBytes, basename(params.source).replace(/\.qinz$/i, ''), (performance.now() - t0) / 1000);
+}
+
+/** A job's outcome from the header of the .qins file it wrote. */
+function fromHeader(h: QinsHeader, path: string, fileBytes: number, fallbackName: string, seconds: number): HostConvertResult {
   return {
-    path: r.path,
-    fileBytes: r.rawBytes,
+    path,
+    fileBytes,
     architecture: h.model.architecture,
     codec: h.codec,
     params: h.stats.params,
     bitsPerWeight: h.stats.bits_per_weight,
     snrDb: h.stats.snr_db,
     contextLength: h.model.max_position_embeddings,
-    sourceName: h.source.name || basename(params.source).replace(/\.qinz$/i, ''),
+    sourceName: h.source.name || fallbackName,
     sourceBytes: h.source.bytes,
-    seconds: (performance.now() - t0) / 1000,
+    seconds,
   };
 }
 
