@@ -261,10 +261,13 @@ export class ModelLibrary {
         throw new QinsError('BAD_INPUT', e.message);
       });
       const params = specParams(d.spec);
-      const bitsPerWeight = (d.fileBytes * 8) / params;
+      // An ONNX folder holds FP32 weights, or int4 ones (MatMulNBits) in the published *-int4
+      // folders; its size (graph tables included) tells which.
+      const fileBits = (d.fileBytes * 8) / params;
+      const codec = fileBits > 20 ? 'f32' : fileBits > 12 ? 'bf16' : 'q4';
+      const bitsPerWeight = codec === 'f32' ? 32 : codec === 'bf16' ? 16 : fileBits;
       return {
-        // An ONNX folder holds FP32 weights, or int4 ones (MatMulNBits) in the published *-int4 folders.
-        codec: bitsPerWeight > 20 ? 'f32' : bitsPerWeight > 12 ? 'bf16' : 'q4',
+        codec,
         architecture: d.spec.architecture,
         params,
         fileBytes: d.fileBytes,

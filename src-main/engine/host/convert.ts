@@ -112,7 +112,8 @@ async function exportJob(
       architecture: r.spec.architecture,
       codec: 'f32',
       params: params_,
-      bitsPerWeight: (fileBytes * 8) / params_,
+      // FP32 weights; the file also holds the graph's RoPE tables (max_position_embeddings rows)
+      bitsPerWeight: 32,
       snrDb: null,
       contextLength: r.contextLength,
       sourceName: basename(params.source),

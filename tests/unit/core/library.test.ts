@@ -157,8 +157,9 @@ describe('the ONNX Runtime reference in the library', () => {
     const model = (end as Extract<ConvertEvent, { type: 'done' }>).model;
     expect(model).toMatchObject({ id: 'tiny-llama-chat-ort-fp32', engine: 'ort', codec: 'f32', architecture: 'llama', sourcePath: fixtureModel('tiny-llama-chat') });
     expect(readdirSync(model.path)).toEqual(expect.arrayContaining(['model.onnx', 'model.onnx.data', 'genai_config.json', 'tokenizer.json']));
-    // FP32: at least four bytes per parameter (the graph adds its RoPE tables and constants)
-    expect(model.bitsPerWeight).toBeGreaterThanOrEqual(32);
+    // FP32 weights: four bytes per parameter, and the graph's RoPE tables on top
+    expect(model.bitsPerWeight).toBe(32);
+    expect(model.fileBytes).toBeGreaterThan(model.params * 4);
     expect(model.params).toBe(library.get('tiny-llama-chat-q8').params);
 
     const loaded = await library.load(model.id);
@@ -168,7 +169,7 @@ describe('the ONNX Runtime reference in the library', () => {
     cpSync(model.path, elsewhere, { recursive: true });
     const reg = await library.import(elsewhere, 'qins8');
     expect(reg).toMatchObject({ kind: 'register', codec: 'f32' });
-    expect(await convertEnd(reg.jobId)).toMatchObject({ type: 'done', model: { id: 'onnx-llama', engine: 'ort', path: elsewhere, params: model.params } });
+    expect(await convertEnd(reg.jobId)).toMatchObject({ type: 'done', model: { id: 'onnx-llama', engine: 'ort', codec: 'f32', bitsPerWeight: 32, path: elsewhere, params: model.params } });
 
     expect(await library.delete(model.id)).toBe(true);
     expect(existsSync(model.path)).toBe(false);
