@@ -95,12 +95,23 @@ export function qualityChart(entries: SuiteEntry[]): string {
   const step = y1 - y0 > 20 ? 5 : y1 - y0 > 8 ? 2 : 1;
   for (let v = Math.ceil(y0 / step) * step; v <= y1; v += step)
     out.push(`<text x="${m.l - 6}" y="${Y(v) + 4}" font-size="11" text-anchor="end" ${FONT}>${v}</text>`);
+  // Labels right of their point (left of it near the right edge), moved a line down or up until
+  // they clear the labels already placed and the axis: codecs of equal size and quality sit close.
+  const placed: Array<{ x0: number; x1: number; y: number }> = [];
   pts.forEach((e, i) => {
     const x = X(xs[i] as number);
     const y = Y(ys[i] as number);
+    const text = `${esc(e.label)} ${(ys[i] as number) >= 0 ? '+' : ''}${(ys[i] as number).toFixed(2)} %`;
+    const width = 6.2 * text.length;
+    const right = x + 8 + width > W - 4;
+    const lx0 = right ? x - 8 - width : x + 8;
+    const free = (ly: number) => ly <= H - m.b - 3 && ly >= m.t && !placed.some((p) => Math.abs(p.y - ly) < 13 && lx0 < p.x1 && lx0 + width > p.x0);
+    let ly = y - 6;
+    for (let k = 1; !free(ly) && k < 20; k++) ly = y - 6 + (k % 2 === 1 ? 14 : -14) * Math.ceil(k / 2);
+    placed.push({ x0: lx0, x1: lx0 + width, y: ly });
     out.push(
       `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5" fill="${color(e.id)}"/>`,
-      `<text x="${(x + 8).toFixed(1)}" y="${(y - 6).toFixed(1)}" font-size="11" ${FONT}>${esc(e.label)} ${(ys[i] as number) >= 0 ? '+' : ''}${(ys[i] as number).toFixed(2)} %</text>`,
+      `<text x="${(right ? x - 8 : x + 8).toFixed(1)}" y="${ly.toFixed(1)}" font-size="11"${right ? ' text-anchor="end"' : ''} ${FONT}>${text}</text>`,
     );
   });
   out.push('</svg>', '');
