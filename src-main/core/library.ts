@@ -220,7 +220,7 @@ export class ModelLibrary {
       this.engine.on('event', onProgress);
       try {
         await this.engine.start();
-        const r = await this.engine.call('convert', { jobId, source, destination, codec, format: kind === 'export' ? 'onnx' : 'qins' });
+        const r = await this.engine.call('convert', { jobId, source, destination, codec, kind });
         this.store.upsertModel({
           id,
           name,

@@ -95,8 +95,11 @@ export interface HostMethods {
   };
   'generate.cancel': { params: { jobId: string }; result: { cancelled: boolean } };
   /** Converts a checkpoint (or unpacks a .qinz) to `destination`; streams 'convert.progress'. */
-  /** format 'onnx': an FP32 ONNX folder for ONNX Runtime at `destination` (a folder) instead of a .qins. */
-  convert: { params: { jobId: string; source: string; destination: string; codec: Codec; format?: 'qins' | 'onnx' }; result: HostConvertResult };
+  /**
+   * kind 'convert' (default): checkpoint folder → .qins with `codec`; 'export': checkpoint folder →
+   * FP32 ONNX folder at `destination`; 'unpack': .qinz → the .qins it was packed from.
+   */
+  convert: { params: { jobId: string; source: string; destination: string; codec: Codec; kind?: 'convert' | 'export' | 'unpack' }; result: HostConvertResult };
   'convert.cancel': { params: { jobId: string }; result: { cancelled: boolean } };
   /** Perplexity of the model at `path` on a text file; streams 'eval.progress'. */
   'eval.perplexity': { params: { jobId: string; path: string; textPath: string; window?: number }; result: { ppl: number; tokens: number; nllSum: number } };

@@ -23,13 +23,13 @@ export function toQinsError(e: unknown): unknown {
 }
 
 export async function convertJob(
-  params: { source: string; destination: string; codec: Codec; format?: 'qins' | 'onnx' },
+  params: { source: string; destination: string; codec: Codec; kind?: 'convert' | 'export' | 'unpack' },
   signal: AbortSignal,
   onProgress: (p: HostConvertProgress) => void,
 ): Promise<HostConvertResult> {
   try {
-    if (params.source.toLowerCase().endsWith('.qinz')) return await unpackJob(params, signal, onProgress);
-    if (params.format === 'onnx') return await exportJob(params, signal, onProgress);
+    if (params.kind === 'unpack') return await unpackJob(params, signal, onProgress);
+    if (params.kind === 'export') return await exportJob(params, signal, onProgress);
     const r = await convertCheckpoint({
       source: params.source,
       destination: params.destination,
