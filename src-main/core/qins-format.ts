@@ -7,7 +7,13 @@ import { Architecture, Codec } from './codecs.js';
 export { ARCHITECTURES, Architecture, CODECS, Codec } from './codecs.js';
 
 export const QINS_MAGIC = 'QINS';
-export const QINS_FORMAT_VERSION = 1;
+/**
+ * The version this build writes. 2: qins8 uses the segment codebook (kind "inverse-segments").
+ * Version 1 files (qins8 as the plain offset-inverse table) are still read and run.
+ */
+export const QINS_FORMAT_VERSION = 2;
+/** Versions this build reads. */
+export const QINS_READABLE_VERSIONS: readonly number[] = [1, 2];
 /** magic (4) + version u32 (4) + header length u64 (8) */
 export const QINS_PREAMBLE_BYTES = 16;
 /** Every tensor and tensor part starts at a multiple of this. */
@@ -90,7 +96,7 @@ export type TensorEntry = z.infer<typeof TensorEntry>;
 
 export const QinsHeader = z.object({
   format: z.literal('qins'),
-  version: z.literal(QINS_FORMAT_VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
   model: ModelSpec,
   /** Source files verbatim: config.json, tokenizer.json, tokenizer_config.json, generation_config.json, … */
   files: z.record(z.string(), z.string()),
@@ -133,7 +139,7 @@ export function encodeHeader(header: QinsHeader): Buffer {
   const total = alignUp(QINS_PREAMBLE_BYTES + json.length);
   const out = Buffer.alloc(total);
   out.write(QINS_MAGIC, 0, 'ascii');
-  out.writeUInt32LE(QINS_FORMAT_VERSION, 4);
+  out.writeUInt32LE(header.version, 4);
   out.writeBigUInt64LE(BigInt(json.length), 8);
   json.copy(out, QINS_PREAMBLE_BYTES);
   return out;
@@ -161,8 +167,11 @@ export async function readQinsHeader(path: string): Promise<QinsFileInfo> {
     await fh.read(pre, 0, QINS_PREAMBLE_BYTES, 0);
     if (pre.toString('ascii', 0, 4) !== QINS_MAGIC) throw new QinsFormatError('not a .qins file (bad magic)', path);
     const version = pre.readUInt32LE(4);
-    if (version !== QINS_FORMAT_VERSION)
-      throw new QinsFormatError(`unsupported format version ${version} (this build reads ${QINS_FORMAT_VERSION})`, path);
+    if (!QINS_READABLE_VERSIONS.includes(version))
+      throw new QinsFormatError(
+        `unsupported format version ${version} (this build reads ${QINS_READABLE_VERSIONS.join(' and ')}; convert the checkpoint again with \`qins convert <checkpoint> -o <file.qins>\`)`,
+        path,
+      );
     const len = Number(pre.readBigUInt64LE(8));
     if (len > QINS_MAX_HEADER_BYTES || QINS_PREAMBLE_BYTES + len > size)
       throw new QinsFormatError(`header length ${len} exceeds the file (${size} bytes)`, path);
@@ -180,6 +189,7 @@ export async function readQinsHeader(path: string): Promise<QinsFileInfo> {
       throw new QinsFormatError(`invalid header at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, path);
     }
     const header = parsed.data;
+    if (header.version !== version) throw new QinsFormatError(`header says version ${header.version}, the preamble ${version}`, path);
     const payloadOffset = headerRegionBytes(len);
     for (const t of header.tensors) {
       if (t.offset < payloadOffset || t.offset + t.bytes > size)

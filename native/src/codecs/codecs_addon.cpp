@@ -339,7 +339,7 @@ class TuneQins8Worker : public PromiseWorker {
  public:
   using PromiseWorker::PromiseWorker;
   SampleJob s;
-  double max_c = 32;
+  double max_c = 64;
   Qins8Search res;
   void Execute() override {
     s.load();
@@ -372,7 +372,7 @@ Napi::Value TuneQins8(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) return throw_range(env, "tuneQins8(job) needs a job object");
   Napi::Object job = info[0].As<Napi::Object>();
   auto wk = std::make_unique<TuneQins8Worker>(env);
-  if (!read_sample(env, job, wk->s, wk->keep) || !get_num(env, job, "maxC", 32, wk->max_c)) return env.Undefined();
+  if (!read_sample(env, job, wk->s, wk->keep) || !get_num(env, job, "maxC", 64, wk->max_c)) return env.Undefined();
   if (!(wk->max_c >= 0 && wk->max_c <= 1024)) return throw_range(env, "maxC must be in 0..1024");
   Napi::Promise p = wk->Promise();
   wk.release()->Queue();

@@ -35,27 +35,45 @@ void load_f32(const uint8_t* src, Dtype dtype, size_t n, float* out) {
 Qins8Table Qins8Table::make(double c) {
   Qins8Table t;
   t.c = static_cast<float>(c);
-  t.denom = 32767;
-  for (int k = 1; k <= 127; k++) {
-    const double level = (1.0 + c) / (static_cast<double>(k) + c);
-    const int32_t v = static_cast<int32_t>(std::floor(level * 32767.0 + 0.5));
-    t.ints[k] = v;
-    t.ints[128 + k] = -v;
-    t.m[k] = static_cast<float>(v) / 32767.0f;
+  // Knots from the bottom: q[0] = 0, q[m] = (1 + c) / (k + c) for k = 113, 97, ..., 17, 1.
+  double q[kSegments + 1];
+  q[0] = 0;
+  for (int m = 1; m <= kSegments; m++) {
+    const double k = 1 + kSteps * (kSegments - m);
+    q[m] = (1.0 + c) / (k + c);
   }
-  t.ints[0] = 0;
-  t.ints[128] = 0;
-  t.m[0] = 0;
-  t.m[128] = 0;
+  double widest = 0;
+  for (int m = 0; m < kSegments; m++) widest = std::max(widest, q[m + 1] - q[m]);
+  // The integer unit: as fine as the widest segment's step allows (D <= 255).
+  const double unit = std::floor(255.0 * kSteps / widest);
+  int32_t a = 0;
+  for (int m = 0; m < kSegments; m++) {
+    const double d = std::floor(unit * (q[m + 1] - q[m]) / kSteps + 0.5);
+    t.D[m] = static_cast<int32_t>(std::min(255.0, std::max(1.0, d)));
+    t.A[m] = a;
+    a += kSteps * t.D[m];
+  }
+  const int32_t top = t.A[kSegments - 1] + (kSteps - 1) * t.D[kSegments - 1];
+  t.denom = static_cast<float>(top);
+  for (int m = 0; m < kSegments; m++) {
+    t.Af[m] = static_cast<float>(t.A[m]);
+    t.invD[m] = 1.0f / static_cast<float>(t.D[m]);
+    for (int j = 0; j < kSteps; j++) {
+      const int k = m * kSteps + j;
+      t.ints[k] = t.A[m] + j * t.D[m];
+      t.ints[128 + k] = -t.ints[k];
+      t.lev[k] = static_cast<float>(t.ints[k]) / t.denom;
+    }
+  }
   return t;
 }
 
 std::string Qins8Table::adopt(const int32_t* ints256, double denom_, double c_) {
   if (!(c_ >= 0) || c_ > 1e6) return "qins8: c must be a non-negative number";
-  if (denom_ != 32767) return "qins8: denom must be 32767";
   Qins8Table ref = make(c_);
+  if (denom_ != ref.denom) return "qins8: denom does not match the segment codebook for the given c";
   for (int i = 0; i < 256; i++)
-    if (ints256[i] != ref.ints[i]) return "qins8: codebook ints do not match (1 + c) / (k + c) for the given c";
+    if (ints256[i] != ref.ints[i]) return "qins8: codebook ints do not match the segment codebook for the given c";
   *this = ref;
   return "";
 }
@@ -185,22 +203,15 @@ void qins8_block(const float* w, int n, int block, const Qins8Table& tb, uint8_t
   const uint16_t h = scale_to_f16(amax);
   const float s = f16_to_f32(h);
   *scale = h;
-  const float A = 1.0f + tb.c, c = tb.c;
   float e = 0, ss = 0;
   if (s > 0) {
-    const float inv = 1.0f / s;
+    const float inv = tb.denom / s;
     for (int j = 0; j < n; j++) {
       const float v = w[j];
-      const float x = std::fabs(v) * inv;
-      float t = x > 0 ? A / x - c : 127.0f;
-      t = std::min(127.0f, std::max(1.0f, t));
-      const int k = static_cast<int>(t);
-      const float d1 = std::fabs(x - tb.m[k]);
-      const float d2 = std::fabs(x - tb.m[k + 1]);
-      const int kk = d2 < d1 ? k + 1 : k;
+      const int k = qins8_level(tb, std::fabs(v) * inv);
       const bool neg = v < 0;
-      codes[j] = kk == 128 ? 0 : static_cast<uint8_t>(neg ? 128 + kk : kk);
-      const float r = s * tb.m[kk];
+      codes[j] = static_cast<uint8_t>(k == 0 ? 0 : (neg ? 128 + k : k));
+      const float r = s * tb.lev[k];
       const float d = v - (neg ? -r : r);
       e += d * d;
       ss += v * v;

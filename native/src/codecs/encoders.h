@@ -1,6 +1,7 @@
 // Weight encoders of the .qins codecs (docs/qins-format.md). Pure C++: no Node-API here, so the
 // same code serves the addon and standalone tests.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,17 +27,50 @@ struct Stats {
   }
 };
 
-/** The qins8 offset-inverse codebook: magnitude m[k] = ints[k] / denom for k = 1..127, m[128] = 0. */
+/**
+ * The qins8 codebook (format version 2): eight magnitude segments of sixteen linear steps whose
+ * ends lie on the offset-inverse curve (1 + c) / (k + c) at k = 1, 17, 33, ..., 113, plus a first
+ * segment from 0 to the last knot. Code = sign << 7 | seg << 4 | j; magnitude(seg, j) =
+ * (A[seg] + j * D[seg]) / denom with integers A ascending, 0 < D <= 255, A[0] = 0 (code 0 is 0),
+ * A[seg + 1] = A[seg] + 16 * D[seg], and denom = the top level, so the block maximum maps to 1.
+ * Sixteen-entry tables of A and D decode it (one table lookup per operand on every instruction set).
+ */
 struct Qins8Table {
+  static constexpr int kSegments = 8, kSteps = 16;
   float c = 0;
-  float m[129] = {};
-  /** ints[256] as stored in the header; built from c by make(). */
+  int32_t A[kSegments] = {}, D[kSegments] = {};
+  /** ints[256] as stored in the header: ints[seg * 16 + j] = A + j * D, ints[128 + k] = -ints[k]. */
   int32_t ints[256] = {};
-  float denom = 32767;
+  float denom = 1;
+  /** Encoder constants (all implementations use exactly these floats): A as float, 1 / D. */
+  float Af[kSegments] = {}, invD[kSegments] = {};
+  /** lev[k] = ints[k] / denom, k = 0..127 (reconstruction for the error sums). */
+  float lev[128] = {};
   static Qins8Table make(double c);
-  /** Checks that ints has the offset-inverse structure; fills m. Returns an error text or "". */
+  /** Checks that ints / denom are make(c)'s. Returns an error text or "". */
   std::string adopt(const int32_t* ints256, double denom, double c);
 };
+
+/**
+ * The nearest level to a magnitude y given in units of the table's integers (y = |w| · denom / s):
+ * returns k = seg · 16 + j. Every encoder implementation performs exactly these float operations
+ * (compare with A, multiply by 1/D, round half to even), so all of them produce the same codes.
+ */
+inline int qins8_level(const Qins8Table& tb, float y) {
+  int seg = 0;
+  for (int m = 1; m < Qins8Table::kSegments; m++) seg += y >= tb.Af[m] ? 1 : 0;
+  const float t = (y - tb.Af[seg]) * tb.invD[seg];
+  int j = static_cast<int>(std::nearbyint(t));
+  if (j > Qins8Table::kSteps - 1) {
+    if (seg < Qins8Table::kSegments - 1) {
+      seg++;
+      j = 0;
+    } else {
+      j = Qins8Table::kSteps - 1;
+    }
+  }
+  return seg * Qins8Table::kSteps + j;
+}
 
 /** How qins4 weighs each weight's squared error when choosing block scales and tuning codebooks. */
 enum class Weighting : int {

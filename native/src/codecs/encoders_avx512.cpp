@@ -58,9 +58,14 @@ QINS_AVX512 void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t
 
 QINS_AVX512 void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
                               double& errsq, double& sumsq, float& amax_out) {
-  const __m512 A = _mm512_set1_ps(1.0f + tb.c), C = _mm512_set1_ps(tb.c);
-  const __m512 one = _mm512_set1_ps(1.0f), top = _mm512_set1_ps(127.0f), zero = _mm512_setzero_ps();
-  const __m512i ione = _mm512_set1_epi32(1), i128 = _mm512_set1_epi32(128);
+  constexpr int S = Qins8Table::kSegments;
+  alignas(64) float af[16] = {}, id[16] = {};
+  for (int m = 0; m < S; m++) {
+    af[m] = tb.Af[m];
+    id[m] = tb.invD[m];
+  }
+  const __m512 AF = _mm512_load_ps(af), ID = _mm512_load_ps(id), zero = _mm512_setzero_ps();
+  const __m512i ione = _mm512_set1_epi32(1), i15 = _mm512_set1_epi32(Qins8Table::kSteps - 1), last = _mm512_set1_epi32(S - 1);
   for (int b = 0; b < nblocks; b++) {
     const float* xb = w + 32 * b;
     const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
@@ -76,27 +81,28 @@ QINS_AVX512 void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb,
       errsq += _mm512_reduce_add_ps(ss);
       continue;
     }
-    const __m512 inv = _mm512_set1_ps(1.0f / s), sv = _mm512_set1_ps(s);
+    const __m512 inv = _mm512_set1_ps(tb.denom / s), sv = _mm512_set1_ps(s);
     __m512 err = zero;
     for (int half = 0; half < 2; half++) {
       const __m512 v = half ? v1 : v0;
-      const __m512 x = _mm512_mul_ps(_mm512_abs_ps(v), inv);
-      __m512 t = _mm512_sub_ps(_mm512_div_ps(A, x), C);  // x == 0 → +inf → clamped to 127
-      t = _mm512_min_ps(top, _mm512_max_ps(one, t));
-      const __m512i k = _mm512_cvttps_epi32(t);
-      const __m512 mk = _mm512_i32gather_ps(k, tb.m, 4);
-      const __m512 mk1 = _mm512_i32gather_ps(_mm512_add_epi32(k, ione), tb.m, 4);
-      const __m512 e1 = _mm512_abs_ps(_mm512_sub_ps(x, mk));
-      const __m512 e2 = _mm512_abs_ps(_mm512_sub_ps(x, mk1));
-      const __mmask16 up = _mm512_cmp_ps_mask(e2, e1, _CMP_LT_OQ);
-      const __m512i kk = _mm512_mask_add_epi32(k, up, k, ione);
-      const __m512 mag = _mm512_mask_blend_ps(up, mk, mk1);
-      const __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
-      __m512i code = _mm512_mask_add_epi32(kk, neg, kk, i128);
-      code = _mm512_mask_mov_epi32(code, _mm512_cmpeq_epi32_mask(kk, i128), _mm512_setzero_si512());
+      const __m512 y = _mm512_mul_ps(_mm512_abs_ps(v), inv);
+      __m512i seg = _mm512_setzero_si512();
+      for (int m = 1; m < S; m++)
+        seg = _mm512_mask_add_epi32(seg, _mm512_cmp_ps_mask(y, _mm512_set1_ps(tb.Af[m]), _CMP_GE_OQ), seg, ione);
+      const __m512 t = _mm512_mul_ps(_mm512_sub_ps(y, _mm512_permutexvar_ps(seg, AF)), _mm512_permutexvar_ps(seg, ID));
+      __m512i j = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      const __mmask16 over = _mm512_cmpgt_epi32_mask(j, i15);
+      const __mmask16 next = over & _mm512_cmplt_epi32_mask(seg, last);
+      seg = _mm512_mask_add_epi32(seg, next, seg, ione);
+      j = _mm512_mask_mov_epi32(j, next, _mm512_setzero_si512());
+      j = _mm512_min_epi32(j, i15);
+      const __m512i k = _mm512_add_epi32(_mm512_slli_epi32(seg, 4), j);
+      const __m512 mag = _mm512_i32gather_ps(k, tb.lev, 4);
+      const __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ) & _mm512_test_epi32_mask(k, k);
+      const __m512i code = _mm512_mask_or_epi32(k, neg, k, _mm512_set1_epi32(128));
       store16(codes + 32 * b + 16 * half, code);
       const __m512 r = _mm512_mul_ps(sv, mag);
-      const __m512 rec = _mm512_mask_sub_ps(r, neg, zero, r);
+      const __m512 rec = _mm512_mask_sub_ps(r, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero, r);
       const __m512 d = _mm512_sub_ps(v, rec);
       err = _mm512_fmadd_ps(d, d, err);
     }

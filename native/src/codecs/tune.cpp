@@ -28,12 +28,12 @@ Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, dou
     }
   };
   std::vector<double> grid;
-  for (double c = 0; c <= max_c + 1e-9; c += 1) grid.push_back(c);
+  for (double c = 0; c <= max_c + 1e-9; c += 2) grid.push_back(c);
   eval(grid);
   const double c0 = out.c;
   std::vector<double> fine;
   for (int i = -7; i <= 7; i++) {
-    const double c = c0 + i / 8.0;
+    const double c = c0 + i / 4.0;
     if (i != 0 && c >= 0) fine.push_back(c);
   }
   eval(fine);

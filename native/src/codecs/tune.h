@@ -15,7 +15,7 @@ struct Qins8Search {
   /** (c, errsq) of every candidate evaluated, in order. */
   std::vector<std::pair<double, double>> curve;
 };
-/** Grid search of c over 0..max_c (step 1), then a refinement around the best (step 1/8). */
+/** Grid search of c over 0..max_c (step 2), then a refinement around the best (step 1/4). */
 Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads, Isa isa);
 
 struct Qins4Tune {

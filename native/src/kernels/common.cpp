@@ -97,6 +97,30 @@ bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out,
   bool sym = true;
   for (int k = 0; k < 128; ++k) sym = sym && ints[k] >= 0 && ints[128 + k] == -ints[k];
 
+  // Segment structure: symmetric, and each run of 16 magnitudes is A + j * D with 0 <= D <= 255.
+  bool seg = sym;
+  for (int n = 0; n < 8 && seg; ++n) {
+    const int32_t a = ints[16 * n], d = ints[16 * n + 1] - a;
+    seg = d >= 0 && d <= 255 && a >= 0;
+    for (int j = 0; j < 16 && seg; ++j) seg = ints[16 * n + j] == a + j * d;
+  }
+  out->segments = seg;
+  if (seg) {
+    for (int n = 0; n < 16; ++n) {
+      const int32_t sign = n < 8 ? 1 : -1;
+      const int32_t a = sign * ints[16 * (n & 7)], d = sign * (ints[16 * (n & 7) + 1] - ints[16 * (n & 7)]);
+      const uint16_t ua = static_cast<uint16_t>(static_cast<int16_t>(a)), ud = static_cast<uint16_t>(static_cast<int16_t>(d));
+      out->seg_a_lo[n] = static_cast<uint8_t>(ua & 0xff);
+      out->seg_a_hi[n] = static_cast<uint8_t>(ua >> 8);
+      out->seg_d_lo[n] = static_cast<uint8_t>(ud & 0xff);
+      out->seg_d_hi[n] = static_cast<uint8_t>(ud >> 8);
+      if (n < 8) {
+        out->seg_a[n] = static_cast<uint16_t>(a);
+        out->seg_d[n] = out->seg_d[n + 8] = static_cast<uint8_t>(d);
+      }
+    }
+  }
+
   if (int8) {
     out->form = Cb8Form::Int8;
   } else if (sym) {

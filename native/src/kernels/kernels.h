@@ -37,6 +37,18 @@ enum class Cb8Form : uint8_t {
 struct Codebook8 {
   alignas(64) uint8_t lo[256];
   alignas(64) uint8_t hi[256];
+  // Segment structure (qins8, format version 2), detected at load time: the code's high nibble n
+  // (sign and segment) and low nibble j give ints[code] = A[n] + j * D[n]. Tables of A and D by n,
+  // as low / high bytes of int16 (negative for n >= 8), for 16-entry byte shuffles.
+  alignas(16) uint8_t seg_a_lo[16];
+  alignas(16) uint8_t seg_a_hi[16];
+  alignas(16) uint8_t seg_d_lo[16];
+  alignas(16) uint8_t seg_d_hi[16];
+  // The magnitudes' A and D (n = 0..7) as unsigned bytes / int16 for instruction sets that apply the
+  // sign separately (D <= 255 in this form).
+  alignas(16) uint16_t seg_a[8];
+  alignas(16) uint8_t seg_d[16];
+  bool segments;
   // Bytes of (ints[code] + 32768) for every form (the GEMM path's unsigned weight planes).
   alignas(64) uint8_t ob_lo[256];
   alignas(64) uint8_t ob_hi[256];

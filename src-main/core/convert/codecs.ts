@@ -44,15 +44,36 @@ export function nominalBits(codec: Codec): number {
   return { qins8: 8.5, q8: 8.5, qins4: 4.5, q4: 4.5, 'qins-seed': 9, bf16: 16, f32: 32 }[codec];
 }
 
-/** qins8: code 0 → 0; k (1..127) → +(1+c)/(k+c); 128 → 0; 128+k → −(1+c)/(k+c); ints = round(level × 32767). */
+/** qins8 segments: eight magnitude segments of sixteen linear steps (docs/qins-format.md). */
+export const QINS8_SEGMENTS = 8;
+export const QINS8_STEPS = 16;
+
+/**
+ * The qins8 codebook for offset c: segment ends on the offset-inverse curve (1 + c) / (k + c) at
+ * k = 113, 97, ..., 17, 1 (from the bottom), a first segment from 0, sixteen linear steps in each.
+ * Code = sign << 7 | seg << 4 | j; ints[seg · 16 + j] = A[seg] + j · D[seg] with 1 <= D <= 255;
+ * denom = the top level. The C++ encoder builds the same table (Qins8Table::make).
+ */
 export function qins8Codebook(c: number): Codebook {
+  const S = QINS8_SEGMENTS;
+  const J = QINS8_STEPS;
+  const q = [0];
+  for (let m = 1; m <= S; m++) q.push((1 + c) / (1 + J * (S - m) + c));
+  let widest = 0;
+  for (let m = 0; m < S; m++) widest = Math.max(widest, q[m + 1]! - q[m]!);
+  const unit = Math.floor((255 * J) / widest);
   const ints = new Array<number>(256).fill(0);
-  for (let k = 1; k <= 127; k++) {
-    const v = Math.floor(((1 + c) / (k + c)) * 32767 + 0.5);
-    ints[k] = v;
-    ints[128 + k] = -v;
+  let a = 0;
+  for (let m = 0; m < S; m++) {
+    const d = Math.min(255, Math.max(1, Math.floor((unit * (q[m + 1]! - q[m]!)) / J + 0.5)));
+    for (let j = 0; j < J; j++) {
+      ints[m * J + j] = a + j * d;
+      ints[128 + m * J + j] = -(a + j * d);
+    }
+    a += J * d;
   }
-  return { bits: 8, kind: 'offset-inverse', ints, denom: 32767, c };
+  ints[128] = 0;
+  return { bits: 8, kind: 'inverse-segments', ints, denom: ints[127]!, c };
 }
 
 export const Q8_CODEBOOK: Codebook = {

@@ -403,7 +403,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         scales: small('scales'),
         signs: small('signs'),
         ints: st.ints,
-        denom: t.codec === 'qins8' ? 32767 : 127,
+        denom: t.codec === 'qins8' ? qins8Codebook(st.c!).denom : 127,
         c: st.c,
         seedScale: st.seedScale,
         search: qins4Search,

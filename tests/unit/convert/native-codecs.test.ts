@@ -46,15 +46,31 @@ function decode(codec: TensorEntry['codec'], e: Encoded, rows: number, cols: num
 const errOf = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + (x - b[i]!) ** 2, 0);
 
 describe('codebooks', () => {
-  it('qins8 codebooks agree between TypeScript and C++ and follow (1 + c) / (k + c)', () => {
-    for (const c of [0, 0.125, 1, 7.5, 8, 31.875]) {
+  it('qins8 codebooks agree between TypeScript and C++: segments with ends on (1 + c) / (k + c)', () => {
+    for (const c of [0, 0.25, 1, 7.5, 8, 29.75, 64]) {
       const ts = qins8Codebook(c);
       expect(Array.from(native.qins8Codebook(c))).toEqual(ts.ints);
+      expect(ts.kind).toBe('inverse-segments');
       expect(ts.ints[0]).toBe(0);
       expect(ts.ints[128]).toBe(0);
-      expect(ts.ints[1]).toBe(32767);
+      expect(ts.denom).toBe(ts.ints[127]);
       expect(ts.ints[128 + 5]).toBe(-ts.ints[5]!);
-      expect(ts.ints[10]! / 32767).toBeCloseTo((1 + c) / (10 + c), 4);
+      for (let m = 0; m < 8; m++) {
+        const a = ts.ints[16 * m]!;
+        const d = ts.ints[16 * m + 1]! - a;
+        expect(d).toBeGreaterThanOrEqual(1);
+        expect(d).toBeLessThanOrEqual(255);
+        for (let j = 0; j < 16; j++) expect(ts.ints[16 * m + j]).toBe(a + j * d);
+        if (m < 7) expect(ts.ints[16 * (m + 1)]).toBe(a + 16 * d); // contiguous
+        // segment ends follow the offset-inverse curve, to the integer rounding of the steps
+        if (m > 0 && c > 0) {
+          const k = 1 + 16 * (8 - m);
+          expect(Math.abs(a / ts.denom - (1 + c) / (k + c))).toBeLessThan(0.03);
+        }
+      }
+      // densest just above the first segment, coarsest at the top (the inverse-magnitude shape)
+      const step = (m: number): number => ts.ints[16 * m + 1]! - ts.ints[16 * m]!;
+      for (let m = 2; m < 8; m++) expect(step(m)).toBeGreaterThanOrEqual(step(m - 1));
     }
   });
 
@@ -94,23 +110,23 @@ describe('exact codes', () => {
     expect(decode('q4', e, 1, 32, Q4_CODEBOOK)[5]).toBe(-2);
   });
 
-  it('qins8: weights on the levels (1 + c)/(k + c) · scale come back exactly', async () => {
+  it('qins8: weights on the codebook levels · scale come back exactly', async () => {
     const c = 8;
     const cb = qins8Codebook(c);
     const w = new Float32Array(32);
-    for (let j = 0; j < 32; j++) w[j] = ((j % 2 ? -1 : 1) * cb.ints[(j * 4) % 128 || 1]!) / 32767;
-    w[0] = 1; // the block maximum
-    const e = await encode('qins8', w, 1, 32, { ints: Int32Array.from(cb.ints), denom: 32767, c });
+    for (let j = 0; j < 32; j++) w[j] = ((j % 2 ? -1 : 1) * cb.ints[(j * 4) % 128 || 1]!) / cb.denom;
+    w[0] = 1; // the block maximum: the top level
+    const e = await encode('qins8', w, 1, 32, { ints: Int32Array.from(cb.ints), denom: cb.denom, c });
     for (let j = 0; j < 32; j++) {
       const k = (j * 4) % 128 || 1;
-      expect(e.codes[j], `column ${j}`).toBe(j === 0 ? 1 : j % 2 ? 128 + k : k);
+      expect(e.codes[j], `column ${j}`).toBe(j === 0 ? 127 : j % 2 ? 128 + k : k);
     }
     expect(e.errsq).toBeLessThan(1e-12);
   });
 
   it('qins8 rejects ints that do not match c', async () => {
     const cb = qins8Codebook(8);
-    await expect(encode('qins8', new Float32Array(32), 1, 32, { ints: Int32Array.from(cb.ints), denom: 32767, c: 7 })).rejects.toThrow(/do not match/);
+    await expect(encode('qins8', new Float32Array(32), 1, 32, { ints: Int32Array.from(cb.ints), denom: cb.denom, c: 7 })).rejects.toThrow(/do not match/);
   });
 
   it('qins-seed: stored = round(max|w| / |w|) in 1..255, sign apart, w = ±scale / stored', async () => {
@@ -132,7 +148,7 @@ describe('SIMD paths against the scalar reference', () => {
     for (let j = 0; j < 32; j++) w[cols + j] = 0; // an all-zero block
     it.each([['q8'], ['qins8'], ['q4']])(`%s, ${cols} columns: identical codes and scales`, async (codec) => {
       const cb = qins8Codebook(7.25);
-      const extra = codec === 'qins8' ? { ints: Int32Array.from(cb.ints), denom: 32767, c: 7.25 } : {};
+      const extra = codec === 'qins8' ? { ints: Int32Array.from(cb.ints), denom: cb.denom, c: 7.25 } : {};
       const a = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'scalar' } as never);
       const b = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'auto' } as never);
       expect(Buffer.from(b.codes).equals(Buffer.from(a.codes))).toBe(true);
@@ -166,7 +182,7 @@ describe('decoding what the encoders wrote', () => {
     let extra: Partial<EncodeJob> = {};
     if (codec === 'qins8') {
       cb = qins8Codebook(6);
-      extra = { ints: Int32Array.from(cb.ints), denom: 32767, c: 6 };
+      extra = { ints: Int32Array.from(cb.ints), denom: cb.denom, c: 6 };
     } else if (codec === 'qins4') {
       const t = await native.tuneQins4({ src: f32bytes(w), dtype: 'F32', rows, cols, search: 2, anchorZero: true });
       expect(Array.from(t.ints)).toContain(0);
