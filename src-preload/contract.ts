@@ -86,10 +86,18 @@ export const ProcessMemory = z.object({
 export type ProcessMemory = z.infer<typeof ProcessMemory>;
 
 export const EngineMemory = ProcessMemory.extend({
-  /** Bytes of model files mapped by the native engine. */
-  weightsMapped: Bytes,
-  /** Bytes held by the KV cache. */
-  kvBytes: Bytes,
+  /**
+   * Bytes of the loaded model's weight file resident in the engine's memory, measured each sample
+   * (Linux: the mapping's pages in the process's page tables; macOS: the file's pages in memory).
+   * Null when not measured (the ONNX Runtime engine loads the weights itself). 0 with no model.
+   */
+  weightsMapped: Bytes.nullable(),
+  /** Size of the loaded model's weights on disk (the mapped .qins file, or the ONNX decoder + data). */
+  weightsFileBytes: Bytes,
+  /** Bytes of the KV cache holding positions now: positions held × bytes per position. */
+  kvBytesUsed: Bytes,
+  /** Bytes allocated for the KV cache (QINS: every position of the context; ONNX Runtime: what it holds). */
+  kvBytesReserved: Bytes,
 });
 export type EngineMemory = z.infer<typeof EngineMemory>;
 

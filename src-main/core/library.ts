@@ -17,6 +17,7 @@ import {
 } from '../../src-preload/contract.js';
 import type { Codec } from './codecs.js';
 import { isOrtModelDir, readOrtModelDir, specParams } from '../engine/onnx/model-dir.js';
+import { inspectGraph, onnxWeightSummary } from '../engine/onnx/inspect.js';
 import type { HostMethods } from '../engine/protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { assetsDir, modelsDir } from './paths.js';
@@ -261,11 +262,12 @@ export class ModelLibrary {
         throw new QinsError('BAD_INPUT', e.message);
       });
       const params = specParams(d.spec);
-      // An ONNX folder holds FP32 weights, or int4 ones (MatMulNBits) in the published *-int4
-      // folders; its size (graph tables included) tells which.
-      const fileBits = (d.fileBytes * 8) / params;
-      const codec = fileBits > 20 ? 'f32' : fileBits > 12 ? 'bf16' : 'q4';
-      const bitsPerWeight = codec === 'f32' ? 32 : codec === 'bf16' ? 16 : fileBits;
+      // FP32 weights, or int4 ones (MatMulNBits) in the published *-int4 folders: the graph says
+      // which, and its matrix weights' bytes over their parameters give the bits per weight.
+      const graph = await inspectGraph(d.modelPath).catch((e: Error) => {
+        throw new QinsError('BAD_INPUT', `${d.modelPath}: ${e.message}`);
+      });
+      const { codec, bitsPerWeight } = onnxWeightSummary(graph, { fileBytes: d.fileBytes, params });
       return {
         codec,
         architecture: d.spec.architecture,

@@ -8,9 +8,14 @@ export type EngineKind = 'qins' | 'ort';
 export interface BackendMemory {
   /** Bytes of weights the engine reads per token (mapped file bytes for QINS). */
   weightBytes: number;
-  /** Bytes currently reserved for the KV cache. */
+  /**
+   * Bytes currently reserved for the KV cache: all its positions for QINS (allocated at open); the
+   * ONNX Runtime cache reserves nothing ahead, it grows with the positions held (= kvBytesUsed).
+   */
   kvBytes: number;
-  /** Bytes of the model file mapped into memory (0 when the engine copies weights). */
+  /** Bytes of the KV cache holding positions now: positions held × bytes per position. */
+  kvBytesUsed: number;
+  /** Size of the model file mapped into memory (0 when the engine copies weights). */
   mappedBytes: number;
 }
 
@@ -31,6 +36,13 @@ export interface InferenceBackend {
    */
   forward(tokens: Int32Array, pos: number, options?: ForwardOptions): Promise<Float32Array>;
   memory(): BackendMemory;
+  /**
+   * Bytes of the model's weights resident in memory now, measured (a few ms for GBs of weights);
+   * null when the engine cannot measure it.
+   */
+  residentWeightBytes(): Promise<number | null>;
+  /** The cached positions are no longer needed: the next forward starts at position 0. */
+  resetCache(): void;
   /** Releases the weights and the KV cache; the backend is unusable afterwards. */
   dispose(): Promise<void>;
 }

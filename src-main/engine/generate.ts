@@ -126,9 +126,10 @@ export class Generator {
     return this.running;
   }
 
-  /** Forgets the KV cache bookkeeping: the next prompt is evaluated from position 0. */
+  /** Forgets the KV cache: the next prompt is evaluated from position 0 (the backend stops counting the positions as used). */
   reset(): void {
     this.cached = [];
+    this.backend.resetCache();
   }
 
   private async forward(tokens: readonly number[], pos: number): Promise<Float32Array> {

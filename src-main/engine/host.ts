@@ -38,9 +38,10 @@ type Impl = { [M in HostMethod]: (params: HostMethods[M]['params']) => Promise<H
 
 const methods: Impl = {
   ping: () => ({ pid: process.pid, uptimeMs: Date.now() - startedAt }),
-  memory: () => {
+  memory: async () => {
+    const model = await slot.memory();
     const m = process.memoryUsage();
-    return { pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...slot.memory() };
+    return { pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...model };
   },
   'model.load': (p) => slot.load(p.path, p),
   'model.unload': async () => ({ unloaded: await slot.unload() }),

@@ -55,7 +55,9 @@ export interface NativeModelInfo {
   kvType: KvType;
   activations: ActivationMode;
   weightBytes: number;
+  /** Bytes reserved for the KV cache (contextLength positions). */
   kvBytes: number;
+  /** Size of the mapped file (not what of it is resident: see NativeModel.residentBytes). */
   mappedBytes: number;
 }
 
@@ -63,6 +65,12 @@ export interface NativeModel {
   /** Logits of the last token (vocab floats) or, with allLogits, of every token (n × vocab). */
   forward(tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
   info(): NativeModelInfo;
+  /**
+   * Bytes of the mapped file resident in memory now, measured on a worker thread (Linux: pages in
+   * this process's page tables, as the mapping's Rss; elsewhere mincore()); null when the platform
+   * gives no way to measure it.
+   */
+  residentBytes(): Promise<number | null>;
   /** Rejects while a forward call is in flight. */
   dispose(): Promise<void>;
 }

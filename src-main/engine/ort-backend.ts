@@ -38,6 +38,8 @@ function workerEntry(): { file: URL; execArgv: string[] } {
 
 interface Runner {
   forward(tokens: Int32Array, pos: number, allLogits: boolean): Promise<{ logits: Float32Array; kvBytes: number }>;
+  /** Drops the cached keys and values (their tensors are freed). */
+  reset(): void;
   dispose(): Promise<void>;
   readonly capacity: number;
 }
@@ -53,6 +55,9 @@ class InThreadRunner implements Runner {
   async forward(tokens: Int32Array, pos: number, allLogits: boolean) {
     const logits = await this.s.forward(tokens, pos, allLogits);
     return { logits, kvBytes: this.s.kvBytes() };
+  }
+  reset(): void {
+    this.s.reset();
   }
   dispose(): Promise<void> {
     return this.s.release();
@@ -117,6 +122,11 @@ class WorkerRunner implements Runner {
     });
   }
 
+  reset(): void {
+    // The worker handles requests in order: this lands after the forward calls sent before it.
+    if (!this.dead) this.worker.postMessage({ type: 'reset' } satisfies WorkerRequest);
+  }
+
   async dispose(): Promise<void> {
     if (!this.dead) {
       const done = new Promise<void>((r) => (this.onDisposed = r));
@@ -168,15 +178,33 @@ export class OrtBackend implements InferenceBackend {
 
   async forward(tokens: Int32Array, pos: number, options: ForwardOptions = {}): Promise<Float32Array> {
     if (this.disposed) throw new Error('ORT backend: used after dispose()');
-    const run = this.chain.then(() => this.runner.forward(tokens, pos, options.allLogits === true));
+    const run = this.chain.then(async () => {
+      const r = await this.runner.forward(tokens, pos, options.allLogits === true);
+      this.kvBytes = r.kvBytes;
+      return r.logits;
+    });
     this.chain = run.catch(() => undefined);
-    const r = await run;
-    this.kvBytes = r.kvBytes;
-    return r.logits;
+    return run;
   }
 
   memory(): BackendMemory {
-    return { weightBytes: this.weights.perTokenBytes, kvBytes: this.kvBytes, mappedBytes: 0 };
+    // The past key/value tensors grow by concatenation: nothing is reserved beyond what is held.
+    return { weightBytes: this.weights.perTokenBytes, kvBytes: this.kvBytes, kvBytesUsed: this.kvBytes, mappedBytes: 0 };
+  }
+
+  /** ONNX Runtime loads the weights itself; how much of them is resident is not measured. */
+  residentWeightBytes(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+
+  resetCache(): void {
+    if (this.disposed) return;
+    this.kvBytes = 0;
+    const run = this.chain.then(() => {
+      this.runner.reset();
+      this.kvBytes = 0;
+    });
+    this.chain = run.catch(() => undefined);
   }
 
   async dispose(): Promise<void> {

@@ -61,6 +61,8 @@ class NativeQinsBackend implements QinsBackend {
   readonly contextLength: number;
   private tail: Promise<unknown> = Promise.resolve();
   private disposed: Promise<void> | null = null;
+  /** KV cache positions holding entries (0 .. positions − 1) after the forward calls so far. */
+  private positions = 0;
 
   constructor(
     private readonly model: NativeModel,
@@ -76,16 +78,38 @@ class NativeQinsBackend implements QinsBackend {
   forward(tokens: Int32Array, pos: number, options: ForwardOptions = {}): Promise<Float32Array> {
     if (this.disposed) return Promise.reject(new QinsBackendError('the model has been disposed'));
     if (!(tokens instanceof Int32Array)) return Promise.reject(new QinsBackendError('forward: tokens must be an Int32Array'));
-    const run = this.tail.then(
-      () => this.model.forward(tokens, pos, options.allLogits === true),
-      () => this.model.forward(tokens, pos, options.allLogits === true),
-    );
+    const step = async (): Promise<Float32Array> => {
+      try {
+        const logits = await this.model.forward(tokens, pos, options.allLogits === true);
+        this.positions = pos + tokens.length;
+        return logits;
+      } catch (e) {
+        // Entries before pos are untouched; from pos on they may be half written.
+        this.positions = Math.min(this.positions, pos);
+        throw e;
+      }
+    };
+    const run = this.tail.then(step, step);
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   memory(): BackendMemory {
-    return { weightBytes: this.info.weightBytes, kvBytes: this.info.kvBytes, mappedBytes: this.info.mappedBytes };
+    // The cache is allocated for contextLength positions at open; kvBytes / contextLength is one
+    // position's keys and values over all layers.
+    const perPosition = this.info.contextLength > 0 ? this.info.kvBytes / this.info.contextLength : 0;
+    return { weightBytes: this.info.weightBytes, kvBytes: this.info.kvBytes, kvBytesUsed: this.positions * perPosition, mappedBytes: this.info.mappedBytes };
+  }
+
+  residentWeightBytes(): Promise<number | null> {
+    if (this.disposed) return Promise.resolve(null);
+    // An addon built before residentBytes existed cannot measure.
+    if (typeof this.model.residentBytes !== 'function') return Promise.resolve(null);
+    return this.model.residentBytes();
+  }
+
+  resetCache(): void {
+    this.positions = 0;
   }
 
   dispose(): Promise<void> {

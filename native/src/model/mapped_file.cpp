@@ -1,8 +1,10 @@
 #include "model/mapped_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #if defined(_WIN32)
 #define WIN32_LEAN_AND_MEAN
@@ -54,6 +56,8 @@ bool MappedFile::open(const std::string& path, bool prefault, std::string* err) 
   }
   return true;
 }
+
+int64_t MappedFile::resident_bytes() const { return -1; }
 
 void MappedFile::close() {
   if (data_) UnmapViewOfFile(data_);
@@ -125,6 +129,80 @@ bool MappedFile::open(const std::string& path, bool prefault, std::string* err) 
   data_ = static_cast<const uint8_t*>(p);
   size_ = size;
   return true;
+}
+
+namespace {
+
+// Adds the bytes of pages i .. i + n - 1 of a `size`-byte mapping that `present(k)` (k = 0 .. n - 1)
+// says are resident; the last page counts only up to the end of the mapping.
+template <typename Present>
+void add_resident(size_t size, size_t page, size_t i, size_t n, Present present, uint64_t* bytes) {
+  for (size_t k = 0; k < n; ++k)
+    if (present(k)) *bytes += std::min(page, size - (i + k) * page);
+}
+
+#if defined(__linux__)
+// Pages of the range present in this process's page tables (bit 63 of each /proc/self/pagemap
+// entry, 8 bytes per base page). A page-cache page is counted only once this process has mapped
+// it; a huge-page (PMD) mapping reports every one of its base pages present.
+int64_t resident_by_pagemap(const uint8_t* p, size_t size, size_t page) {
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const uint64_t first = reinterpret_cast<uintptr_t>(p) / page;
+  const size_t pages = (size + page - 1) / page;
+  std::vector<uint64_t> buf(8192);
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < pages;) {
+    const size_t want = std::min(buf.size(), pages - i);
+    const ssize_t got = pread(fd, buf.data(), want * sizeof(uint64_t), static_cast<off_t>((first + i) * sizeof(uint64_t)));
+    if (got <= 0 || got % static_cast<ssize_t>(sizeof(uint64_t)) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    const size_t n = static_cast<size_t>(got) / sizeof(uint64_t);
+    add_resident(size, page, i, n, [&](size_t k) { return (buf[k] >> 63) != 0; }, &bytes);
+    i += n;
+  }
+  ::close(fd);
+  return static_cast<int64_t>(bytes);
+}
+#endif
+
+// mincore(): one byte per base page (huge pages are reported page by page too). For a file mapping
+// it says whether the file's page is in memory, whether or not this process has touched it (Linux
+// reports that only for files the caller may write; otherwise only the pages it has mapped).
+int64_t resident_by_mincore(const uint8_t* p, size_t size, size_t page) {
+#if defined(__APPLE__)
+  using Vec = char;
+#else
+  using Vec = unsigned char;
+#endif
+  const size_t chunk = 65536;  // pages per call
+  std::vector<Vec> v(chunk);
+  const size_t pages = (size + page - 1) / page;
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < pages; i += chunk) {
+    const size_t n = std::min(chunk, pages - i);
+    const size_t len = std::min(n * page, size - i * page);
+    // char* converts to the address parameter on every platform (void*, const void* or caddr_t).
+    if (mincore(reinterpret_cast<char*>(const_cast<uint8_t*>(p + i * page)), len, v.data()) != 0) return -1;
+    add_resident(size, page, i, n, [&](size_t k) { return (v[k] & 1) != 0; }, &bytes);
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+}  // namespace
+
+int64_t MappedFile::resident_bytes() const {
+  if (!data_ || size_ == 0) return 0;
+  const long ps = sysconf(_SC_PAGESIZE);
+  if (ps <= 0) return -1;
+  const size_t page = static_cast<size_t>(ps);
+#if defined(__linux__)
+  const int64_t r = resident_by_pagemap(data_, size_, page);
+  if (r >= 0) return r;
+#endif
+  return resident_by_mincore(data_, size_, page);
 }
 
 void MappedFile::close() {

@@ -47,6 +47,7 @@ class Model {
   bool forward(const int32_t* tokens, int n, int pos, bool all_logits, float* out, std::string* err);
 
   ModelInfo info() const;
+  const MappedFile& file() const { return file_; }
   int vocab() const { return spec_.vocab_size; }
   int context() const { return context_; }
 

@@ -6,6 +6,7 @@ import { register as evalCommand } from './eval.js';
 import { register as convert } from './convert.js';
 import { register as exportCommand } from './export.js';
 import { register as exportOnnx } from './export-onnx.js';
+import { register as exportGguf } from './export-gguf.js';
 import { register as importCommand } from './import.js';
 import { register as inspect } from './inspect.js';
 import { register as pack } from './pack.js';
@@ -14,4 +15,4 @@ import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
 
 /** Every `qins` subcommand, in the order `qins --help` lists them. */
-export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, benchSuite, exportOnnx];
+export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, benchSuite, exportOnnx, exportGguf];

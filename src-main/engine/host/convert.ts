@@ -6,6 +6,7 @@ import type { Codec } from '../../core/codecs.js';
 import { ConvertError, type ConvertErrorCode, convertCheckpoint, unpackQinz } from '../../core/convert/index.js';
 import { type QinsHeader, readQinsHeader } from '../../core/qins-format.js';
 import { ExportError, exportOnnx } from '../onnx/export.js';
+import { inspectGraph, onnxWeightSummary } from '../onnx/inspect.js';
 import { specParams } from '../onnx/model-dir.js';
 import type { HostConvertProgress, HostConvertResult } from '../protocol.js';
 
@@ -106,14 +107,15 @@ async function exportJob(
     });
     const params_ = specParams(r.spec);
     const fileBytes = r.modelBytes + r.dataBytes;
+    const { codec, bitsPerWeight } = onnxWeightSummary(await inspectGraph(r.modelFile), { fileBytes, params: params_ });
     return {
       path: r.dir,
       fileBytes,
       architecture: r.spec.architecture,
-      codec: 'f32',
+      codec,
       params: params_,
-      // FP32 weights; the file also holds the graph's RoPE tables (max_position_embeddings rows)
-      bitsPerWeight: 32,
+      // from the graph's matrix weights (the file also holds the RoPE tables, which do not count)
+      bitsPerWeight,
       snrDb: null,
       contextLength: r.contextLength,
       sourceName: basename(params.source),

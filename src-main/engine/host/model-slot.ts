@@ -1,7 +1,7 @@
 // The model the engine host has loaded, with its chat session. One at a time: loading another
 // disposes the previous one (after its generation, if any, has stopped).
 import { defaultSampling, type SamplingSettings } from '../../core/store/schema.js';
-import { QinsError } from '../../../src-preload/contract.js';
+import { type EngineMemory, QinsError } from '../../../src-preload/contract.js';
 import type { ChatSession } from '../generate.js';
 import { type LoadedModel, openModel } from '../model.js';
 import { specParams } from '../onnx/model-dir.js';
@@ -89,9 +89,13 @@ export class ModelSlot {
     return true;
   }
 
-  memory(): { weightsMapped: number; kvBytes: number } {
-    if (!this.model) return { weightsMapped: 0, kvBytes: 0 };
-    const m = this.model.backend.memory();
-    return { weightsMapped: m.mappedBytes, kvBytes: m.kvBytes };
+  /** The loaded model's memory, measured now: resident weight bytes (null when the engine cannot tell) and the KV cache in use / reserved. */
+  async memory(): Promise<Pick<EngineMemory, 'weightsMapped' | 'weightsFileBytes' | 'kvBytesUsed' | 'kvBytesReserved'>> {
+    const model = this.model;
+    if (!model) return { weightsMapped: 0, weightsFileBytes: 0, kvBytesUsed: 0, kvBytesReserved: 0 };
+    const resident = await model.backend.residentWeightBytes().catch(() => null);
+    // Read after the measurement: a generation may have moved the cache meanwhile.
+    const m = model.backend.memory();
+    return { weightsMapped: resident, weightsFileBytes: model.fileBytes, kvBytesUsed: m.kvBytesUsed, kvBytesReserved: m.kvBytes };
   }
 }

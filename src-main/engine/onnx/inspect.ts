@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, TensorProto_DataLocation, TensorProto_DataType, type TensorProto } from 'onnx-buf';
+import type { Codec } from '../../core/codecs.js';
 
 const ELEMENT_BITS: Partial<Record<TensorProto_DataType, number>> = {
   [TensorProto_DataType.FLOAT]: 32,
@@ -27,8 +28,17 @@ export interface GraphWeights {
   matmulParams: number;
   /** Bytes of those weights (codes plus scales / zero points for MatMulNBits). */
   matmulBytes: number;
+  /** matmulParams by how they are stored: 'float32', 'float16', 'bfloat16', 'int4', 'int8', … */
+  matmulParamsByType: Record<string, number>;
   opTypes: string[];
 }
+
+const FLOAT_NAMES: Partial<Record<TensorProto_DataType, string>> = {
+  [TensorProto_DataType.FLOAT]: 'float32',
+  [TensorProto_DataType.FLOAT16]: 'float16',
+  [TensorProto_DataType.BFLOAT16]: 'bfloat16',
+  [TensorProto_DataType.DOUBLE]: 'float64',
+};
 
 function tensorBytes(t: TensorProto): number {
   if (t.dataLocation === TensorProto_DataLocation.EXTERNAL) {
@@ -49,6 +59,11 @@ export async function inspectGraph(modelPath: string): Promise<GraphWeights> {
   const usedElsewhere = new Set<string>();
   let matmulParams = 0;
   let matmulBytes = 0;
+  const byType: Record<string, number> = {};
+  const addParams = (type: string, n: number): void => {
+    matmulParams += n;
+    byType[type] = (byType[type] ?? 0) + n;
+  };
   const counted = new Set<string>();
   const visit = (nodes: typeof g.node, depth: number): void => {
     for (const n of nodes) {
@@ -71,13 +86,14 @@ export async function inspectGraph(modelPath: string): Promise<GraphWeights> {
           if (n.opType === 'MatMulNBits') {
             const k = n.attribute.find((a) => a.name === 'K');
             const nn = n.attribute.find((a) => a.name === 'N');
-            matmulParams += Number(k?.i ?? 0n) * Number(nn?.i ?? 0n);
+            const bits = n.attribute.find((a) => a.name === 'bits');
+            addParams(`int${Number(bits?.i ?? 4n)}`, Number(k?.i ?? 0n) * Number(nn?.i ?? 0n));
             for (const extra of n.input.slice(1, 4)) {
               const e = inits.get(extra);
               if (e) matmulBytes += tensorBytes(e);
             }
           } else {
-            matmulParams += t.dims.reduce((a, d) => a * Number(d), 1);
+            addParams(FLOAT_NAMES[t.dataType as TensorProto_DataType] ?? `type${t.dataType}`, t.dims.reduce((a, d) => a * Number(d), 1));
             matmulBytes += tensorBytes(t);
           }
         }
@@ -98,5 +114,22 @@ export async function inspectGraph(modelPath: string): Promise<GraphWeights> {
     const shapeConstant = t.dataType === TensorProto_DataType.INT64 || t.dataType === TensorProto_DataType.INT32;
     if (!indexOnly && !shapeConstant) perTokenBytes += b;
   }
-  return { totalBytes, perTokenBytes, matmulParams, matmulBytes, opTypes: [...new Set(g.node.map((n) => n.opType))].sort() };
+  return { totalBytes, perTokenBytes, matmulParams, matmulBytes, matmulParamsByType: byType, opTypes: [...new Set(g.node.map((n) => n.opType))].sort() };
+}
+
+/**
+ * Codec label and bits per weight of an ONNX model from its graph: the bits are the matrix weights'
+ * bytes over their parameters (codes with their scales and zero points for MatMulNBits); the label
+ * follows the storage that holds most of them. Graphs without matrix products fall back to the
+ * folder's size over the parameter count (`fileBytes`, `params`), which counts every table too.
+ */
+export function onnxWeightSummary(w: GraphWeights, fallback: { fileBytes: number; params: number }): { codec: Codec; bitsPerWeight: number } {
+  const fileBits = fallback.params > 0 ? (fallback.fileBytes * 8) / fallback.params : 32;
+  if (w.matmulParams <= 0) return { codec: fileBits > 20 ? 'f32' : fileBits > 12 ? 'bf16' : 'q4', bitsPerWeight: fileBits };
+  const bitsPerWeight = (8 * w.matmulBytes) / w.matmulParams;
+  const main = Object.entries(w.matmulParamsByType).sort((a, b) => b[1] - a[1])[0]?.[0];
+  // The codec list has no f16: a float16 export is listed with the other 16-bit float, bf16.
+  const labels: Record<string, Codec> = { float32: 'f32', bfloat16: 'bf16', float16: 'bf16', int8: 'q8', int4: 'q4' };
+  const codec = (main !== undefined ? labels[main] : undefined) ?? (bitsPerWeight > 20 ? 'f32' : bitsPerWeight > 12 ? 'bf16' : bitsPerWeight > 6 ? 'q8' : 'q4');
+  return { codec, bitsPerWeight };
 }

@@ -2,6 +2,7 @@
 
 export type WorkerRequest =
   | { type: 'forward'; id: number; tokens: Int32Array; pos: number; allLogits: boolean }
+  | { type: 'reset' }
   | { type: 'dispose' };
 
 export type WorkerReply =

@@ -31,6 +31,8 @@ port.on('message', (m: WorkerRequest) => {
       } catch (e) {
         reply({ type: 'error', id: m.id, message: errorText(e) });
       }
+    } else if (m.type === 'reset') {
+      session.reset();
     } else if (m.type === 'dispose') {
       await session.release().catch(() => undefined);
       reply({ type: 'disposed' });

@@ -33,8 +33,12 @@ class TableBackend implements InferenceBackend {
     return out;
   }
   memory() {
-    return { weightBytes: 0, kvBytes: 0, mappedBytes: 0 };
+    return { weightBytes: 0, kvBytes: 0, kvBytesUsed: 0, mappedBytes: 0 };
   }
+  async residentWeightBytes() {
+    return null;
+  }
+  resetCache() {}
   async dispose() {}
 }
 

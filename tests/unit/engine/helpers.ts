@@ -65,6 +65,8 @@ export class FakeBackend implements InferenceBackend {
   readonly calls: ForwardCall[] = [];
   /** Token at each cached position. */
   kv: number[] = [];
+  /** Positions memory() counts as in use: kv.length after a forward, 0 after resetCache() (kv keeps its tokens for inspection). */
+  held = 0;
   delayMs = 0;
   onForward: ((call: ForwardCall) => void) | null = null;
 
@@ -96,11 +98,20 @@ export class FakeBackend implements InferenceBackend {
       const row = options?.allLogits ? i : i === tokens.length - 1 ? 0 : -1;
       if (row >= 0) out[row * V + this.next(this.kv)] = 10;
     }
+    this.held = this.kv.length;
     return out;
   }
 
   memory(): BackendMemory {
-    return { weightBytes: 0, kvBytes: this.kv.length * 16, mappedBytes: 0 };
+    return { weightBytes: 0, kvBytes: this.contextLength * 16, kvBytesUsed: this.held * 16, mappedBytes: 0 };
+  }
+
+  async residentWeightBytes(): Promise<number | null> {
+    return null;
+  }
+
+  resetCache(): void {
+    this.held = 0;
   }
 
   async dispose(): Promise<void> {}

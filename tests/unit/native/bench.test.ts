@@ -30,6 +30,8 @@ describe('bench', () => {
           return b.forward(t, pos, opt);
         },
         memory: () => b.memory(),
+        residentWeightBytes: () => b.residentWeightBytes(),
+        resetCache: () => b.resetCache(),
         dispose: () => b.dispose(),
       };
       return counting;

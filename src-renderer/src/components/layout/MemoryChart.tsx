@@ -1,5 +1,5 @@
-// The live memory chart (uPlot): engine RSS, weights mapped, KV cache and main RSS in MB on the
-// left axis, tok/s while generating on the right.
+// The live memory chart (uPlot): engine RSS, resident weights, KV cache in use and main RSS in MB on
+// the left axis, tok/s while generating on the right.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -8,8 +8,8 @@ import { useIsDark } from '../../hooks/useIsDark';
 
 export const SERIES = [
   { key: 'engineRss', label: 'Engine RSS', color: '#6366f1', dark: '#818cf8' },
-  { key: 'weights', label: 'Weights mapped', color: '#0891b2', dark: '#22d3ee' },
-  { key: 'kv', label: 'KV cache', color: '#d97706', dark: '#fbbf24' },
+  { key: 'weights', label: 'Weights resident', color: '#0891b2', dark: '#22d3ee' },
+  { key: 'kv', label: 'KV cache in use', color: '#d97706', dark: '#fbbf24' },
   { key: 'mainRss', label: 'Main RSS', color: '#71717a', dark: '#a1a1aa' },
   { key: 'toks', label: 'tok/s', color: '#059669', dark: '#34d399' },
 ] as const;
@@ -23,8 +23,8 @@ export function chartData(samples: TelemetrySample[]): uPlot.AlignedData {
   for (const s of samples) {
     t.push(s.time / 1000);
     cols[0]!.push(s.engine ? s.engine.rss / MB : null);
-    cols[1]!.push(s.engine ? s.engine.weightsMapped / MB : null);
-    cols[2]!.push(s.engine ? s.engine.kvBytes / MB : null);
+    cols[1]!.push(s.engine && s.engine.weightsMapped !== null ? s.engine.weightsMapped / MB : null);
+    cols[2]!.push(s.engine ? s.engine.kvBytesUsed / MB : null);
     cols[3]!.push(s.main.rss / MB);
     cols[4]!.push(s.generation ? s.generation.tokensPerSecond : 0);
   }

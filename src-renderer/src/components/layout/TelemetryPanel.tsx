@@ -7,7 +7,7 @@ import { useModels } from '../../state/models';
 import { useTelemetryStore } from '../../state/telemetry';
 import { MemoryChart, SERIES } from './MemoryChart';
 
-function Reading({ label, value, color, testId, hint }: { label: string; value: string; color?: string; testId?: string; hint?: string }) {
+function Reading({ label, value, detail, color, testId, hint }: { label: string; value: string; detail?: string; color?: string; testId?: string; hint?: string }) {
   return (
     <div className="rounded-lg border border-zinc-200 px-2.5 py-2 dark:border-zinc-800" title={hint}>
       <dt className="flex items-center gap-1.5 text-[11px] font-medium text-zinc-600 dark:text-zinc-400">
@@ -16,26 +16,33 @@ function Reading({ label, value, color, testId, hint }: { label: string; value: 
       </dt>
       <dd className="mt-0.5 font-mono text-sm text-zinc-900 tabular-nums dark:text-zinc-100" data-testid={testId}>
         {value}
+        {detail ? (
+          <>
+            {' '}
+            <span className="block font-sans text-[11px] text-zinc-600 dark:text-zinc-400">{detail}</span>
+          </>
+        ) : null}
       </dd>
     </div>
   );
 }
 
 /**
- * The loaded model's weights against the same parameters in FP32. The QINS side is what the engine
- * has mapped (measured in its process), or the file size when it does not map the file (ONNX).
- * The per-token figure is shown separately: it leaves out the embedding table, whose rows are
- * looked up one at a time, so it is not comparable with parameters × 4.
+ * The loaded model's weights against the same parameters in FP32. The QINS side is the size of the
+ * weight file the engine has loaded (the mapped .qins file, or the ONNX decoder and its data), or
+ * the library's file size before the engine reports it. The per-token figure is shown separately:
+ * it leaves out the embedding table, whose rows are looked up one at a time, so it is not
+ * comparable with parameters × 4.
  */
 export function QinsVsFp32() {
   const loaded = useModels((s) => (s.status.state === 'ready' ? s.status.loaded : null));
   const record = useModels((s) => s.models.find((m) => m.id === loaded?.modelId) ?? null);
-  const mapped = useTelemetryStore((s) => s.samples.at(-1)?.engine?.weightsMapped ?? 0);
+  const engineFile = useTelemetryStore((s) => s.samples.at(-1)?.engine?.weightsFileBytes ?? 0);
   if (!loaded) {
     return <p className="text-xs text-zinc-600 dark:text-zinc-400">Load a model to compare its size with FP32.</p>;
   }
-  const measured = mapped > 0 ? mapped : (record?.fileBytes ?? 0);
-  const source = mapped > 0 ? 'mapped by the engine' : 'file on disk';
+  const measured = engineFile > 0 ? engineFile : (record?.fileBytes ?? 0);
+  const source = engineFile > 0 && loaded.engine === 'qins' ? 'file mapped by the engine' : 'file on disk';
   const share = loaded.fp32Bytes > 0 ? Math.min(1, measured / loaded.fp32Bytes) : 0;
   const saved = Math.max(0, loaded.fp32Bytes - measured);
   const label = `${loaded.engine === 'qins' ? 'QINS' : 'ONNX'}${loaded.codec ? ` ${loaded.codec}` : ''}`;
@@ -81,6 +88,21 @@ export function TelemetryPanel() {
   const last = samples.at(-1);
   const color = (i: number) => (dark ? SERIES[i]!.dark : SERIES[i]!.color);
   const gen = last?.generation ?? null;
+  const engine = last?.engine ?? null;
+  const noModel = engine !== null && engine.weightsFileBytes === 0 && engine.kvBytesReserved === 0;
+  // Resident weight pages of the file, and KV positions in use against the cache's allocation.
+  const weights: { value: string; detail?: string } = !engine
+    ? { value: '—' }
+    : noModel
+      ? { value: 'no model' }
+      : engine.weightsMapped === null
+        ? { value: 'not measured' }
+        : { value: formatBytes(engine.weightsMapped), detail: `of ${formatBytes(engine.weightsFileBytes)} file` };
+  const kv: { value: string; detail?: string } = !engine
+    ? { value: '—' }
+    : noModel
+      ? { value: 'no model' }
+      : { value: formatBytes(engine.kvBytesUsed), detail: `of ${formatBytes(engine.kvBytesReserved)} reserved` };
   return (
     <div className="space-y-6">
       <section aria-labelledby="telemetry-heading" className="space-y-3">
@@ -96,8 +118,18 @@ export function TelemetryPanel() {
         <MemoryChart samples={samples} />
         <dl className="grid grid-cols-2 gap-2">
           <Reading label="Engine RSS" color={color(0)} value={last?.engine ? formatBytes(last.engine.rss) : '—'} testId="telemetry-engine-rss" hint="Resident memory of the engine host process" />
-          <Reading label="Weights mapped" color={color(1)} value={last?.engine ? formatBytes(last.engine.weightsMapped) : '—'} testId="telemetry-weights" hint="Model file bytes mapped by the native engine" />
-          <Reading label="KV cache" color={color(2)} value={last?.engine ? formatBytes(last.engine.kvBytes) : '—'} testId="telemetry-kv" />
+          <Reading
+            label="Weights resident"
+            color={color(1)}
+            {...weights}
+            testId="telemetry-weights"
+            hint={
+              engine?.weightsMapped === null
+                ? 'ONNX Runtime loads the weights itself; how much of them is in memory is not measured'
+                : "Bytes of the model's weight file in the engine's memory, measured each sample (pages not resident are read from disk when a token needs them)"
+            }
+          />
+          <Reading label="KV cache" color={color(2)} {...kv} testId="telemetry-kv" hint="Positions the conversation holds × bytes per position, of the bytes allocated for the KV cache" />
           <Reading label="Main RSS" color={color(3)} value={last ? formatBytes(last.main.rss) : '—'} testId="telemetry-main-rss" hint="Resident memory of the main process" />
           <Reading label="Generating" color={color(4)} value={gen ? formatRate(gen.tokensPerSecond) : 'idle'} testId="telemetry-toks" />
           <Reading label="Free memory" value={last ? formatBytes(last.system.freeMemory) : '—'} hint={last ? `of ${formatBytes(last.system.totalMemory)}` : undefined} />
