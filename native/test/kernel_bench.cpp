@@ -50,7 +50,16 @@ int main(int argc, char** argv) {
   std::mt19937 rng(7);
   const char* why = nullptr;
   int32_t v[256];
-  Codebook8 sym, i8;
+  Codebook8 segs, sym, i8;
+  {  // qins8 (format 2): segments as the converter makes them for c = 30
+    const int32_t E[8] = {71, 9, 11, 14, 19, 27, 43, 127}, B[8] = {0, 129, 118, 107, 96, 85, 72, 31};
+    for (int n = 0; n < 8; ++n)
+      for (int j = 0; j < 16; ++j) {
+        v[16 * n + j] = E[n] * (B[n] + j);
+        v[128 + 16 * n + j] = -v[16 * n + j];
+      }
+    prepare_codebook8(v, 256, v[127], &segs, &why);
+  }
   v[0] = v[128] = 0;
   for (int k = 1; k < 128; ++k) {
     v[k] = static_cast<int32_t>(std::lround(9.0 / (k + 8) * 32767));
@@ -59,9 +68,11 @@ int main(int argc, char** argv) {
   prepare_codebook8(v, 256, 32767, &sym, &why);
   for (int k = 0; k < 256; ++k) v[k] = static_cast<int8_t>(k);
   prepare_codebook8(v, 256, 127, &i8, &why);
-  Codebook4 c4;
+  Codebook4 c4, q4lin;
   for (int k = 0; k < 16; ++k) v[k] = k * 16 - 120;
   prepare_codebook4(v, 16, 127, &c4, &why);
+  for (int k = 0; k < 16; ++k) v[k] = k - 8;
+  prepare_codebook4(v, 16, 8, &q4lin, &why);
   SeedTable seed;
   prepare_seed_table(0.1f, &seed);
 
@@ -70,9 +81,10 @@ int main(int argc, char** argv) {
     WeightKind kind;
     const Codebook8* cb8;
     double bytes_per_weight;
+    const Codebook4* cb4 = nullptr;
   };
-  const Path paths[] = {{"qins8", WeightKind::CB8, &sym, 34.0 / 32}, {"q8", WeightKind::CB8, &i8, 34.0 / 32},
-                        {"q4", WeightKind::CB4, nullptr, 18.0 / 32},   {"seed", WeightKind::Seed, nullptr, 9.0 / 8},
+  const Path paths[] = {{"qins8", WeightKind::CB8, &segs, 34.0 / 32}, {"qins8v1", WeightKind::CB8, &sym, 34.0 / 32}, {"q8", WeightKind::CB8, &i8, 34.0 / 32},
+                        {"q4", WeightKind::CB4, nullptr, 18.0 / 32, &q4lin}, {"qins4", WeightKind::CB4, nullptr, 18.0 / 32, &c4},   {"seed", WeightKind::Seed, nullptr, 9.0 / 8},
                         {"bf16", WeightKind::BF16, nullptr, 2.0}};
 
   const int nb = cols / kBlock;
@@ -83,6 +95,8 @@ int main(int argc, char** argv) {
   std::vector<int32_t> s(static_cast<size_t>(T) * nb);
   quantize_acts(x.data(), cols, cols, T, q.data(), d.data(), s.data());
   reorder_q4(q.data(), T, nb, q4.data());
+  std::vector<int16_t> q16(static_cast<size_t>(T) * nb * kBlock);
+  widen_q16(q.data(), T, nb, q16.data());
   const int ngr = gemm_groups(T);
   std::vector<int8_t> xt(static_cast<size_t>(ngr) * nb * 8 * kGemmGroup * 4);
   std::vector<int32_t> ct(static_cast<size_t>(ngr) * nb * kGemmGroup);
@@ -97,6 +111,7 @@ int main(int argc, char** argv) {
   a.s = s.data();
   a.nb = nb;
   a.q4 = q4.data();
+  a.q16 = q16.data();
   a.xt = xt.data();
   a.ct = ct.data();
   a.dt = dt.data();
@@ -142,7 +157,7 @@ int main(int argc, char** argv) {
           scales[m].assign(static_cast<size_t>(rows) * nb, f32_half(0.01f));
           w.scales = scales[m].data();
           w.cb8 = p.cb8;
-          w.cb4 = &c4;
+          w.cb4 = p.cb4;
         }
       }
     }

@@ -115,6 +115,7 @@ struct ActBuf {
   std::vector<float> d;
   std::vector<int32_t> s;
   std::vector<int8_t> q4, xt;
+  std::vector<int16_t> q16;
   std::vector<int32_t> ct;
   std::vector<float> dt;
   Acts a;
@@ -149,6 +150,9 @@ void make_acts(int T, int cols, ActBuf& b) {
   b.a.s = b.s.data();
   b.a.nb = nb;
   b.a.q4 = b.q4.data();
+  b.q16.assign(static_cast<size_t>(T) * nb * kBlock, 0);
+  widen_q16(b.q.data(), T, nb, b.q16.data());
+  b.a.q16 = b.q16.data();
   const int ng = gemm_groups(T);
   b.xt.assign(static_cast<size_t>(ng) * nb * 8 * kGemmGroup * 4, 0);
   b.ct.assign(static_cast<size_t>(ng) * nb * kGemmGroup, 0);
@@ -286,7 +290,7 @@ void check_attend(const char* isa, const KernelSet& ks, int n, int hd) {
   }
 }
 
-void make_codebooks(Codebook8& sym, Codebook8& gen8, Codebook8& i8, Codebook4& q4, Codebook4& nl4, SeedTable& seed) {
+void make_codebooks(Codebook8& segs, Codebook8& sym, Codebook8& gen8, Codebook8& i8, Codebook4& q4, Codebook4& nl4, SeedTable& seed) {
   const char* why = nullptr;
   int32_t v[256];
   const double c = urand(0.f, 16.f);
@@ -296,7 +300,18 @@ void make_codebooks(Codebook8& sym, Codebook8& gen8, Codebook8& i8, Codebook4& q
     v[k] = static_cast<int32_t>(std::lround((1 + c) / (k + c) * 32767));
     v[128 + k] = -v[k];
   }
-  if (!prepare_codebook8(v, 256, 32767, &sym, &why) || sym.form != Cb8Form::Symmetric) std::abort();
+  if (!prepare_codebook8(v, 256, 32767, &sym, &why) || sym.form != Cb8Form::Symmetric || sym.segments) std::abort();
+  // Segment form (qins8): random steps E in 1..127 and starts B in 0..240, the top step 127.
+  {
+    for (int n = 0; n < 8; ++n) {
+      const int32_t e = n == 7 ? 127 : irand(1, 127), bb = n == 0 ? 0 : irand(0, 240);
+      for (int j = 0; j < 16; ++j) {
+        v[16 * n + j] = e * (bb + j);
+        v[128 + 16 * n + j] = -v[16 * n + j];
+      }
+    }
+    if (!prepare_codebook8(v, 256, v[127], &segs, &why) || segs.form != Cb8Form::Symmetric || !segs.segments) std::abort();
+  }
   for (int i = 0; i < 256; ++i) v[i] = irand(-32767, 32767);
   v[3] = 32767;
   v[200] = -32767;
@@ -359,7 +374,7 @@ int main(int argc, char** argv) {
   }
   check_rejects();
 
-  Codebook8 sym, gen8, i8;
+  Codebook8 segs, sym, gen8, i8;
   Codebook4 q4, nl4;
   SeedTable seed;
   struct Path {
@@ -371,10 +386,11 @@ int main(int argc, char** argv) {
   };
   const int step = quick ? 7 : 1;
   for (int cols = 1; cols <= 1023; cols += step) {
-    make_codebooks(sym, gen8, i8, q4, nl4, seed);
+    make_codebooks(segs, sym, gen8, i8, q4, nl4, seed);
     const Path paths[] = {
         {"f32", WeightKind::F32, nullptr, nullptr, false},         {"bf16", WeightKind::BF16, nullptr, nullptr, false},
-        {"cb8-symmetric", WeightKind::CB8, &sym, nullptr, false},  {"cb8-general", WeightKind::CB8, &gen8, nullptr, false},
+        {"cb8-segments", WeightKind::CB8, &segs, nullptr, false},  {"cb8-symmetric", WeightKind::CB8, &sym, nullptr, false},
+        {"cb8-general", WeightKind::CB8, &gen8, nullptr, false},
         {"cb8-int8", WeightKind::CB8, &i8, nullptr, false},        {"cb4-linear", WeightKind::CB4, nullptr, &q4, false},
         {"cb4-table", WeightKind::CB4, nullptr, &nl4, false},      {"seed", WeightKind::Seed, nullptr, nullptr, true},
     };

@@ -2,7 +2,8 @@
 // engine selection, threads, context size and sampling, parsed strictly into one-line CliErrors.
 import type { Command } from 'commander';
 import type { EngineKind } from '../engine/backend.js';
-import { ModelOpenError, openModel, type LoadedModel } from '../engine/model.js';
+import { ModelOpenError, openModel, type LoadedModel, type QinsEngineOptions } from '../engine/model.js';
+import type { ActivationMode, KernelChoice, KvType } from '../engine/native.js';
 import { SamplingError, type SamplingParams } from '../engine/sampler.js';
 import { TemplateError } from '../engine/template.js';
 import { TokenizerError } from '../engine/tokenizer.js';
@@ -13,13 +14,32 @@ export interface EngineFlags {
   engine?: string;
   threads?: string;
   ctx?: string;
+  kernels?: string;
+  kv?: string;
+  activations?: string;
+}
+
+export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'generic', 'avx2', 'avx512', 'neon'];
+export const KV_TYPES: readonly KvType[] = ['f16', 'f32'];
+
+/** The QINS engine settings named on the command line (undefined: the engine's default). */
+export function qinsOptionsFromFlags(flags: EngineFlags): QinsEngineOptions {
+  if (flags.kernels !== undefined && !KERNEL_CHOICES.includes(flags.kernels as KernelChoice))
+    throw new CliError(`--kernels must be one of ${KERNEL_CHOICES.join(', ')} (got "${flags.kernels}")`);
+  if (flags.kv !== undefined && !KV_TYPES.includes(flags.kv as KvType)) throw new CliError(`--kv must be one of ${KV_TYPES.join(', ')} (got "${flags.kv}")`);
+  if (flags.activations !== undefined && flags.activations !== 'int8' && flags.activations !== 'f32')
+    throw new CliError(`--activations must be int8 or f32 (got "${flags.activations}")`);
+  return { kernels: flags.kernels as KernelChoice | undefined, kvType: flags.kv as KvType | undefined, activations: flags.activations as ActivationMode | undefined };
 }
 
 export function addEngineOptions(cmd: Command): Command {
   return cmd
     .option('--engine <engine>', 'qins (a .qins file) or ort (an ONNX folder); default: from the path')
     .option('--threads <n>', 'engine worker threads (default: the engine decides)')
-    .option('--ctx <n>', 'context size in tokens (default: the engine decides)');
+    .option('--ctx <n>', 'context size in tokens (default: the engine decides)')
+    .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
+    .option('--kv <type>', 'qins KV cache: f16 (default) or f32')
+    .option('--activations <mode>', 'qins coded weights: int8 activations (default) or f32 (decoded rows, slow, exact)');
 }
 
 export function parseNumber(flag: string, v: string | undefined, kind: 'int' | 'float' = 'float'): number | undefined {
@@ -43,7 +63,7 @@ export async function openModelFromFlags(path: string, flags: EngineFlags, conte
   const threads = parsePositiveInt('--threads', flags.threads);
   const ctx = parsePositiveInt('--ctx', flags.ctx) ?? contextLength;
   try {
-    return await openModel(path, { engine: flags.engine as EngineKind | undefined, threads, contextLength: ctx });
+    return await openModel(path, { engine: flags.engine as EngineKind | undefined, threads, contextLength: ctx, qins: qinsOptionsFromFlags(flags) });
   } catch (e) {
     throw asCliError(e);
   }

@@ -2,6 +2,7 @@
 // with genai_config.json (the ONNX Runtime reference engine). Either way the result bundles the
 // backend with the tokenizer, the chat template and the eos ids taken from the model's own files.
 import { existsSync } from 'node:fs';
+import type { ActivationMode, KernelChoice, KvType } from './native.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from '../core/qins-format.js';
@@ -21,9 +22,17 @@ export interface OpenModelOptions {
   threads?: number;
   /** KV cache positions to allocate (default: the engine's choice, at most the model's maximum). */
   contextLength?: number;
+  /** QINS engine only: kernel set, KV cache type, activation mode (see NativeOpenOptions). */
+  qins?: QinsEngineOptions;
 }
 
-export interface BackendOpenOptions {
+export interface QinsEngineOptions {
+  kernels?: KernelChoice;
+  kvType?: KvType;
+  activations?: ActivationMode;
+}
+
+export interface BackendOpenOptions extends QinsEngineOptions {
   threads?: number;
   contextLength?: number;
 }
@@ -127,7 +136,9 @@ export async function openModel(pathIn: string, options: OpenModelOptions = {}):
   }
 
   const open = await backendOpeners[engine]();
-  const backend = await open(path, { threads: options.threads, contextLength: options.contextLength });
+  if (engine !== 'qins' && options.qins && Object.values(options.qins).some((v) => v !== undefined))
+    throw new ModelOpenError(`${path}: kernel, KV cache and activation settings apply to the QINS engine only`);
+  const backend = await open(path, { threads: options.threads, contextLength: options.contextLength, ...(engine === 'qins' ? options.qins : {}) });
   spec ??= backend.spec;
   if (engine === 'ort') fileBytes = (backend as { model?: { fileBytes?: number } }).model?.fileBytes ?? 0;
   const eos = eosIds(spec, files, tokenizer);

@@ -44,23 +44,25 @@ Qins8Table Qins8Table::make(double c) {
   }
   double widest = 0;
   for (int m = 0; m < kSegments; m++) widest = std::max(widest, q[m + 1] - q[m]);
-  // The integer unit: as fine as the widest segment's step allows (D <= 255).
-  const double unit = std::floor(255.0 * kSteps / widest);
-  int32_t a = 0;
+  // The integer unit: as fine as the widest segment's step allows (E <= 127).
+  const double unit = std::floor(127.0 * kSteps / widest);
+  int32_t prev_top = -1;
   for (int m = 0; m < kSegments; m++) {
-    const double d = std::floor(unit * (q[m + 1] - q[m]) / kSteps + 0.5);
-    t.D[m] = static_cast<int32_t>(std::min(255.0, std::max(1.0, d)));
-    t.A[m] = a;
-    a += kSteps * t.D[m];
+    const int32_t e = static_cast<int32_t>(std::min(127.0, std::max(1.0, std::floor(unit * (q[m + 1] - q[m]) / kSteps + 0.5))));
+    const int32_t on_curve = static_cast<int32_t>(std::floor(unit * q[m] / e + 0.5));
+    const int32_t above = (prev_top + e) / e;  // the first start above the previous segment
+    t.E[m] = e;
+    t.B[m] = std::min<int32_t>(240, std::max(on_curve, above));
+    prev_top = e * (t.B[m] + kSteps - 1);
   }
-  const int32_t top = t.A[kSegments - 1] + (kSteps - 1) * t.D[kSegments - 1];
-  t.denom = static_cast<float>(top);
+  t.denom = static_cast<float>(prev_top);
   for (int m = 0; m < kSegments; m++) {
-    t.Af[m] = static_cast<float>(t.A[m]);
-    t.invD[m] = 1.0f / static_cast<float>(t.D[m]);
+    t.Af[m] = static_cast<float>(t.E[m] * t.B[m]);
+    t.Tf[m] = static_cast<float>(t.E[m] * (t.B[m] + kSteps - 1));
+    t.invE[m] = 1.0f / static_cast<float>(t.E[m]);
     for (int j = 0; j < kSteps; j++) {
       const int k = m * kSteps + j;
-      t.ints[k] = t.A[m] + j * t.D[m];
+      t.ints[k] = t.E[m] * (t.B[m] + j);
       t.ints[128 + k] = -t.ints[k];
       t.lev[k] = static_cast<float>(t.ints[k]) / t.denom;
     }
@@ -69,11 +71,11 @@ Qins8Table Qins8Table::make(double c) {
 }
 
 std::string Qins8Table::adopt(const int32_t* ints256, double denom_, double c_) {
-  if (!(c_ >= 0) || c_ > 1e6) return "qins8: c must be a non-negative number";
+  if (!(c_ >= 0) || c_ > kMaxC) return "qins8: c must lie in 0..100";
   Qins8Table ref = make(c_);
-  if (denom_ != ref.denom) return "qins8: denom does not match the segment codebook for the given c";
-  for (int i = 0; i < 256; i++)
-    if (ints256[i] != ref.ints[i]) return "qins8: codebook ints do not match the segment codebook for the given c";
+  bool same = denom_ == ref.denom;
+  for (int i = 0; i < 256 && same; i++) same = ints256[i] == ref.ints[i];
+  if (!same) return "qins8: codebook ints and denom do not match the segment codebook for the given c";
   *this = ref;
   return "";
 }

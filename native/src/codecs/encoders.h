@@ -29,21 +29,24 @@ struct Stats {
 
 /**
  * The qins8 codebook (format version 2): eight magnitude segments of sixteen linear steps whose
- * ends lie on the offset-inverse curve (1 + c) / (k + c) at k = 1, 17, 33, ..., 113, plus a first
- * segment from 0 to the last knot. Code = sign << 7 | seg << 4 | j; magnitude(seg, j) =
- * (A[seg] + j * D[seg]) / denom with integers A ascending, 0 < D <= 255, A[0] = 0 (code 0 is 0),
- * A[seg + 1] = A[seg] + 16 * D[seg], and denom = the top level, so the block maximum maps to 1.
- * Sixteen-entry tables of A and D decode it (one table lookup per operand on every instruction set).
+ * starts follow the offset-inverse curve (1 + c) / (k + c) at k = 113, 97, ..., 17 (from the
+ * bottom; the top segment ends at k = 1), plus a first segment from 0. Code = sign << 7 | seg << 4 | j;
+ * magnitude(seg, j) = E[seg] · (B[seg] + j) / denom with 1 <= E <= 127 (the step) and
+ * 0 <= B <= 240, segments ascending and disjoint, B[0] = 0 (code 0 is 0), denom = the top level,
+ * so the block maximum maps to 1. Decoding needs two 16-entry tables (B as unsigned bytes, ±E as
+ * signed bytes) and one byte product: one table lookup per operand on every instruction set.
  */
 struct Qins8Table {
   static constexpr int kSegments = 8, kSteps = 16;
+  /** Largest c the codebook is defined for (segment starts stay within B <= 240). */
+  static constexpr double kMaxC = 100;
   float c = 0;
-  int32_t A[kSegments] = {}, D[kSegments] = {};
-  /** ints[256] as stored in the header: ints[seg * 16 + j] = A + j * D, ints[128 + k] = -ints[k]. */
+  int32_t E[kSegments] = {}, B[kSegments] = {};
+  /** ints[256] as stored in the header: ints[seg · 16 + j] = E · (B + j), ints[128 + k] = -ints[k]. */
   int32_t ints[256] = {};
   float denom = 1;
-  /** Encoder constants (all implementations use exactly these floats): A as float, 1 / D. */
-  float Af[kSegments] = {}, invD[kSegments] = {};
+  /** Encoder constants (all implementations use exactly these floats): segment start E·B, top E·(B+15), 1/E. */
+  float Af[kSegments] = {}, Tf[kSegments] = {}, invE[kSegments] = {};
   /** lev[k] = ints[k] / denom, k = 0..127 (reconstruction for the error sums). */
   float lev[128] = {};
   static Qins8Table make(double c);
@@ -54,22 +57,23 @@ struct Qins8Table {
 /**
  * The nearest level to a magnitude y given in units of the table's integers (y = |w| · denom / s):
  * returns k = seg · 16 + j. Every encoder implementation performs exactly these float operations
- * (compare with A, multiply by 1/D, round half to even), so all of them produce the same codes.
+ * (compare with the starts, multiply by 1/E, round half to even, compare the two neighbours across
+ * a gap), so all of them produce the same codes.
  */
 inline int qins8_level(const Qins8Table& tb, float y) {
+  constexpr int S = Qins8Table::kSegments, J = Qins8Table::kSteps;
   int seg = 0;
-  for (int m = 1; m < Qins8Table::kSegments; m++) seg += y >= tb.Af[m] ? 1 : 0;
-  const float t = (y - tb.Af[seg]) * tb.invD[seg];
+  for (int m = 1; m < S; m++) seg += y >= tb.Af[m] ? 1 : 0;
+  const float t = (y - tb.Af[seg]) * tb.invE[seg];
   int j = static_cast<int>(std::nearbyint(t));
-  if (j > Qins8Table::kSteps - 1) {
-    if (seg < Qins8Table::kSegments - 1) {
+  if (j > J - 1) {
+    j = J - 1;
+    if (seg < S - 1 && tb.Af[seg + 1] - y < y - tb.Tf[seg]) {
       seg++;
       j = 0;
-    } else {
-      j = Qins8Table::kSteps - 1;
     }
   }
-  return seg * Qins8Table::kSteps + j;
+  return seg * J + j;
 }
 
 /** How qins4 weighs each weight's squared error when choosing block scales and tuning codebooks. */

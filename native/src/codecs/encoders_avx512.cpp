@@ -59,12 +59,14 @@ QINS_AVX512 void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t
 QINS_AVX512 void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
                               double& errsq, double& sumsq, float& amax_out) {
   constexpr int S = Qins8Table::kSegments;
-  alignas(64) float af[16] = {}, id[16] = {};
+  alignas(64) float af[16] = {}, tf[16] = {}, ie[16] = {};
   for (int m = 0; m < S; m++) {
     af[m] = tb.Af[m];
-    id[m] = tb.invD[m];
+    tf[m] = tb.Tf[m];
+    ie[m] = tb.invE[m];
   }
-  const __m512 AF = _mm512_load_ps(af), ID = _mm512_load_ps(id), zero = _mm512_setzero_ps();
+  af[S] = af[S - 1];  // never chosen: the last segment has no next one
+  const __m512 AF = _mm512_load_ps(af), TF = _mm512_load_ps(tf), IE = _mm512_load_ps(ie), zero = _mm512_setzero_ps();
   const __m512i ione = _mm512_set1_epi32(1), i15 = _mm512_set1_epi32(Qins8Table::kSteps - 1), last = _mm512_set1_epi32(S - 1);
   for (int b = 0; b < nblocks; b++) {
     const float* xb = w + 32 * b;
@@ -89,13 +91,15 @@ QINS_AVX512 void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb,
       __m512i seg = _mm512_setzero_si512();
       for (int m = 1; m < S; m++)
         seg = _mm512_mask_add_epi32(seg, _mm512_cmp_ps_mask(y, _mm512_set1_ps(tb.Af[m]), _CMP_GE_OQ), seg, ione);
-      const __m512 t = _mm512_mul_ps(_mm512_sub_ps(y, _mm512_permutexvar_ps(seg, AF)), _mm512_permutexvar_ps(seg, ID));
+      const __m512 t = _mm512_mul_ps(_mm512_sub_ps(y, _mm512_permutexvar_ps(seg, AF)), _mm512_permutexvar_ps(seg, IE));
       __m512i j = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
       const __mmask16 over = _mm512_cmpgt_epi32_mask(j, i15);
-      const __mmask16 next = over & _mm512_cmplt_epi32_mask(seg, last);
+      j = _mm512_min_epi32(j, i15);
+      const __m512 up = _mm512_sub_ps(_mm512_permutexvar_ps(_mm512_add_epi32(seg, ione), AF), y);
+      const __m512 down = _mm512_sub_ps(y, _mm512_permutexvar_ps(seg, TF));
+      const __mmask16 next = over & _mm512_cmplt_epi32_mask(seg, last) & _mm512_cmp_ps_mask(up, down, _CMP_LT_OQ);
       seg = _mm512_mask_add_epi32(seg, next, seg, ione);
       j = _mm512_mask_mov_epi32(j, next, _mm512_setzero_si512());
-      j = _mm512_min_epi32(j, i15);
       const __m512i k = _mm512_add_epi32(_mm512_slli_epi32(seg, 4), j);
       const __m512 mag = _mm512_i32gather_ps(k, tb.lev, 4);
       const __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ) & _mm512_test_epi32_mask(k, k);

@@ -49,6 +49,14 @@ void reorder_q4(const int8_t* q, int T, int nb, int8_t* out) {
   }
 }
 
+void widen_q16(const int8_t* q, int T, int nb, int16_t* out) {
+  for (size_t b = 0; b < static_cast<size_t>(T) * nb; ++b)
+    for (int j = 0; j < kBlock / 2; ++j) {
+      out[b * kBlock + j] = q[b * kBlock + 2 * j];
+      out[b * kBlock + kBlock / 2 + j] = q[b * kBlock + 2 * j + 1];
+    }
+}
+
 void transpose_acts(const int8_t* q, const float* d, const int32_t* s, int T, int nb, int8_t* xt, int32_t* ct, float* dt) {
   const int G = kGemmGroup;
   const int ng = gemm_groups(T);
@@ -97,29 +105,21 @@ bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out,
   bool sym = true;
   for (int k = 0; k < 128; ++k) sym = sym && ints[k] >= 0 && ints[128 + k] == -ints[k];
 
-  // Segment structure: symmetric, and each run of 16 magnitudes is A + j * D with 0 <= D <= 255.
+  // Segment structure: symmetric, and each run of 16 magnitudes is E * (B + j) with
+  // 1 <= E <= 127 and 0 <= B <= 240.
   bool seg = sym;
   for (int n = 0; n < 8 && seg; ++n) {
-    const int32_t a = ints[16 * n], d = ints[16 * n + 1] - a;
-    seg = d >= 0 && d <= 255 && a >= 0;
-    for (int j = 0; j < 16 && seg; ++j) seg = ints[16 * n + j] == a + j * d;
-  }
-  out->segments = seg;
-  if (seg) {
-    for (int n = 0; n < 16; ++n) {
-      const int32_t sign = n < 8 ? 1 : -1;
-      const int32_t a = sign * ints[16 * (n & 7)], d = sign * (ints[16 * (n & 7) + 1] - ints[16 * (n & 7)]);
-      const uint16_t ua = static_cast<uint16_t>(static_cast<int16_t>(a)), ud = static_cast<uint16_t>(static_cast<int16_t>(d));
-      out->seg_a_lo[n] = static_cast<uint8_t>(ua & 0xff);
-      out->seg_a_hi[n] = static_cast<uint8_t>(ua >> 8);
-      out->seg_d_lo[n] = static_cast<uint8_t>(ud & 0xff);
-      out->seg_d_hi[n] = static_cast<uint8_t>(ud >> 8);
-      if (n < 8) {
-        out->seg_a[n] = static_cast<uint16_t>(a);
-        out->seg_d[n] = out->seg_d[n + 8] = static_cast<uint8_t>(d);
-      }
+    const int32_t e = ints[16 * n + 1] - ints[16 * n];
+    seg = e >= 1 && e <= 127 && ints[16 * n] % e == 0 && ints[16 * n] / e <= 240;
+    const int32_t b = seg ? ints[16 * n] / e : 0;
+    for (int j = 0; j < 16 && seg; ++j) seg = ints[16 * n + j] == e * (b + j);
+    if (seg) {
+      out->seg_b[n] = out->seg_b[n + 8] = static_cast<uint8_t>(b);
+      out->seg_e[n] = static_cast<int8_t>(e);
+      out->seg_e[n + 8] = static_cast<int8_t>(-e);
     }
   }
+  out->segments = seg;
 
   if (int8) {
     out->form = Cb8Form::Int8;
@@ -161,6 +161,13 @@ bool prepare_codebook4(const int32_t* ints, int n, double denom, Codebook4* out,
     out->ints[i] = static_cast<int8_t>(ints[i]);
     out->biased[i] = static_cast<uint8_t>(ints[i] + 128);
   }
+  int32_t lo = ints[0], hi = ints[0];
+  for (int i = 1; i < 16; ++i) {
+    lo = ints[i] < lo ? ints[i] : lo;
+    hi = ints[i] > hi ? ints[i] : hi;
+  }
+  out->small_bias = hi - lo <= 127 ? -lo : -1;
+  for (int i = 0; i < 16; ++i) out->small[i] = out->small_bias >= 0 ? static_cast<uint8_t>(ints[i] + out->small_bias) : 0;
   out->inv_denom = static_cast<float>(1.0 / denom);
   return true;
 }

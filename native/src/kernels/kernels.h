@@ -37,17 +37,11 @@ enum class Cb8Form : uint8_t {
 struct Codebook8 {
   alignas(64) uint8_t lo[256];
   alignas(64) uint8_t hi[256];
-  // Segment structure (qins8, format version 2), detected at load time: the code's high nibble n
-  // (sign and segment) and low nibble j give ints[code] = A[n] + j * D[n]. Tables of A and D by n,
-  // as low / high bytes of int16 (negative for n >= 8), for 16-entry byte shuffles.
-  alignas(16) uint8_t seg_a_lo[16];
-  alignas(16) uint8_t seg_a_hi[16];
-  alignas(16) uint8_t seg_d_lo[16];
-  alignas(16) uint8_t seg_d_hi[16];
-  // The magnitudes' A and D (n = 0..7) as unsigned bytes / int16 for instruction sets that apply the
-  // sign separately (D <= 255 in this form).
-  alignas(16) uint16_t seg_a[8];
-  alignas(16) uint8_t seg_d[16];
+  // Segment structure (qins8, format version 2), detected at load time: with n the code's high
+  // nibble (sign and segment) and j its low nibble, ints[code] = seg_e[n] * (seg_b[n] + j), where
+  // seg_b is an unsigned byte (<= 240) and seg_e a signed byte (+-1..127, negative for n >= 8).
+  alignas(16) uint8_t seg_b[16];
+  alignas(16) int8_t seg_e[16];
   bool segments;
   // Bytes of (ints[code] + 32768) for every form (the GEMM path's unsigned weight planes).
   alignas(64) uint8_t ob_lo[256];
@@ -60,6 +54,11 @@ struct Codebook8 {
 struct Codebook4 {
   alignas(16) int8_t ints[16];
   alignas(16) uint8_t biased[16];  // ints + 128 (unsigned operand for u8 x s8 dot products)
+  // When the values span at most 127 (q4: -8..7), ints + small_bias lies in 0..127, so u8 x s8
+  // pair sums cannot saturate: the AVX2 kernel multiplies these directly and subtracts
+  // small_bias * sum(q) per block. small_bias < 0 when the span is wider.
+  alignas(16) uint8_t small[16];
+  int small_bias;
   float inv_denom;
 };
 
@@ -101,11 +100,17 @@ struct Acts {
   int nb = 0;
   // The same q re-ordered by reorder_q4() for kernel sets with q4_order set (4-bit path).
   const int8_t* q4 = nullptr;
+  // The same q widened to int16 by widen_q16() for kernel sets with q16_order set (8-bit segment path).
+  const int16_t* q16 = nullptr;
   // Token-major copies made by transpose_acts() for KernelSet::gemm (groups of kGemmGroup tokens).
   const int8_t* xt = nullptr;
   const int32_t* ct = nullptr;
   const float* dt = nullptr;
 };
+
+// Per block of 32: int16 copies of q, even columns first (0, 2, ..., 30), then odd ones (1, 3, ..., 31):
+// the order in which byte products come out of 16-bit lanes. nb * 32 values per token.
+void widen_q16(const int8_t* q, int T, int nb, int16_t* out);
 
 // Tokens per lane group of the GEMM layout (one int32 / float lane per token in a 512-bit vector).
 constexpr int kGemmGroup = 16;
@@ -129,6 +134,8 @@ struct KernelSet {
   const char* name;
   // matmul on 4-bit weights reads Acts::q4 (callers must fill it with reorder_q4()).
   bool q4_order;
+  // matmul on 8-bit segment codebooks reads Acts::q16 (callers must fill it with widen_q16()).
+  bool q16_order;
   // y[t * ldy + r] = sum_c W[r][c] * x_t[c] for r in [r0, r1), t in [0, a.T).
   void (*matmul)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
   // Optional (nullptr when absent): the same product for many tokens (T >= kGemmGroup) with the

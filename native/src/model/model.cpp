@@ -366,6 +366,7 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
   rope_cs_.assign(B * rope_.dim(), 0.f);
   const int nb = (max_cols_ + kBlock - 1) / kBlock;
   aq_.assign(B * nb * kBlock + B * q4_order_bytes(nb), 0);
+  aq16_.assign(B * nb * kBlock, 0);
   ad_.assign(B * nb, 0.f);
   as_.assign(B * nb, 0);
   const size_t gb = static_cast<size_t>(gemm_groups(kMaxBatch)) * nb;
@@ -468,10 +469,13 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
     float* d = ad_.data();
     int32_t* s = as_.data();
     const bool need_q4 = w.kind == WeightKind::CB4 && ks_->q4_order;
+    const bool need_q16 = w.kind == WeightKind::CB8 && w.cb8->segments && ks_->q16_order;
+    int16_t* q16 = aq16_.data();
     pool_->parallel_for(T, [&](int t, int) {
       quantize_acts(x + static_cast<size_t>(t) * ldx, ldx, w.cols, 1, q + static_cast<size_t>(t) * nb * kBlock, d + static_cast<size_t>(t) * nb,
                     s + static_cast<size_t>(t) * nb);
       if (need_q4) reorder_q4(q + static_cast<size_t>(t) * nb * kBlock, 1, nb, q4 + q4_order_bytes(nb) * t);
+      if (need_q16) widen_q16(q + static_cast<size_t>(t) * nb * kBlock, 1, nb, q16 + static_cast<size_t>(t) * nb * kBlock);
     });
     if (profile_) {
       prof_[0] += since(tm0);
@@ -482,6 +486,7 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
     a.s = s;
     a.nb = nb;
     a.q4 = need_q4 ? q4 : nullptr;
+    a.q16 = need_q16 ? q16 : nullptr;
     if (ks_->gemm && T >= kGemmGroup) {
       // Prefill: token-major activations, weight rows decoded once per call and reused by every token.
       transpose_acts(q, d, s, T, nb, xt_.data(), ct_.data(), dt_.data());
@@ -519,6 +524,7 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
           sub.d = a.d + static_cast<size_t>(t0) * a.nb;
           sub.s = a.s + static_cast<size_t>(t0) * a.nb;
           if (a.q4) sub.q4 = a.q4 + q4_order_bytes(a.nb) * t0;
+          if (a.q16) sub.q16 = a.q16 + static_cast<size_t>(t0) * a.nb * kBlock;
         }
         ks->matmul(w, sub, rb, re, y + static_cast<size_t>(t0) * ldy, ldy);
       }

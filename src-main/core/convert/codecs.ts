@@ -49,10 +49,12 @@ export const QINS8_SEGMENTS = 8;
 export const QINS8_STEPS = 16;
 
 /**
- * The qins8 codebook for offset c: segment ends on the offset-inverse curve (1 + c) / (k + c) at
- * k = 113, 97, ..., 17, 1 (from the bottom), a first segment from 0, sixteen linear steps in each.
- * Code = sign << 7 | seg << 4 | j; ints[seg · 16 + j] = A[seg] + j · D[seg] with 1 <= D <= 255;
- * denom = the top level. The C++ encoder builds the same table (Qins8Table::make).
+ * The qins8 codebook for offset c (docs/qins-format.md): eight magnitude segments of sixteen linear
+ * steps, the segment starts on the offset-inverse curve (1 + c) / (k + c) at k = 113, 97, ..., 17
+ * (from the bottom), the top one ending at k = 1, and a first segment from 0. Code = sign << 7 |
+ * seg << 4 | j; ints[seg · 16 + j] = E · (B + j) with the step 1 <= E <= 127 and 0 <= B <= 240,
+ * segments ascending and disjoint; denom = the top level. The C++ encoder builds the same table
+ * (Qins8Table::make); a test checks that they agree.
  */
 export function qins8Codebook(c: number): Codebook {
   const S = QINS8_SEGMENTS;
@@ -61,19 +63,22 @@ export function qins8Codebook(c: number): Codebook {
   for (let m = 1; m <= S; m++) q.push((1 + c) / (1 + J * (S - m) + c));
   let widest = 0;
   for (let m = 0; m < S; m++) widest = Math.max(widest, q[m + 1]! - q[m]!);
-  const unit = Math.floor((255 * J) / widest);
+  const unit = Math.floor((127 * J) / widest);
   const ints = new Array<number>(256).fill(0);
-  let a = 0;
+  let prevTop = -1;
   for (let m = 0; m < S; m++) {
-    const d = Math.min(255, Math.max(1, Math.floor((unit * (q[m + 1]! - q[m]!)) / J + 0.5)));
+    const e = Math.min(127, Math.max(1, Math.floor((unit * (q[m + 1]! - q[m]!)) / J + 0.5)));
+    const onCurve = Math.floor((unit * q[m]!) / e + 0.5);
+    const above = Math.floor((prevTop + e) / e); // the first start above the previous segment
+    const b = Math.min(240, Math.max(onCurve, above));
     for (let j = 0; j < J; j++) {
-      ints[m * J + j] = a + j * d;
-      ints[128 + m * J + j] = -(a + j * d);
+      ints[m * J + j] = e * (b + j);
+      ints[128 + m * J + j] = -e * (b + j);
     }
-    a += J * d;
+    prevTop = e * (b + J - 1);
   }
   ints[128] = 0;
-  return { bits: 8, kind: 'inverse-segments', ints, denom: ints[127]!, c };
+  return { bits: 8, kind: 'inverse-segments', ints, denom: prevTop, c };
 }
 
 export const Q8_CODEBOOK: Codebook = {

@@ -46,8 +46,8 @@ function decode(codec: TensorEntry['codec'], e: Encoded, rows: number, cols: num
 const errOf = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + (x - b[i]!) ** 2, 0);
 
 describe('codebooks', () => {
-  it('qins8 codebooks agree between TypeScript and C++: segments with ends on (1 + c) / (k + c)', () => {
-    for (const c of [0, 0.25, 1, 7.5, 8, 29.75, 64]) {
+  it('qins8 codebooks agree between TypeScript and C++: segments E · (B + j) starting on (1 + c) / (k + c)', () => {
+    for (const c of [0, 0.25, 1, 7.5, 8, 29.75, 64, 100]) {
       const ts = qins8Codebook(c);
       expect(Array.from(native.qins8Codebook(c))).toEqual(ts.ints);
       expect(ts.kind).toBe('inverse-segments');
@@ -55,22 +55,25 @@ describe('codebooks', () => {
       expect(ts.ints[128]).toBe(0);
       expect(ts.denom).toBe(ts.ints[127]);
       expect(ts.ints[128 + 5]).toBe(-ts.ints[5]!);
+      let prevTop = -1;
       for (let m = 0; m < 8; m++) {
-        const a = ts.ints[16 * m]!;
-        const d = ts.ints[16 * m + 1]! - a;
-        expect(d).toBeGreaterThanOrEqual(1);
-        expect(d).toBeLessThanOrEqual(255);
-        for (let j = 0; j < 16; j++) expect(ts.ints[16 * m + j]).toBe(a + j * d);
-        if (m < 7) expect(ts.ints[16 * (m + 1)]).toBe(a + 16 * d); // contiguous
-        // segment ends follow the offset-inverse curve, to the integer rounding of the steps
-        if (m > 0 && c > 0) {
+        const e = ts.ints[16 * m + 1]! - ts.ints[16 * m]!;
+        expect(e).toBeGreaterThanOrEqual(1);
+        expect(e).toBeLessThanOrEqual(127);
+        expect(ts.ints[16 * m]! % e).toBe(0);
+        const b = ts.ints[16 * m]! / e;
+        expect(b).toBeLessThanOrEqual(240);
+        for (let j = 0; j < 16; j++) expect(ts.ints[16 * m + j]).toBe(e * (b + j));
+        expect(ts.ints[16 * m]!).toBeGreaterThan(prevTop); // ascending, disjoint
+        prevTop = ts.ints[16 * m + 15]!;
+        // segment starts follow the offset-inverse curve, to the integer rounding of the steps
+        if (m > 0 && c >= 2) {
           const k = 1 + 16 * (8 - m);
-          expect(Math.abs(a / ts.denom - (1 + c) / (k + c))).toBeLessThan(0.03);
+          expect(Math.abs(ts.ints[16 * m]! / ts.denom - (1 + c) / (k + c))).toBeLessThan(0.03);
         }
       }
-      // densest just above the first segment, coarsest at the top (the inverse-magnitude shape)
-      const step = (m: number): number => ts.ints[16 * m + 1]! - ts.ints[16 * m]!;
-      for (let m = 2; m < 8; m++) expect(step(m)).toBeGreaterThanOrEqual(step(m - 1));
+      // above the first segment, the steps grow towards the top (the inverse-magnitude shape)
+      if (c >= 2) for (let m = 2; m < 8; m++) expect(ts.ints[16 * m + 1]! - ts.ints[16 * m]!).toBeGreaterThanOrEqual(ts.ints[16 * m - 15]! - ts.ints[16 * m - 16]!);
     }
   });
 

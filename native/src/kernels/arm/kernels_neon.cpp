@@ -381,7 +381,7 @@ const KernelSet kNeon = {
 #else
     "neon",
 #endif
-    false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+    false, false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

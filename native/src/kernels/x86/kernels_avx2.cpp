@@ -19,6 +19,14 @@ namespace qins {
 namespace {
 
 constexpr int kTile = 4;
+// Software prefetch distance in bytes ahead of the weight stream (decode reads weights once, from
+// memory; the loads alone keep too few cache misses in flight to reach the memory's bandwidth).
+#ifndef QINS_PREFETCH
+#define QINS_PREFETCH 4096
+#endif
+constexpr int kPrefetch = QINS_PREFETCH;
+
+inline void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p) + kPrefetch, _MM_HINT_T0); }
 
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -41,6 +49,7 @@ void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, floa
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     int c = 0;
     for (; c + 8 <= cols; c += 8) {
+      if ((c & 15) == 0) prefetch(BF16 ? static_cast<const void*>(wb + c) : static_cast<const void*>(wf + c));
       const __m256 wv = BF16 ? load_bf16x8(wb + c) : _mm256_loadu_ps(wf + c);
       for (int t = 0; t < NT; ++t)
         acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(a.x + static_cast<size_t>(t0 + t) * a.ldx + c), acc[t]);
@@ -61,25 +70,7 @@ inline __m256i dot_i8(__m256i w, __m256i q) {
 }
 
 template <int NT>
-void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
-  const int nb = w.cols_p / kBlock;
-  for (int r = r0; r < r1; ++r) {
-    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
-    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
-    __m256 acc[NT];
-    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; ++b) {
-      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + b * kBlock));
-      const float ws = half_f32(sr[b]);
-      for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
-        const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + tb * kBlock));
-        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8(wv, qv)), _mm256_set1_ps(ws * a.d[tb]), acc[t]);
-      }
-    }
-    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb8->inv_denom;
-  }
-}
+void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy);
 
 // q (8 int8 values) as int32 lanes holding the int16 value in the low half and zero above.
 inline __m256i q_lo16(const int8_t* q) {
@@ -115,30 +106,173 @@ void rows_cb8_gather(const WeightView& w, const Acts& a, int t0, int r0, int r1,
   }
 }
 
+// Lane mask for the first n of 8 int32 / float lanes.
+inline __m256i lanes(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+
+// fp16 weight scales of blocks b..b+n-1 (n <= 8) as floats; lanes past n are zero.
+inline __m256 weight_scales(const uint16_t* sr, int b, int n) {
+  if (n == 8) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sr + b)));
+  alignas(16) uint16_t h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(h, sr + b, sizeof(uint16_t) * n);
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+}
+
+// Scales of a group of up to 8 blocks for NT tokens: fp16 weight scale x activation scale, stored
+// so that each block's factor is one broadcast load.
 template <int NT>
-void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+inline void group_scales(const uint16_t* sr, const Acts& a, int t0, int b, int n, float (*out)[8]) {
+  const __m256 ws = weight_scales(sr, b, n);
+  const __m256i m = lanes(n);
+  for (int t = 0; t < NT; ++t) _mm256_store_ps(out[t], _mm256_mul_ps(ws, _mm256_maskload_ps(a.d + static_cast<size_t>(t0 + t) * a.nb + b, m)));
+}
+
+// 8-bit int8 codebooks (q8): the code byte is the value.
+template <int NT>
+void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
-  const __m128i tab = _mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->ints));
-  const __m256i tab2 = _mm256_broadcastsi128_si256(tab);
-  const __m128i m4 = _mm_set1_epi8(0x0f);
+  const int8_t* xb[NT];
+  for (int t = 0; t < NT; ++t) xb[t] = a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock;
+  alignas(32) float sc[NT][8];
   for (int r = r0; r < r1; ++r) {
-    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; ++b) {
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cr + b * (kBlock / 2)));
-      const __m256i idx = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
-      const __m256i wv = _mm256_shuffle_epi8(tab2, idx);
-      const float ws = half_f32(sr[b]);
-      for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
-        const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + tb * kBlock));
-        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8(wv, qv)), _mm256_set1_ps(ws * a.d[tb]), acc[t]);
+    for (int g = 0; g < nb; g += 8) {
+      const int gn = nb - g < 8 ? nb - g : 8;
+      group_scales<NT>(sr, a, t0, g, gn, sc);
+      for (int k = 0; k < gn; ++k) {
+        const int b = g + k;
+        prefetch(cr + static_cast<size_t>(b) * kBlock);
+        const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + static_cast<size_t>(b) * kBlock));
+        const __m256i aw = _mm256_abs_epi8(wv);
+        for (int t = 0; t < NT; ++t) {
+          const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + static_cast<size_t>(b) * kBlock));
+          const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(qv, wv)), _mm256_set1_epi16(1));
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][k]), acc[t]);
+        }
       }
     }
-    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb4->inv_denom;
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb8->inv_denom;
   }
+}
+
+// 8-bit segment codebooks (qins8): the code's high nibble n (sign and segment) indexes 16-entry
+// tables of B (unsigned) and E (signed), the low nibble is the step j, and the value is
+// E[n] * (B[n] + j). vpmaddubsw forms it in int16 lanes, once with E masked to the even bytes and
+// once to the odd ones; vpmaddwd multiplies it with the int16 activations (Acts::q16: even columns,
+// then odd ones). 15 vector operations per 32 weights.
+template <int NT>
+void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const Codebook8& cb = *w.cb8;
+  const __m256i TB = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_b)));
+  const __m256i TE = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_e)));
+  const __m256i m4 = _mm256_set1_epi8(0x0f), even = _mm256_set1_epi16(0x00ff), odd = _mm256_set1_epi16(static_cast<short>(0xff00));
+  const int16_t* xb[NT];
+  for (int t = 0; t < NT; ++t) xb[t] = a.q16 + static_cast<size_t>(t0 + t) * a.nb * kBlock;
+  alignas(32) float sc[NT][8];
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int g = 0; g < nb; g += 8) {
+      const int gn = nb - g < 8 ? nb - g : 8;
+      group_scales<NT>(sr, a, t0, g, gn, sc);
+      for (int k = 0; k < gn; ++k) {
+        const int b = g + k;
+        prefetch(cr + static_cast<size_t>(b) * kBlock);
+        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + static_cast<size_t>(b) * kBlock));
+        const __m256i n = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+        const __m256i u = _mm256_add_epi8(_mm256_shuffle_epi8(TB, n), _mm256_and_si256(c, m4));
+        const __m256i e = _mm256_shuffle_epi8(TE, n);
+        const __m256i ve = _mm256_maddubs_epi16(u, _mm256_and_si256(e, even));
+        const __m256i vo = _mm256_maddubs_epi16(u, _mm256_and_si256(e, odd));
+        for (int t = 0; t < NT; ++t) {
+          const int16_t* x = xb[t] + static_cast<size_t>(b) * kBlock;
+          const __m256i p = _mm256_add_epi32(_mm256_madd_epi16(ve, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))),
+                                             _mm256_madd_epi16(vo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 16))));
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][k]), acc[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * cb.inv_denom;
+  }
+}
+
+// 4-bit codebooks: two blocks (32 code bytes) per step. Low nibbles hold columns 0..15 of each
+// block and high nibbles columns 16..31, so the activations come in that order (Acts::q4,
+// reorder_q4). Tables whose values span at most 127 (q4) are looked up with a bias that makes them
+// unsigned 0..127: vpmaddubsw multiplies them with the activations directly and the bias comes back
+// out per row as bias * sum_b(scale_b * d_b * sum(q_b)). Wider tables (qins4) take |w| and move
+// the sign to the activations.
+template <int NT, bool Small>
+void rows_cb4_t(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const int ng = (nb + 3) / 4;
+  const Codebook4& cb = *w.cb4;
+  const __m256i tab = _mm256_broadcastsi128_si256(
+      _mm_load_si128(reinterpret_cast<const __m128i*>(Small ? static_cast<const void*>(cb.small) : static_cast<const void*>(cb.ints))));
+  const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+  // lanes 0..3 <- block k, 4..7 <- block k + 1 of a group's 8 scales
+  const __m256i pidx[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
+                           _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
+  const int8_t* xb[NT];
+  for (int t = 0; t < NT; ++t) xb[t] = a.q4 + static_cast<size_t>(t0 + t) * ng * 128;
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m256 acc[NT], corr[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = corr[t] = _mm256_setzero_ps();
+    for (int g = 0; g < nb; g += 8) {
+      const int gn = nb - g < 8 ? nb - g : 8;
+      const __m256 ws = weight_scales(sr, g, gn);
+      const __m256i m = lanes(gn);
+      __m256 S[NT];
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
+        const __m256 d = _mm256_maskload_ps(a.d + tb, m);
+        S[t] = _mm256_mul_ps(ws, d);
+        if (Small) corr[t] = _mm256_fmadd_ps(S[t], _mm256_cvtepi32_ps(_mm256_maskload_epi32(a.s + tb, m)), corr[t]);
+      }
+      for (int k = 0; k < gn; k += 2) {
+        const int b = g + k;
+        const uint8_t* cp = cr + static_cast<size_t>(b) * (kBlock / 2);
+        prefetch(cp);
+        // a lone last block: its upper lanes hold code 0 times zero-padded activations
+        const __m256i raw = k + 1 < gn ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cp))
+                                       : _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(cp)));
+        const __m256i wl = _mm256_shuffle_epi8(tab, _mm256_and_si256(raw, m4));
+        const __m256i wh = _mm256_shuffle_epi8(tab, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+        // activations of blocks b, b+1 in nibble order: 32 bytes of low columns, then (64 on) the high ones
+        const size_t off = static_cast<size_t>(b / 4) * 128 + static_cast<size_t>(b % 4) * 16;
+        for (int t = 0; t < NT; ++t) {
+          const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off));
+          const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off + 64));
+          __m256i p;
+          if (Small) {
+            p = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(wl, xl), _mm256_maddubs_epi16(wh, xh)), ones);
+          } else {
+            p = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(wl), _mm256_sign_epi8(xl, wl)), ones),
+                                 _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(wh), _mm256_sign_epi8(xh, wh)), ones));
+          }
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_permutevar8x32_ps(S[t], pidx[k / 2]), acc[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t) {
+      float v = hsum(acc[t]);
+      if (Small) v -= static_cast<float>(cb.small_bias) * hsum(corr[t]);
+      y[static_cast<size_t>(t0 + t) * ldy + r] = v * cb.inv_denom;
+    }
+  }
+}
+
+template <int NT>
+void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  if (w.cb4->small_bias >= 0) return rows_cb4_t<NT, true>(w, a, t0, r0, r1, y, ldy);
+  rows_cb4_t<NT, false>(w, a, t0, r0, r1, y, ldy);
 }
 
 template <int NT>
@@ -200,6 +334,7 @@ void run_tile(int t0, const WeightView& w, const Acts& a, int r0, int r1, float*
     case WeightKind::BF16: return rows_float<NT, true>(w, a, t0, r0, r1, y, ldy);
     case WeightKind::CB8:
       if (w.cb8->form == Cb8Form::Int8) return rows_cb8_int8<NT>(w, a, t0, r0, r1, y, ldy);
+      if (w.cb8->segments) return rows_cb8_seg<NT>(w, a, t0, r0, r1, y, ldy);
       return rows_cb8_gather<NT>(w, a, t0, r0, r1, y, ldy);
     case WeightKind::CB4: return rows_cb4<NT>(w, a, t0, r0, r1, y, ldy);
     case WeightKind::Seed: return rows_seed<NT>(w, a, t0, r0, r1, y, ldy);
@@ -345,7 +480,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx2 = {"avx2", true, true, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 
