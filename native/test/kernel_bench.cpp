@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
   std::vector<int32_t> ct(static_cast<size_t>(ngr) * nb * kGemmGroup);
   std::vector<float> dt(static_cast<size_t>(ngr) * nb * kGemmGroup);
   transpose_acts(q.data(), d.data(), s.data(), T, nb, xt.data(), ct.data(), dt.data());
+  std::vector<int16_t> xp(static_cast<size_t>(pair_groups(T)) * nb * 256);
+  std::vector<float> dp(static_cast<size_t>(pair_groups(T)) * nb * kPairGroup);
+  transpose_acts_pairs(q.data(), d.data(), T, nb, xp.data(), dp.data());
   Acts a;
   a.T = T;
   a.x = x.data();
@@ -165,6 +168,8 @@ int main(int argc, char** argv) {
       if (!isa_available(isa)) continue;
       if (!only_isa.empty() && only_isa != isa_name(isa)) continue;
       const KernelSet& ks = kernels(isa);
+      a.xp = xp.data();
+      a.dt = ks.gemm_layout == GemmLayout::Pairs8 ? dp.data() : dt.data();
       std::vector<double> secs, cpus;
       for (int r = 0; r < reps; ++r) {
         const double c0 = cpu_seconds();
@@ -174,7 +179,7 @@ int main(int argc, char** argv) {
           const int chunk = chunk_rows > 0 ? chunk_rows : std::min(256, (rows + threads - 1) / threads);
           pool.parallel_for((rows + chunk - 1) / chunk, [&](int task, int) {
             const int r0 = task * chunk, r1 = std::min(rows, r0 + chunk);
-            if (T >= kGemmGroup && ks.gemm && views[m].coded())
+            if (ks.gemm && T >= ks.gemm_min_tokens && views[m].coded())
               ks.gemm(views[m], a, r0, r1, y.data(), rows);
             else
               ks.matmul(views[m], a, r0, r1, y.data(), rows);

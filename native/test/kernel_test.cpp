@@ -115,7 +115,9 @@ struct ActBuf {
   std::vector<float> d;
   std::vector<int32_t> s;
   std::vector<int8_t> q4, xt;
-  std::vector<int16_t> q16;
+  std::vector<int16_t> q16, xp;
+  std::vector<float> dp, dq;
+  std::vector<int8_t> xq;
   std::vector<int32_t> ct;
   std::vector<float> dt;
   Acts a;
@@ -161,6 +163,25 @@ void make_acts(int T, int cols, ActBuf& b) {
   b.a.xt = b.xt.data();
   b.a.ct = b.ct.data();
   b.a.dt = b.dt.data();
+  b.xp.assign(static_cast<size_t>(pair_groups(T)) * nb * 256, 0);
+  b.dp.assign(static_cast<size_t>(pair_groups(T)) * nb * kPairGroup, 0.f);
+  transpose_acts_pairs(b.q.data(), b.d.data(), T, nb, b.xp.data(), b.dp.data());
+  b.xq.assign(static_cast<size_t>(quad_groups(T)) * nb * 128, 0);
+  b.dq.assign(static_cast<size_t>(quad_groups(T)) * nb * kQuadGroup, 0.f);
+  transpose_acts_quads(b.q.data(), b.d.data(), T, nb, b.xq.data(), b.dq.data());
+}
+
+// The activations as a kernel set's GEMM reads them.
+Acts gemm_acts(const KernelSet& ks, const ActBuf& b) {
+  Acts a = b.a;
+  if (ks.gemm_layout == GemmLayout::Pairs8) {
+    a.xp = b.xp.data();
+    a.dt = b.dp.data();
+  } else if (ks.gemm_layout == GemmLayout::Quads4) {
+    a.xq = b.xq.data();
+    a.dt = b.dq.data();
+  }
+  return a;
 }
 
 // |x| as the coded kernels see it (dequantized) or the float value.
@@ -180,8 +201,9 @@ void check_matmul(const char* isa, const KernelSet& ks, const char* what, const 
   gen.matmul(w, b.a, 0, mid, want.data(), ldy);
   gen.matmul(w, b.a, mid, rows, want.data(), ldy);
   auto fn = use_gemm ? ks.gemm : ks.matmul;
-  fn(w, b.a, 0, mid, got.data(), ldy);
-  fn(w, b.a, mid, rows, got.data(), ldy);
+  const Acts ga = use_gemm ? gemm_acts(ks, b) : b.a;
+  fn(w, ga, 0, mid, got.data(), ldy);
+  fn(w, ga, mid, rows, got.data(), ldy);
   std::vector<float> row(cols);
   for (int r = 0; r < rows; ++r) {
     gen.decode_row(w, r, row.data());
@@ -412,15 +434,15 @@ int main(int argc, char** argv) {
     bool any_gemm = false;
     for (Isa i : isas) any_gemm = any_gemm || kernels(i).gemm;
     if (any_gemm && (cols / step) % 3 == 0) {
-      static const int Ts[] = {16, 17, 31, 32, 33, 47, 64};
+      static const int Ts[] = {8, 9, 16, 17, 31, 32, 33, 47, 64};
       ActBuf big;
-      make_acts(Ts[(cols / 3) % 7], cols, big);
+      make_acts(Ts[(cols / 3) % 9], cols, big);
       for (const Path& p : paths) {
         if (p.kind == WeightKind::F32 || p.kind == WeightKind::BF16) continue;
         Matrix m;
         make_matrix(p.kind, 1 + cols % 7, cols, cols % 59, p.cb8, p.cb4, &seed, m);
         for (Isa i : isas)
-          if (kernels(i).gemm) check_matmul(kernels(i).name, kernels(i), (std::string(p.name) + " gemm").c_str(), m.v, big, false, true);
+          if (kernels(i).gemm && big.a.T >= kernels(i).gemm_min_tokens) check_matmul(kernels(i).name, kernels(i), (std::string(p.name) + " gemm").c_str(), m.v, big, false, true);
       }
     }
   }

@@ -57,13 +57,19 @@ export function parsePositiveInt(flag: string, v: string | undefined): number | 
 }
 
 /** Opens the model named on the command line; every failure becomes a one-line CliError. */
-export async function openModelFromFlags(path: string, flags: EngineFlags, contextLength?: number): Promise<LoadedModel> {
+export async function openModelFromFlags(
+  path: string,
+  flags: EngineFlags,
+  contextLength?: number,
+  /** QINS engine settings used where the flags name none (ignored for other engines). */
+  qinsDefaults: QinsEngineOptions = {},
+): Promise<LoadedModel> {
   if (flags.engine !== undefined && flags.engine !== 'qins' && flags.engine !== 'ort')
     throw new CliError(`--engine must be qins or ort (got "${flags.engine}")`);
   const threads = parsePositiveInt('--threads', flags.threads);
   const ctx = parsePositiveInt('--ctx', flags.ctx) ?? contextLength;
   try {
-    return await openModel(path, { engine: flags.engine as EngineKind | undefined, threads, contextLength: ctx, qins: qinsOptionsFromFlags(flags) });
+    return await openModel(path, { engine: flags.engine as EngineKind | undefined, threads, contextLength: ctx, qins: qinsOptionsFromFlags(flags), qinsDefaults });
   } catch (e) {
     throw asCliError(e);
   }

@@ -24,6 +24,8 @@ export interface OpenModelOptions {
   contextLength?: number;
   /** QINS engine only: kernel set, KV cache type, activation mode (see NativeOpenOptions). */
   qins?: QinsEngineOptions;
+  /** QINS engine settings used where `qins` names none; ignored by the other engines. */
+  qinsDefaults?: QinsEngineOptions;
 }
 
 export interface QinsEngineOptions {
@@ -138,7 +140,9 @@ export async function openModel(pathIn: string, options: OpenModelOptions = {}):
   const open = await backendOpeners[engine]();
   if (engine !== 'qins' && options.qins && Object.values(options.qins).some((v) => v !== undefined))
     throw new ModelOpenError(`${path}: kernel, KV cache and activation settings apply to the QINS engine only`);
-  const backend = await open(path, { threads: options.threads, contextLength: options.contextLength, ...(engine === 'qins' ? options.qins : {}) });
+  const qinsOptions: QinsEngineOptions = { ...options.qinsDefaults };
+  for (const [k, v] of Object.entries(options.qins ?? {})) if (v !== undefined) (qinsOptions as Record<string, unknown>)[k] = v;
+  const backend = await open(path, { threads: options.threads, contextLength: options.contextLength, ...(engine === 'qins' ? qinsOptions : {}) });
   spec ??= backend.spec;
   if (engine === 'ort') fileBytes = (backend as { model?: { fileBytes?: number } }).model?.fileBytes ?? 0;
   const eos = eosIds(spec, files, tokenizer);

@@ -57,6 +57,41 @@ void widen_q16(const int8_t* q, int T, int nb, int16_t* out) {
     }
 }
 
+void transpose_acts_pairs(const int8_t* q, const float* d, int T, int nb, int16_t* xp, float* dt) {
+  const int G = kPairGroup;
+  const int ng = pair_groups(T);
+  std::memset(xp, 0, sizeof(int16_t) * ng * nb * 256);
+  std::memset(dt, 0, sizeof(float) * ng * nb * G);
+  for (int t = 0; t < T; ++t) {
+    const int g = t / G, lane = t % G;
+    for (int b = 0; b < nb; ++b) {
+      const int8_t* src = q + (static_cast<size_t>(t) * nb + b) * kBlock;
+      int16_t* dst = xp + (static_cast<size_t>(g) * nb + b) * 256 + lane * 2;
+      for (int p = 0; p < kBlock / 2; ++p) {
+        dst[p * 2 * G] = src[2 * p];
+        dst[p * 2 * G + 1] = src[2 * p + 1];
+      }
+      dt[(static_cast<size_t>(g) * nb + b) * G + lane] = d[static_cast<size_t>(t) * nb + b];
+    }
+  }
+}
+
+void transpose_acts_quads(const int8_t* q, const float* d, int T, int nb, int8_t* xq, float* dt) {
+  const int G = kQuadGroup;
+  const int ng = quad_groups(T);
+  std::memset(xq, 0, static_cast<size_t>(ng) * nb * 128);
+  std::memset(dt, 0, sizeof(float) * ng * nb * G);
+  for (int t = 0; t < T; ++t) {
+    const int g = t / G, lane = t % G;
+    for (int b = 0; b < nb; ++b) {
+      const int8_t* src = q + (static_cast<size_t>(t) * nb + b) * kBlock;
+      int8_t* dst = xq + (static_cast<size_t>(g) * nb + b) * 128 + lane * 4;
+      for (int j = 0; j < 8; ++j) std::memcpy(dst + j * 16, src + 4 * j, 4);
+      dt[(static_cast<size_t>(g) * nb + b) * G + lane] = d[static_cast<size_t>(t) * nb + b];
+    }
+  }
+}
+
 void transpose_acts(const int8_t* q, const float* d, const int32_t* s, int T, int nb, int8_t* xt, int32_t* ct, float* dt) {
   const int G = kGemmGroup;
   const int ng = gemm_groups(T);
@@ -115,6 +150,7 @@ bool prepare_codebook8(const int32_t* ints, int n, double denom, Codebook8* out,
     for (int j = 0; j < 16 && seg; ++j) seg = ints[16 * n + j] == e * (b + j);
     if (seg) {
       out->seg_b[n] = out->seg_b[n + 8] = static_cast<uint8_t>(b);
+      out->seg_bm[n] = out->seg_bm[n + 8] = static_cast<int8_t>(b - 128);
       out->seg_e[n] = static_cast<int8_t>(e);
       out->seg_e[n + 8] = static_cast<int8_t>(-e);
     }

@@ -42,6 +42,7 @@ struct Codebook8 {
   // seg_b is an unsigned byte (<= 240) and seg_e a signed byte (+-1..127, negative for n >= 8).
   alignas(16) uint8_t seg_b[16];
   alignas(16) int8_t seg_e[16];
+  alignas(16) int8_t seg_bm[16];  // seg_b - 128 (signed bytes, for E * (B - 128 + j) + 128 * E)
   bool segments;
   // Bytes of (ints[code] + 32768) for every form (the GEMM path's unsigned weight planes).
   alignas(64) uint8_t ob_lo[256];
@@ -102,7 +103,12 @@ struct Acts {
   const int8_t* q4 = nullptr;
   // The same q widened to int16 by widen_q16() for kernel sets with q16_order set (8-bit segment path).
   const int16_t* q16 = nullptr;
-  // Token-major copies made by transpose_acts() for KernelSet::gemm (groups of kGemmGroup tokens).
+  // Token-major copies for KernelSet::gemm, in the layout the set asks for (KernelSet::gemm_layout):
+  // Quads16: made by transpose_acts() (groups of kGemmGroup tokens, xt / ct / dt);
+  // Pairs8: made by transpose_acts_pairs() (groups of kPairGroup tokens, xp / dt);
+  // Quads4: made by transpose_acts_quads() (groups of kQuadGroup tokens, xq / dt).
+  const int16_t* xp = nullptr;
+  const int8_t* xq = nullptr;
   const int8_t* xt = nullptr;
   const int32_t* ct = nullptr;
   const float* dt = nullptr;
@@ -119,6 +125,24 @@ inline int gemm_groups(int T) { return (T + kGemmGroup - 1) / kGemmGroup; }
 // the block in lane t of quad j), ct the correction -128 * s and dt the scale d of each token (zero
 // for tokens past T). Sizes: xt gemm_groups(T) * nb * 512 bytes, ct and dt gemm_groups(T) * nb * 16.
 void transpose_acts(const int8_t* q, const float* d, const int32_t* s, int T, int nb, int8_t* xt, int32_t* ct, float* dt);
+
+// Tokens per lane group of the Pairs8 GEMM layout (eight int32 / float lanes in a 256-bit vector).
+constexpr int kPairGroup = 8;
+inline int pair_groups(int T) { return (T + kPairGroup - 1) / kPairGroup; }
+// For group g, block b: xp holds 16 column pairs, each as kPairGroup tokens x 2 int16 (token t's
+// columns 2p, 2p+1 of the block in lane t of pair p), dt the scale d of each token (zero past T).
+// Sizes: xp pair_groups(T) * nb * 256 int16, dt pair_groups(T) * nb * 8 floats.
+void transpose_acts_pairs(const int8_t* q, const float* d, int T, int nb, int16_t* xp, float* dt);
+
+// Tokens per lane group of the Quads4 GEMM layout (four int32 / float lanes in a 128-bit vector).
+constexpr int kQuadGroup = 4;
+inline int quad_groups(int T) { return (T + kQuadGroup - 1) / kQuadGroup; }
+// For group g, block b: xq holds 8 column quads, each as kQuadGroup tokens x 4 int8 (token t's
+// columns 4j..4j+3 of the block at bytes 4t..4t+3 of quad j), dt the scale d of each token.
+// Sizes: xq quad_groups(T) * nb * 128 bytes, dt quad_groups(T) * nb * 4 floats.
+void transpose_acts_quads(const int8_t* q, const float* d, int T, int nb, int8_t* xq, float* dt);
+
+enum class GemmLayout : uint8_t { None, Quads16, Pairs8, Quads4 };
 
 // Quantizes T rows of x (cols values each, row stride ldx) into q/d/s (layout of Acts). Shared by
 // every instruction set so that all of them see identical integer activations.
@@ -138,9 +162,12 @@ struct KernelSet {
   bool q16_order;
   // y[t * ldy + r] = sum_c W[r][c] * x_t[c] for r in [r0, r1), t in [0, a.T).
   void (*matmul)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
-  // Optional (nullptr when absent): the same product for many tokens (T >= kGemmGroup) with the
-  // coded paths, reading Acts::xt / ct / dt (prefill). Float paths are not handled.
+  // Optional (nullptr when absent): the same product for many tokens (T >= gemm_min_tokens) with
+  // the coded paths, reading the token-major activations of gemm_layout (prefill). Float paths fall
+  // back to matmul.
   void (*gemm)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
+  GemmLayout gemm_layout;
+  int gemm_min_tokens;
   // Decodes row r of W to floats exactly as the format defines it (embedding lookups).
   void (*decode_row)(const WeightView& w, int r, float* out);
   // One attention head for one query: out[hd] = softmax(scale * q.K_j, j < n) . V_j, with key j at

@@ -234,7 +234,7 @@ bool read_desc(Napi::Env env, const Napi::Object& d, ModelDesc* out, std::string
     OpenOptions& o = out->options;
     o.threads = R.integer(opt, "threads", "options", false, 0);
     o.context = R.integer(opt, "contextLength", "options", false, 0);
-    const std::string kv = R.str(opt, "kvType", "options", false, "f32");
+    const std::string kv = R.str(opt, "kvType", "options", false, "f16");
     if (kv != "f32" && kv != "f16") R.fail("options.kvType must be 'f32' or 'f16'");
     o.kv_f16 = kv == "f16";
     o.kernels = R.str(opt, "kernels", "options", false, "auto");

@@ -372,7 +372,11 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
   const size_t gb = static_cast<size_t>(gemm_groups(kMaxBatch)) * nb;
   xt_.assign(gb * 8 * kGemmGroup * 4, 0);
   ct_.assign(gb * kGemmGroup, 0);
-  dt_.assign(gb * kGemmGroup, 0.f);
+  dt_.assign(std::max({gb * kGemmGroup, static_cast<size_t>(pair_groups(kMaxBatch)) * nb * kPairGroup,
+                       static_cast<size_t>(quad_groups(kMaxBatch)) * nb * kQuadGroup}),
+             0.f);
+  xp_.assign(static_cast<size_t>(pair_groups(kMaxBatch)) * nb * 256, 0);
+  xq_.assign(static_cast<size_t>(quad_groups(kMaxBatch)) * nb * 128, 0);
   rowbuf_.assign(static_cast<size_t>(threads) * max_cols_, 0.f);
   return true;
 }
@@ -487,11 +491,19 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
     a.nb = nb;
     a.q4 = need_q4 ? q4 : nullptr;
     a.q16 = need_q16 ? q16 : nullptr;
-    if (ks_->gemm && T >= kGemmGroup) {
+    if (ks_->gemm && T >= ks_->gemm_min_tokens) {
       // Prefill: token-major activations, weight rows decoded once per call and reused by every token.
-      transpose_acts(q, d, s, T, nb, xt_.data(), ct_.data(), dt_.data());
-      a.xt = xt_.data();
-      a.ct = ct_.data();
+      if (ks_->gemm_layout == GemmLayout::Pairs8) {
+        transpose_acts_pairs(q, d, T, nb, xp_.data(), dt_.data());
+        a.xp = xp_.data();
+      } else if (ks_->gemm_layout == GemmLayout::Quads4) {
+        transpose_acts_quads(q, d, T, nb, xq_.data(), dt_.data());
+        a.xq = xq_.data();
+      } else {
+        transpose_acts(q, d, s, T, nb, xt_.data(), ct_.data(), dt_.data());
+        a.xt = xt_.data();
+        a.ct = ct_.data();
+      }
       a.dt = dt_.data();
       constexpr int kGemmRows = 48;  // a multiple of the GEMM row tiles (3 and 4)
       int gchunk = (rows + threads * 2 - 1) / (threads * 2);

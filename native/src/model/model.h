@@ -86,7 +86,9 @@ class Model {
   // Scratch for up to kMaxBatch tokens.
   std::vector<float> x_, xn_, qkv_, att_, tmp_, gu_, act_, scores_, rope_cs_;
   std::vector<int8_t> aq_;
-  std::vector<int16_t> aq16_;  // int16 activations for kernel sets with q16_order
+  std::vector<int16_t> aq16_;
+  std::vector<int16_t> xp_;  // token-major activation pairs (GemmLayout::Pairs8)
+  std::vector<int8_t> xq_;   // token-major activation quads (GemmLayout::Quads4)  // int16 activations for kernel sets with q16_order
   std::vector<float> ad_;
   std::vector<int32_t> as_;
   std::vector<int8_t> xt_;  // GEMM activations (transpose_acts)

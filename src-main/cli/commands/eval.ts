@@ -109,7 +109,8 @@ export function register(program: Command): void {
       throw new CliError(e instanceof SyntaxError ? `${flags.golden}: not valid JSON` : (e as Error).message);
     }
     const need = Math.max(...golden.prompts.map((p) => p.ids.length + p.greedy_ids.length));
-    const model = await openModelFromFlags(modelPath, flags, need);
+    // The golden outputs are float32 computations: compare with a float32 KV cache unless --kv says otherwise.
+    const model = await openModelFromFlags(modelPath, flags, need, { kvType: 'f32' });
     try {
       const r = await checkGolden(model.backend, golden, { tolerance, onProgress: flags.json ? undefined : progress('prompt') });
       if (flags.json) {

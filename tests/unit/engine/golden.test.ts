@@ -31,7 +31,7 @@ describe('golden gates through the native engine', () => {
     for (const codec of ['bf16', 'f32'] as const) {
       it(`${f.name} ${codec}: logits, top-1 and greedy continuations match HF`, async () => {
         const golden = parseGolden(JSON.parse(readFileSync(join(GOLDEN, `${f.name}.json`), 'utf8')));
-        const model = await openModel(await convert(f.dir, codec), { threads: 2, contextLength: 2048 });
+        const model = await openModel(await convert(f.dir, codec), { threads: 2, contextLength: 2048, qins: { kvType: 'f32' } });
         try {
           const r = await checkGolden(model.backend, golden);
           for (const p of r.prompts) {
@@ -50,7 +50,7 @@ describe('golden gates through the native engine', () => {
     if (f.ppl !== null) {
       it(`${f.name} bf16: perplexity on eval_dev.txt within 0.1 % of ${f.ppl}`, async () => {
         const golden = parseGolden(JSON.parse(readFileSync(join(GOLDEN, `${f.name}.json`), 'utf8')));
-        const model = await openModel(await convert(f.dir, 'bf16'), { threads: 2, contextLength: 512 });
+        const model = await openModel(await convert(f.dir, 'bf16'), { threads: 2, contextLength: 512, qins: { kvType: 'f32' } });
         try {
           const ids = model.tokenizer.encode(readFileSync(join(GOLDEN, 'eval_dev.txt'), 'utf8'));
           const r = await perplexity(model.backend, ids, { window: 512 });

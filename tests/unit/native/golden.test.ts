@@ -22,7 +22,7 @@ describe('golden gates (native engine)', () => {
     for (const codec of ['bf16', 'f32'] as const) {
       it(`${name} ${codec}: logits, top-1 and greedy continuations match HF`, async () => {
         const golden = loadGolden(name);
-        const backend = await openQinsBackend(await converted(name, codec), { threads: 2, contextLength: 2048 });
+        const backend = await openQinsBackend(await converted(name, codec), { threads: 2, contextLength: 2048, kvType: 'f32' });
         const V = backend.spec.vocab_size;
         let worst = 0;
         try {
@@ -67,7 +67,7 @@ describe('golden gates (native engine)', () => {
         JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')),
       );
       const ids = tok.encode(readFileSync(join(GOLDEN, 'eval_dev.txt'), 'utf8'), { add_special_tokens: false }).ids;
-      const backend = await openQinsBackend(await converted(name, 'bf16'), { threads: 2, contextLength: 512 });
+      const backend = await openQinsBackend(await converted(name, 'bf16'), { threads: 2, contextLength: 512, kvType: 'f32' });
       const V = backend.spec.vocab_size;
       let sum = 0;
       let count = 0;

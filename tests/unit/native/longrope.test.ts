@@ -21,7 +21,7 @@ describe('longrope long factors', () => {
     const ref = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'longrope-phi3-4100.json'), 'utf8')) as LongropeRef;
     const b64 = Buffer.from(ref.last_logits_f32_b64, 'base64');
     const want = new Float32Array(b64.buffer.slice(b64.byteOffset, b64.byteOffset + b64.byteLength));
-    const b = await openQinsBackend(await converted('tiny-phi3', 'f32'), { threads: 2, contextLength: 4100 });
+    const b = await openQinsBackend(await converted('tiny-phi3', 'f32'), { threads: 2, contextLength: 4100, kvType: 'f32' });
     try {
       expect(ref.ids.length).toBeGreaterThan(b.spec.rope.original_max_position_embeddings!);
       const got = await b.forward(Int32Array.from(ref.ids), 0);

@@ -1,15 +1,23 @@
 // NEON kernels (arm64: Apple Silicon and other ARMv8 cores).
 //
-//   8-bit symmetric (qins8): the code's low 7 bits index 128-entry low-byte and high-byte tables
-//     (vqtbl4q + vqtbx4q, 64 entries each), the bytes are zipped into int16 weights, the sign (bit
-//     7) is folded into the int8 activations, and vmlal_s16 accumulates exact int32 sums.
+//   8-bit segments (qins8): the code's high nibble n (sign and segment) indexes 16-entry tables of
+//     B - 128 and +-E (vqtbl1q), the low nibble is the step j; the int16 value E * (B + j) is
+//     E * (B - 128 + j) + 128 * E (vmlal_s8 on vshll_n_s8), and vmlal_s16 accumulates exact int32
+//     sums with the widened activations.
+//   8-bit symmetric (format 1 qins8): the code's low 7 bits index 128-entry low-byte and high-byte
+//     tables (vqtbl4q + vqtbx4q), the sign (bit 7) is folded into the activations.
 //   8-bit general / seed: 256-entry tables (one vqtbl4q + three vqtbx4q per byte plane).
 //   8-bit int8 (q8) and 4-bit (vqtbl1q lookup): int8 x int8 with sdot when the target has the
 //     dot-product extension (Apple M1 and later), otherwise vmull_s8 + vpadalq_s16.
+//   Block scales are read four at a time (vcvt_f32_f16); the weight stream is prefetched 4 KiB ahead.
+//   GEMM (prefill, with the dot-product extension): four rows' weights as int8 planes (int16 values
+//     split into a high and a low plane), tokens in lanes, vdotq_laneq_s32: 16 multiply-adds per
+//     instruction for every codec.
 #include <arm_neon.h>
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/half.h"
 #include "kernels/kernels.h"
@@ -18,6 +26,21 @@ namespace qins {
 namespace {
 
 constexpr int kTile = 4;
+constexpr int kPrefetch = 4096;
+
+inline void prefetch(const void* p) { __builtin_prefetch(static_cast<const char*>(p) + kPrefetch); }
+
+// fp16 weight scales of blocks b..b+3 times the activation scales d[b..b+3] (zero past n).
+inline float32x4_t scales4(const uint16_t* sr, const float* d, int b, int n) {
+  if (n >= 4) return vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(sr + b))), vld1q_f32(d + b));
+  uint16_t h[4] = {0, 0, 0, 0};
+  float dd[4] = {0, 0, 0, 0};
+  for (int k = 0; k < n; ++k) {
+    h[k] = sr[b + k];
+    dd[k] = d[b + k];
+  }
+  return vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(h))), vld1q_f32(dd));
+}
 
 inline int32x4_t dot_i8x16(int32x4_t acc, int8x16_t w, int8x16_t q) {
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -103,6 +126,7 @@ void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
     for (int b = 0; b < nb; ++b) {
       int32x4_t isum[NT];
       for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
+      prefetch(cr + b * kBlock);
       for (int h = 0; h < 2; ++h) {
         const uint8x16_t code = vld1q_u8(cr + b * kBlock + 16 * h);
         if (F == Cb8Form::Int8) {
@@ -147,6 +171,46 @@ void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
 }
 
 template <int NT>
+void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const Codebook8& cb = *w.cb8;
+  const int8x16_t TB = vld1q_s8(cb.seg_bm), TE = vld1q_s8(cb.seg_e);
+  const uint8x16_t m4 = vdupq_n_u8(0x0f);
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    float32x4_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
+    for (int g = 0; g < nb; g += 4) {
+      const int gn = nb - g < 4 ? nb - g : 4;
+      float sc[NT][4];
+      for (int t = 0; t < NT; ++t) vst1q_f32(sc[t], scales4(sr, a.d + static_cast<size_t>(t0 + t) * a.nb, g, gn));
+      for (int k = 0; k < gn; ++k) {
+        const int b = g + k;
+        int32x4_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
+        prefetch(cr + static_cast<size_t>(b) * kBlock);
+        for (int h = 0; h < 2; ++h) {
+          const uint8x16_t code = vld1q_u8(cr + static_cast<size_t>(b) * kBlock + 16 * h);
+          const uint8x16_t n = vshrq_n_u8(code, 4);
+          const int8x16_t e = vqtbl1q_s8(TE, n);
+          const int8x16_t u = vaddq_s8(vqtbl1q_s8(TB, n), vreinterpretq_s8_u8(vandq_u8(code, m4)));
+          const int16x8_t w0 = vmlal_s8(vshll_n_s8(vget_low_s8(e), 7), vget_low_s8(e), vget_low_s8(u));
+          const int16x8_t w1 = vmlal_high_s8(vshll_high_n_s8(e, 7), e, u);
+          for (int t = 0; t < NT; ++t) {
+            const int8x16_t q = vld1q_s8(a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock + 16 * h);
+            isum[t] = mla_i16(isum[t], w0, vmovl_s8(vget_low_s8(q)));
+            isum[t] = mla_i16(isum[t], w1, vmovl_high_s8(q));
+          }
+        }
+        for (int t = 0; t < NT; ++t) acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), sc[t][k]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * cb.inv_denom;
+  }
+}
+
+template <int NT>
 void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int8x16_t tab = vld1q_s8(w.cb4->ints);
@@ -156,17 +220,22 @@ void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
     float32x4_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
-    for (int b = 0; b < nb; ++b) {
-      const uint8x16_t raw = vld1q_u8(cr + b * (kBlock / 2));
-      const int8x16_t wlo = vqtbl1q_s8(tab, vandq_u8(raw, m4));
-      const int8x16_t whi = vqtbl1q_s8(tab, vshrq_n_u8(raw, 4));
-      const float ws = half_f32(sr[b]);
-      for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
-        const int8_t* q = a.q + tb * kBlock;
-        int32x4_t s = dot_i8x16(vdupq_n_s32(0), wlo, vld1q_s8(q));
-        s = dot_i8x16(s, whi, vld1q_s8(q + 16));
-        acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(s), ws * a.d[tb]);
+    for (int g = 0; g < nb; g += 4) {
+      const int gn = nb - g < 4 ? nb - g : 4;
+      float sc[NT][4];
+      for (int t = 0; t < NT; ++t) vst1q_f32(sc[t], scales4(sr, a.d + static_cast<size_t>(t0 + t) * a.nb, g, gn));
+      prefetch(cr + static_cast<size_t>(g) * (kBlock / 2));
+      for (int k = 0; k < gn; ++k) {
+        const int b = g + k;
+        const uint8x16_t raw = vld1q_u8(cr + b * (kBlock / 2));
+        const int8x16_t wlo = vqtbl1q_s8(tab, vandq_u8(raw, m4));
+        const int8x16_t whi = vqtbl1q_s8(tab, vshrq_n_u8(raw, 4));
+        for (int t = 0; t < NT; ++t) {
+          const int8_t* q = a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock;
+          int32x4_t s = dot_i8x16(vdupq_n_s32(0), wlo, vld1q_s8(q));
+          s = dot_i8x16(s, whi, vld1q_s8(q + 16));
+          acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(s), sc[t][k]);
+        }
       }
     }
     for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * w.cb4->inv_denom;
@@ -236,6 +305,7 @@ void run_tile(int t0, const WeightView& w, const Acts& a, int r0, int r1, float*
     case WeightKind::F32: return rows_float<NT, false>(w, a, t0, r0, r1, y, ldy);
     case WeightKind::BF16: return rows_float<NT, true>(w, a, t0, r0, r1, y, ldy);
     case WeightKind::CB8:
+      if (w.cb8->segments) return rows_cb8_seg<NT>(w, a, t0, r0, r1, y, ldy);
       switch (w.cb8->form) {
         case Cb8Form::Symmetric: return rows_cb8<NT, Cb8Form::Symmetric>(w, a, t0, r0, r1, y, ldy);
         case Cb8Form::General: return rows_cb8<NT, Cb8Form::General>(w, a, t0, r0, r1, y, ldy);
@@ -257,6 +327,141 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
     default: break;
   }
 }
+
+#if defined(__ARM_FEATURE_DOTPROD)
+// ---------------------------------------------------------------------------------------------
+// GEMM (prefill): four rows at a time are decoded into int8 planes where each 16-byte vector holds
+// one column quad of the four rows (int16 values as a high and a low plane: v = 256 * hi + lo);
+// the activations come as groups of four tokens (Acts::xq). vdotq_laneq_s32 multiplies the four
+// tokens' quad with one row's quad: 16 multiply-adds per instruction.
+
+// int16 value -> (hi, lo) bytes with v = 256 * hi + lo, lo in -128..127.
+inline void split16(int v, int8_t* hi, int8_t* lo) {
+  const int h = (v + 128) >> 8;
+  *hi = static_cast<int8_t>(h);
+  *lo = static_cast<int8_t>(v - 256 * h);
+}
+
+// Decodes rows r..r+3 (rows past r1 repeat row r) into interleaved planes; returns the planes used
+// (1 for int8-valued weights, 2 otherwise) and the output factor.
+int decode_rows4(const WeightView& w, int r, int r1, int8_t* lo, int8_t* hi, float* scale, float* post) {
+  const int nb = (w.cols + kBlock - 1) / kBlock;
+  const bool int8 = w.kind == WeightKind::CB4 || (w.kind == WeightKind::CB8 && w.cb8->form == Cb8Form::Int8);
+  std::vector<float> row(static_cast<size_t>(nb) * kBlock);
+  for (int i = 0; i < 4; ++i) {
+    const int rr = r + i < r1 ? r + i : r;
+    float* sc = scale + static_cast<size_t>(i) * nb;
+    int16_t vals[kBlock];
+    for (int b = 0; b < nb; ++b) {
+      // integer values of block b of row rr and its scale
+      if (w.kind == WeightKind::CB4) {
+        const uint8_t* blk = w.codes + static_cast<size_t>(rr) * (w.cols_p / 2) + static_cast<size_t>(b) * 16;
+        for (int j = 0; j < kBlock; ++j) vals[j] = w.cb4->ints[j < 16 ? (blk[j] & 15) : (blk[j - 16] >> 4)];
+        sc[b] = half_f32(w.scales[static_cast<size_t>(rr) * nb + b]);
+        *post = w.cb4->inv_denom;
+      } else {
+        const uint8_t* cr = w.codes + static_cast<size_t>(rr) * w.cols_p + static_cast<size_t>(b) * kBlock;
+        for (int j = 0; j < kBlock; ++j) vals[j] = w.cb8->ints[cr[j]];
+        sc[b] = half_f32(w.scales[static_cast<size_t>(rr) * nb + b]);
+        *post = w.cb8->inv_denom;
+      }
+      for (int qd = 0; qd < 8; ++qd)
+        for (int k = 0; k < 4; ++k) {
+          const size_t o = ((static_cast<size_t>(b) * 8 + qd) * 4 + i) * 4 + k;
+          if (int8) lo[o] = static_cast<int8_t>(vals[4 * qd + k]);
+          else split16(vals[4 * qd + k], hi + o, lo + o);
+        }
+    }
+  }
+  return int8 ? 1 : 2;
+}
+
+template <int P>
+void gemm_tile(const int8_t* lo, const int8_t* hi, const float* scale, int nb, const Acts& a, int g0, int ngv, float* out) {
+  float32x4_t facc[4][2];
+  for (int i = 0; i < 4; ++i) facc[i][0] = facc[i][1] = vdupq_n_f32(0.f);
+  for (int b = 0; b < nb; ++b) {
+    int32x4_t al[4][2], ah[4][2];
+    for (int i = 0; i < 4; ++i)
+      for (int n = 0; n < 2; ++n) al[i][n] = ah[i][n] = vdupq_n_s32(0);
+    const int8_t* xb0 = a.xq + (static_cast<size_t>(g0) * nb + b) * 128;
+    const int8_t* xb1 = a.xq + (static_cast<size_t>(g0 + (ngv > 1 ? 1 : 0)) * nb + b) * 128;
+    for (int qd = 0; qd < 8; ++qd) {
+      const int8x16_t X0 = vld1q_s8(xb0 + qd * 16), X1 = vld1q_s8(xb1 + qd * 16);
+      const int8x16_t WL = vld1q_s8(lo + (static_cast<size_t>(b) * 8 + qd) * 16);
+      al[0][0] = vdotq_laneq_s32(al[0][0], X0, WL, 0);
+      al[1][0] = vdotq_laneq_s32(al[1][0], X0, WL, 1);
+      al[2][0] = vdotq_laneq_s32(al[2][0], X0, WL, 2);
+      al[3][0] = vdotq_laneq_s32(al[3][0], X0, WL, 3);
+      al[0][1] = vdotq_laneq_s32(al[0][1], X1, WL, 0);
+      al[1][1] = vdotq_laneq_s32(al[1][1], X1, WL, 1);
+      al[2][1] = vdotq_laneq_s32(al[2][1], X1, WL, 2);
+      al[3][1] = vdotq_laneq_s32(al[3][1], X1, WL, 3);
+      if (P == 2) {
+        const int8x16_t WH = vld1q_s8(hi + (static_cast<size_t>(b) * 8 + qd) * 16);
+        ah[0][0] = vdotq_laneq_s32(ah[0][0], X0, WH, 0);
+        ah[1][0] = vdotq_laneq_s32(ah[1][0], X0, WH, 1);
+        ah[2][0] = vdotq_laneq_s32(ah[2][0], X0, WH, 2);
+        ah[3][0] = vdotq_laneq_s32(ah[3][0], X0, WH, 3);
+        ah[0][1] = vdotq_laneq_s32(ah[0][1], X1, WH, 0);
+        ah[1][1] = vdotq_laneq_s32(ah[1][1], X1, WH, 1);
+        ah[2][1] = vdotq_laneq_s32(ah[2][1], X1, WH, 2);
+        ah[3][1] = vdotq_laneq_s32(ah[3][1], X1, WH, 3);
+      }
+    }
+    for (int n = 0; n < 2; ++n) {
+      const float32x4_t D = vld1q_f32(a.dt + (static_cast<size_t>(g0 + (n < ngv ? n : 0)) * nb + b) * kQuadGroup);
+      for (int i = 0; i < 4; ++i) {
+        const int32x4_t isum = P == 2 ? vaddq_s32(vshlq_n_s32(ah[i][n], 8), al[i][n]) : al[i][n];
+        facc[i][n] = vfmaq_f32(facc[i][n], vcvtq_f32_s32(isum), vmulq_n_f32(D, scale[static_cast<size_t>(i) * nb + b]));
+      }
+    }
+  }
+  for (int i = 0; i < 4; ++i)
+    for (int n = 0; n < 2; ++n) vst1q_f32(out + (i * 2 + n) * kQuadGroup, facc[i][n]);
+}
+
+// Values a (hi, lo) byte pair can hold: 256 * hi + lo with hi, lo in -128..127.
+bool splits(const WeightView& w) {
+  if (w.kind == WeightKind::CB4) return true;
+  if (w.kind == WeightKind::Seed) return false;  // magnitudes up to 32767
+  for (int k = 0; k < 256; ++k)
+    if (w.cb8->ints[k] > 32639) return false;
+  return true;
+}
+
+void gemm(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  // Float weights, and codebooks with values beyond the two-plane range (format 1 qins8, seed),
+  // take the GEMV kernels token by token.
+  if (!w.coded() || !splits(w)) return matmul(w, a, r0, r1, y, ldy);
+  const int nb = (w.cols + kBlock - 1) / kBlock;
+  const int ng = quad_groups(a.T);
+  thread_local std::vector<int8_t> lo, hi;
+  thread_local std::vector<float> scale;
+  lo.resize(static_cast<size_t>(nb) * kBlock * 4);
+  hi.resize(static_cast<size_t>(nb) * kBlock * 4);
+  scale.resize(static_cast<size_t>(nb) * 4);
+  float out[4 * 2 * kQuadGroup];
+  for (int r = r0; r < r1; r += 4) {
+    float post = 1.f;
+    const int planes = decode_rows4(w, r, r1, lo.data(), hi.data(), scale.data(), &post);
+    const int rr = r1 - r < 4 ? r1 - r : 4;
+    for (int g = 0; g < ng; g += 2) {
+      const int ngv = ng - g >= 2 ? 2 : 1;
+      if (planes == 2)
+        gemm_tile<2>(lo.data(), hi.data(), scale.data(), nb, a, g, ngv, out);
+      else
+        gemm_tile<1>(lo.data(), hi.data(), scale.data(), nb, a, g, ngv, out);
+      for (int i = 0; i < rr; ++i)
+        for (int n = 0; n < ngv; ++n)
+          for (int l = 0; l < kQuadGroup; ++l) {
+            const int t = (g + n) * kQuadGroup + l;
+            if (t < a.T) y[static_cast<size_t>(t) * ldy + r + i] = out[(i * 2 + n) * kQuadGroup + l] * post;
+          }
+    }
+  }
+}
+#endif
 
 // e^x (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
 inline float32x4_t exp_ps(float32x4_t x) {
@@ -381,7 +586,13 @@ const KernelSet kNeon = {
 #else
     "neon",
 #endif
-    false, false, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+    false, false, matmul,
+#if defined(__ARM_FEATURE_DOTPROD)
+    gemm, GemmLayout::Quads4, 8,
+#else
+    nullptr, GemmLayout::None, 0,
+#endif
+    decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/half.h"
 #include "kernels/kernels.h"
@@ -352,6 +353,143 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// GEMM (prefill): tokens in lanes (Acts::xp, groups of 8 tokens as int16 column pairs). Rows are
+// decoded once to int16 values and a float scale per block; every token group reuses them. A pair
+// of weights (one int32) is broadcast to all lanes and vpmaddwd multiplies it with the pair's
+// columns of 8 tokens: 16 multiply-adds per operation for every codec. Block sums are exact int32.
+
+// Decodes row r to int16 values (cols_p of them, zero padded) and per-block float scales; returns
+// the factor that turns the float sums into outputs.
+float decode_row16(const WeightView& w, int r, int16_t* out, float* scale) {
+  const int nb = w.cols_p / kBlock;
+  if (w.kind == WeightKind::Seed) {
+    const SeedTable& st = *w.seed;
+    const int cols = w.cols;
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * cols;
+    const uint8_t* sg = w.signs + static_cast<size_t>(r) * ((static_cast<size_t>(cols) + 7) / 8);
+    for (int c = 0; c < (cols + kBlock - 1) / kBlock * kBlock; ++c) out[c] = 0;
+    for (int c = 0; c < cols; ++c) {
+      const int16_t v = st.ints[cr[c]];
+      out[c] = ((sg[c >> 3] >> (c & 7)) & 1) ? static_cast<int16_t>(-v) : v;
+    }
+    for (int b = 0; b < (cols + kBlock - 1) / kBlock; ++b) scale[b] = 1.f;
+    return st.step;
+  }
+  const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+  for (int b = 0; b < nb; b += 8) _mm256_storeu_ps(scale + b, weight_scales(sr, b, nb - b < 8 ? nb - b : 8));
+  if (w.kind == WeightKind::CB4) {
+    const Codebook4& cb = *w.cb4;
+    const __m128i tab = _mm_load_si128(reinterpret_cast<const __m128i*>(cb.ints)), m4 = _mm_set1_epi8(0x0f);
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    for (int b = 0; b < nb; ++b) {
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cr + static_cast<size_t>(b) * 16));
+      const __m128i lo = _mm_shuffle_epi8(tab, _mm_and_si128(raw, m4));
+      const __m128i hi = _mm_shuffle_epi8(tab, _mm_and_si128(_mm_srli_epi16(raw, 4), m4));
+      int16_t* o = out + static_cast<size_t>(b) * kBlock;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_cvtepi8_epi16(lo));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 16), _mm256_cvtepi8_epi16(hi));
+    }
+    return cb.inv_denom;
+  }
+  const Codebook8& cb = *w.cb8;
+  const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+  if (cb.form == Cb8Form::Int8) {
+    for (int c = 0; c < w.cols_p; c += 16)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
+                          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(cr + c))));
+  } else if (cb.segments) {
+    const __m256i TB = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_b)));
+    const __m256i TE = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_e)));
+    const __m256i m4 = _mm256_set1_epi8(0x0f), even = _mm256_set1_epi16(0x00ff), odd = _mm256_set1_epi16(static_cast<short>(0xff00));
+    for (int c = 0; c < w.cols_p; c += kBlock) {
+      const __m256i code = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cr + c));
+      const __m256i n = _mm256_and_si256(_mm256_srli_epi16(code, 4), m4);
+      const __m256i u = _mm256_add_epi8(_mm256_shuffle_epi8(TB, n), _mm256_and_si256(code, m4));
+      const __m256i e = _mm256_shuffle_epi8(TE, n);
+      const __m256i ve = _mm256_maddubs_epi16(u, _mm256_and_si256(e, even));
+      const __m256i vo = _mm256_maddubs_epi16(u, _mm256_and_si256(e, odd));
+      const __m256i lo = _mm256_unpacklo_epi16(ve, vo), hi = _mm256_unpackhi_epi16(ve, vo);  // columns 0-7 16-23 | 8-15 24-31
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+  } else {
+    for (int c = 0; c < w.cols_p; ++c) out[c] = cb.ints[cr[c]];
+  }
+  return cb.inv_denom;
+}
+
+template <int R, int NG>
+void gemm_tile(const int16_t* const* wr, const float* const* scale, int nb, const Acts& a, int g0, float* out) {
+  __m256 facc[R][NG];
+  for (int i = 0; i < R; ++i)
+    for (int n = 0; n < NG; ++n) facc[i][n] = _mm256_setzero_ps();
+  for (int b = 0; b < nb; ++b) {
+    __m256i acc[R][NG];
+    for (int i = 0; i < R; ++i)
+      for (int n = 0; n < NG; ++n) acc[i][n] = _mm256_setzero_si256();
+    const int16_t* xb[NG];
+    for (int n = 0; n < NG; ++n) xb[n] = a.xp + (static_cast<size_t>(g0 + n) * nb + b) * 256;
+#pragma GCC unroll 16
+    for (int p = 0; p < kBlock / 2; ++p) {
+      __m256i X[NG];
+      for (int n = 0; n < NG; ++n) X[n] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[n] + p * 16));
+      for (int i = 0; i < R; ++i) {
+        int32_t pair;
+        std::memcpy(&pair, wr[i] + b * kBlock + 2 * p, 4);
+        const __m256i W = _mm256_set1_epi32(pair);
+        for (int n = 0; n < NG; ++n) acc[i][n] = _mm256_add_epi32(acc[i][n], _mm256_madd_epi16(W, X[n]));
+      }
+    }
+    for (int n = 0; n < NG; ++n) {
+      const __m256 D = _mm256_loadu_ps(a.dt + (static_cast<size_t>(g0 + n) * nb + b) * kPairGroup);
+      for (int i = 0; i < R; ++i)
+        facc[i][n] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i][n]), _mm256_mul_ps(D, _mm256_broadcast_ss(scale[i] + b)), facc[i][n]);
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int n = 0; n < NG; ++n) _mm256_storeu_ps(out + (static_cast<size_t>(i) * NG + n) * kPairGroup, facc[i][n]);
+}
+
+void gemm(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  if (!w.coded()) return matmul(w, a, r0, r1, y, ldy);
+  constexpr int R = 3;
+  const int nb = (w.cols + kBlock - 1) / kBlock;
+  const int ng = pair_groups(a.T);
+  thread_local std::vector<int16_t> rows;
+  thread_local std::vector<float> scales;
+  const size_t stride = static_cast<size_t>(nb) * kBlock + 32;
+  rows.resize(stride * R);
+  scales.resize(static_cast<size_t>(nb + 8) * R);
+  const int16_t* wr[R];
+  const float* sc[R];
+  alignas(32) float out[R * 2 * kPairGroup];
+  for (int r = r0; r < r1; r += R) {
+    const int rr = r1 - r < R ? r1 - r : R;
+    float post = 1.f;
+    for (int i = 0; i < R; ++i) {
+      int16_t* row = rows.data() + stride * i;
+      float* s = scales.data() + static_cast<size_t>(nb + 8) * i;
+      if (i < rr) post = decode_row16(w, r + i, row, s);
+      wr[i] = rows.data() + stride * (i < rr ? i : 0);
+      sc[i] = scales.data() + static_cast<size_t>(nb + 8) * (i < rr ? i : 0);
+    }
+    for (int g = 0; g < ng; g += 2) {
+      const int NGv = ng - g >= 2 ? 2 : 1;
+      if (NGv == 2)
+        gemm_tile<R, 2>(wr, sc, nb, a, g, out);
+      else
+        gemm_tile<R, 1>(wr, sc, nb, a, g, out);
+      for (int i = 0; i < rr; ++i)
+        for (int n = 0; n < NGv; ++n)
+          for (int l = 0; l < kPairGroup; ++l) {
+            const int t = (g + n) * kPairGroup + l;
+            if (t < a.T) y[static_cast<size_t>(t) * ldy + r + i] = out[(static_cast<size_t>(i) * NGv + n) * kPairGroup + l] * post;
+          }
+    }
+  }
+}
+
 // e^x (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
 inline __m256 exp_ps(__m256 x) {
   x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.3365447505531f));
@@ -480,7 +618,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", true, true, matmul, nullptr, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx2 = {"avx2", true, true, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 
