@@ -96,7 +96,9 @@ int main(int argc, char** argv) {
   quantize_acts(x.data(), cols, cols, T, q.data(), d.data(), s.data());
   reorder_q4(q.data(), T, nb, q4.data());
   std::vector<int16_t> q16(static_cast<size_t>(T) * nb * kBlock);
-  widen_q16(q.data(), T, nb, q16.data());
+  std::vector<int16_t> q16n(q16.size());
+  widen_q16(q.data(), T, nb, Q16Order::EvenOdd, q16.data());
+  widen_q16(q.data(), T, nb, Q16Order::Natural, q16n.data());
   const int ngr = gemm_groups(T);
   std::vector<int8_t> xt(static_cast<size_t>(ngr) * nb * 8 * kGemmGroup * 4);
   std::vector<int32_t> ct(static_cast<size_t>(ngr) * nb * kGemmGroup);
@@ -169,6 +171,7 @@ int main(int argc, char** argv) {
       if (!only_isa.empty() && only_isa != isa_name(isa)) continue;
       const KernelSet& ks = kernels(isa);
       a.xp = xp.data();
+      a.q16 = ks.q16_order == Q16Order::Natural ? q16n.data() : q16.data();
       a.dt = ks.gemm_layout == GemmLayout::Pairs8 ? dp.data() : dt.data();
       std::vector<double> secs, cpus;
       for (int r = 0; r < reps; ++r) {

@@ -115,7 +115,7 @@ struct ActBuf {
   std::vector<float> d;
   std::vector<int32_t> s;
   std::vector<int8_t> q4, xt;
-  std::vector<int16_t> q16, xp;
+  std::vector<int16_t> q16, q16n, xp;
   std::vector<float> dp, dq;
   std::vector<int8_t> xq;
   std::vector<int32_t> ct;
@@ -153,7 +153,9 @@ void make_acts(int T, int cols, ActBuf& b) {
   b.a.nb = nb;
   b.a.q4 = b.q4.data();
   b.q16.assign(static_cast<size_t>(T) * nb * kBlock, 0);
-  widen_q16(b.q.data(), T, nb, b.q16.data());
+  widen_q16(b.q.data(), T, nb, Q16Order::EvenOdd, b.q16.data());
+  b.q16n.assign(static_cast<size_t>(T) * nb * kBlock, 0);
+  widen_q16(b.q.data(), T, nb, Q16Order::Natural, b.q16n.data());
   b.a.q16 = b.q16.data();
   const int ng = gemm_groups(T);
   b.xt.assign(static_cast<size_t>(ng) * nb * 8 * kGemmGroup * 4, 0);
@@ -201,7 +203,8 @@ void check_matmul(const char* isa, const KernelSet& ks, const char* what, const 
   gen.matmul(w, b.a, 0, mid, want.data(), ldy);
   gen.matmul(w, b.a, mid, rows, want.data(), ldy);
   auto fn = use_gemm ? ks.gemm : ks.matmul;
-  const Acts ga = use_gemm ? gemm_acts(ks, b) : b.a;
+  Acts ga = use_gemm ? gemm_acts(ks, b) : b.a;
+  if (ks.q16_order == Q16Order::Natural) ga.q16 = b.q16n.data();
   fn(w, ga, 0, mid, got.data(), ldy);
   fn(w, ga, mid, rows, got.data(), ldy);
   std::vector<float> row(cols);

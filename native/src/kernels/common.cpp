@@ -49,7 +49,11 @@ void reorder_q4(const int8_t* q, int T, int nb, int8_t* out) {
   }
 }
 
-void widen_q16(const int8_t* q, int T, int nb, int16_t* out) {
+void widen_q16(const int8_t* q, int T, int nb, Q16Order order, int16_t* out) {
+  if (order == Q16Order::Natural) {
+    for (size_t i = 0; i < static_cast<size_t>(T) * nb * kBlock; ++i) out[i] = q[i];
+    return;
+  }
   for (size_t b = 0; b < static_cast<size_t>(T) * nb; ++b)
     for (int j = 0; j < kBlock / 2; ++j) {
       out[b * kBlock + j] = q[b * kBlock + 2 * j];

@@ -114,9 +114,11 @@ struct Acts {
   const float* dt = nullptr;
 };
 
-// Per block of 32: int16 copies of q, even columns first (0, 2, ..., 30), then odd ones (1, 3, ..., 31):
-// the order in which byte products come out of 16-bit lanes. nb * 32 values per token.
-void widen_q16(const int8_t* q, int T, int nb, int16_t* out);
+// int16 copies of q for the 8-bit segment kernels, nb * 32 values per token, per block of 32 either
+// in column order or even columns first (0, 2, ..., 30), then odd ones (1, 3, ..., 31): the order in
+// which byte products come out of 16-bit lanes on x86.
+enum class Q16Order : uint8_t { None, Natural, EvenOdd };
+void widen_q16(const int8_t* q, int T, int nb, Q16Order order, int16_t* out);
 
 // Tokens per lane group of the GEMM layout (one int32 / float lane per token in a 512-bit vector).
 constexpr int kGemmGroup = 16;
@@ -158,8 +160,8 @@ struct KernelSet {
   const char* name;
   // matmul on 4-bit weights reads Acts::q4 (callers must fill it with reorder_q4()).
   bool q4_order;
-  // matmul on 8-bit segment codebooks reads Acts::q16 (callers must fill it with widen_q16()).
-  bool q16_order;
+  // matmul on 8-bit segment codebooks reads Acts::q16 (callers must fill it with widen_q16() in this order).
+  Q16Order q16_order;
   // y[t * ldy + r] = sum_c W[r][c] * x_t[c] for r in [r0, r1), t in [0, a.T).
   void (*matmul)(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy);
   // Optional (nullptr when absent): the same product for many tokens (T >= gemm_min_tokens) with

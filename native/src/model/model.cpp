@@ -473,13 +473,13 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
     float* d = ad_.data();
     int32_t* s = as_.data();
     const bool need_q4 = w.kind == WeightKind::CB4 && ks_->q4_order;
-    const bool need_q16 = w.kind == WeightKind::CB8 && w.cb8->segments && ks_->q16_order;
+    const bool need_q16 = w.kind == WeightKind::CB8 && w.cb8->segments && ks_->q16_order != Q16Order::None;
     int16_t* q16 = aq16_.data();
     pool_->parallel_for(T, [&](int t, int) {
       quantize_acts(x + static_cast<size_t>(t) * ldx, ldx, w.cols, 1, q + static_cast<size_t>(t) * nb * kBlock, d + static_cast<size_t>(t) * nb,
                     s + static_cast<size_t>(t) * nb);
       if (need_q4) reorder_q4(q + static_cast<size_t>(t) * nb * kBlock, 1, nb, q4 + q4_order_bytes(nb) * t);
-      if (need_q16) widen_q16(q + static_cast<size_t>(t) * nb * kBlock, 1, nb, q16 + static_cast<size_t>(t) * nb * kBlock);
+      if (need_q16) widen_q16(q + static_cast<size_t>(t) * nb * kBlock, 1, nb, ks_->q16_order, q16 + static_cast<size_t>(t) * nb * kBlock);
     });
     if (profile_) {
       prof_[0] += since(tm0);

@@ -90,7 +90,7 @@ struct Tab256 {
 inline float hsum(float32x4_t v) { return vaddvq_f32(v); }
 
 template <int NT, bool BF16>
-void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int cols = w.cols;
   for (int r = r0; r < r1; ++r) {
     const float* wf = static_cast<const float*>(w.data) + static_cast<size_t>(r) * cols;
@@ -112,7 +112,7 @@ void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, floa
 }
 
 template <int NT, Cb8Form F>
-void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
   const Tab256 lo_t(cb.lo), hi_t(cb.hi);
@@ -123,7 +123,12 @@ void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
     float32x4_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
-    for (int b = 0; b < nb; ++b) {
+    for (int g = 0; g < nb; g += 4) {
+     const int gn = nb - g < 4 ? nb - g : 4;
+     float sc[NT][4];
+     for (int t = 0; t < NT; ++t) vst1q_f32(sc[t], scales4(sr, a.d + static_cast<size_t>(t0 + t) * a.nb, g, gn));
+     for (int k = 0; k < gn; ++k) {
+      const int b = g + k;
       int32x4_t isum[NT];
       for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
       prefetch(cr + b * kBlock);
@@ -160,50 +165,50 @@ void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
           isum[t] = mla_i16(isum[t], w1, vmovl_high_s8(q));
         }
       }
-      const float ws = half_f32(sr[b]);
-      for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + b;
-        acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), ws * a.d[tb]);
-      }
+      for (int t = 0; t < NT; ++t) acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), sc[t][k]);
+     }
     }
     for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * cb.inv_denom;
   }
 }
 
 template <int NT>
-void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
   const int8x16_t TB = vld1q_s8(cb.seg_bm), TE = vld1q_s8(cb.seg_e);
   const uint8x16_t m4 = vdupq_n_u8(0x0f);
   for (int r = r0; r < r1; ++r) {
-    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint8_t* cp = w.codes + static_cast<size_t>(r) * w.cols_p;
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    const int16_t* xp[NT];
+    for (int t = 0; t < NT; ++t) xp[t] = a.q16 + static_cast<size_t>(t0 + t) * a.nb * kBlock;
     float32x4_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = vdupq_n_f32(0.f);
     for (int g = 0; g < nb; g += 4) {
       const int gn = nb - g < 4 ? nb - g : 4;
       float sc[NT][4];
       for (int t = 0; t < NT; ++t) vst1q_f32(sc[t], scales4(sr, a.d + static_cast<size_t>(t0 + t) * a.nb, g, gn));
-      for (int k = 0; k < gn; ++k) {
-        const int b = g + k;
+      for (int k = 0; k < gn; ++k, cp += kBlock) {
+        prefetch(cp);
         int32x4_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = vdupq_n_s32(0);
-        prefetch(cr + static_cast<size_t>(b) * kBlock);
         for (int h = 0; h < 2; ++h) {
-          const uint8x16_t code = vld1q_u8(cr + static_cast<size_t>(b) * kBlock + 16 * h);
+          const uint8x16_t code = vld1q_u8(cp + 16 * h);
           const uint8x16_t n = vshrq_n_u8(code, 4);
           const int8x16_t e = vqtbl1q_s8(TE, n);
           const int8x16_t u = vaddq_s8(vqtbl1q_s8(TB, n), vreinterpretq_s8_u8(vandq_u8(code, m4)));
           const int16x8_t w0 = vmlal_s8(vshll_n_s8(vget_low_s8(e), 7), vget_low_s8(e), vget_low_s8(u));
           const int16x8_t w1 = vmlal_high_s8(vshll_high_n_s8(e, 7), e, u);
           for (int t = 0; t < NT; ++t) {
-            const int8x16_t q = vld1q_s8(a.q + (static_cast<size_t>(t0 + t) * a.nb + b) * kBlock + 16 * h);
-            isum[t] = mla_i16(isum[t], w0, vmovl_s8(vget_low_s8(q)));
-            isum[t] = mla_i16(isum[t], w1, vmovl_high_s8(q));
+            isum[t] = mla_i16(isum[t], w0, vld1q_s16(xp[t] + 16 * h));
+            isum[t] = mla_i16(isum[t], w1, vld1q_s16(xp[t] + 16 * h + 8));
           }
         }
-        for (int t = 0; t < NT; ++t) acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), sc[t][k]);
+        for (int t = 0; t < NT; ++t) {
+          acc[t] = vfmaq_n_f32(acc[t], vcvtq_f32_s32(isum[t]), sc[t][k]);
+          xp[t] += kBlock;
+        }
       }
     }
     for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = hsum(acc[t]) * cb.inv_denom;
@@ -211,7 +216,7 @@ void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, fl
 }
 
 template <int NT>
-void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int8x16_t tab = vld1q_s8(w.cb4->ints);
   const uint8x16_t m4 = vdupq_n_u8(0x0f);
@@ -243,7 +248,7 @@ void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
 }
 
 template <int NT>
-void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const SeedTable& st = *w.seed;
   const Tab256 lo_t(st.lo), hi_t(st.hi);
   const int cols = w.cols;
@@ -586,7 +591,7 @@ const KernelSet kNeon = {
 #else
     "neon",
 #endif
-    false, false, matmul,
+    false, Q16Order::Natural, matmul,
 #if defined(__ARM_FEATURE_DOTPROD)
     gemm, GemmLayout::Quads4, 8,
 #else

@@ -243,7 +243,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
   return a0 + a1 + a2 + a3;
 }
 
-const KernelSet kGeneric = {"generic", false, false, matmul, nullptr, GemmLayout::None, 0, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kGeneric = {"generic", false, Q16Order::None, matmul, nullptr, GemmLayout::None, 0, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

@@ -41,7 +41,7 @@ inline __m256 load_bf16x8(const uint16_t* p) {
 }
 
 template <int NT, bool BF16>
-void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int cols = w.cols;
   for (int r = r0; r < r1; ++r) {
     const float* wf = static_cast<const float*>(w.data) + static_cast<size_t>(r) * cols;
@@ -79,7 +79,7 @@ inline __m256i q_lo16(const int8_t* q) {
 }
 
 template <int NT>
-void rows_cb8_gather(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb8_gather(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   alignas(32) int32_t tab[256];
   for (int i = 0; i < 256; ++i) tab[i] = w.cb8->ints[i];
@@ -129,7 +129,7 @@ inline void group_scales(const uint16_t* sr, const Acts& a, int t0, int b, int n
 
 // 8-bit int8 codebooks (q8): the code byte is the value.
 template <int NT>
-void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int8_t* xb[NT];
   for (int t = 0; t < NT; ++t) xb[t] = a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock;
@@ -164,7 +164,7 @@ void rows_cb8_int8(const WeightView& w, const Acts& a, int t0, int r0, int r1, f
 // once to the odd ones; vpmaddwd multiplies it with the int16 activations (Acts::q16: even columns,
 // then odd ones). 15 vector operations per 32 weights.
 template <int NT>
-void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
   const __m256i TB = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_b)));
@@ -209,7 +209,7 @@ void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, fl
 // out per row as bias * sum_b(scale_b * d_b * sum(q_b)). Wider tables (qins4) take |w| and move
 // the sign to the activations.
 template <int NT, bool Small>
-void rows_cb4_t(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb4_t(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int ng = (nb + 3) / 4;
   const Codebook4& cb = *w.cb4;
@@ -277,7 +277,7 @@ void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float*
 }
 
 template <int NT>
-void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   alignas(32) int32_t tab[256];
   for (int i = 0; i < 256; ++i) tab[i] = w.seed->ints[i];
   const int cols = w.cols;
@@ -430,7 +430,7 @@ void gemm_tile(const int16_t* const* wr, const float* const* scale, int nb, cons
       for (int n = 0; n < NG; ++n) acc[i][n] = _mm256_setzero_si256();
     const int16_t* xb[NG];
     for (int n = 0; n < NG; ++n) xb[n] = a.xp + (static_cast<size_t>(g0 + n) * nb + b) * 256;
-#pragma GCC unroll 16
+#pragma GCC unroll 2
     for (int p = 0; p < kBlock / 2; ++p) {
       __m256i X[NG];
       for (int n = 0; n < NG; ++n) X[n] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[n] + p * 16));
@@ -618,7 +618,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", true, true, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx2 = {"avx2", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 

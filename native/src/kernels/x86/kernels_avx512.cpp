@@ -45,7 +45,7 @@ inline __m512 load_w16(const float* wf, const uint16_t* wb, int c) {
 }
 
 template <int NT, bool BF16>
-void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_float(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int cols = w.cols;
   const float* x[NT];
   for (int t = 0; t < NT; ++t) x[t] = a.x + static_cast<size_t>(t0 + t) * a.ldx;
@@ -142,7 +142,7 @@ inline void cb8_step(const Cb8Tables& tb, const uint8_t* codes, const int8_t* co
 }
 
 template <int NT, Cb8Form F>
-void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
   const Cb8Tables tb(cb);
@@ -212,7 +212,7 @@ inline void cb4_step(__m512i tab64, const uint8_t* codes, int nblk, const int8_t
 }
 
 template <int NT>
-void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int ng = (nb + 3) / 4;
   const __m512i tab64 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
@@ -291,7 +291,7 @@ inline void seed_step(const Cb8Tables& tb, const uint8_t* codes, const uint8_t* 
 }
 
 template <int NT>
-void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+[[gnu::noinline]] void rows_seed(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const SeedTable& st = *w.seed;
   Codebook8 shim;  // the seed's magnitude planes in the 256-entry layout of the general 8-bit form
   std::memcpy(shim.lo, st.lo, 256);
@@ -735,7 +735,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", true, false, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx512 = {"avx512", true, Q16Order::None, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
 
 }  // namespace
 
