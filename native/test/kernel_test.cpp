@@ -275,6 +275,19 @@ void check_vectors(const char* isa, const KernelSet& ks, int n) {
     ++checks;
     if (!(std::fabs(y1[i] - y2[i]) <= 1e-6f * (1 + std::fabs(y2[i])))) fail(isa, "axpy_f16", n, 1, i, 0, y1[i], y2[i], 1e-6);
   }
+  {
+    std::vector<float> g(n + 5), u(n + 5), o1(n + 5, -9.f), o2(n + 5, -9.f);
+    for (int i = 0; i < n + 5; ++i) {
+      g[i] = urand(-12, 12) * (i % 17 == 0 ? 10.f : 1.f);
+      u[i] = urand(-3, 3);
+    }
+    ks.silu_mul(g.data() + o, u.data() + o, o1.data() + o, n);
+    gen.silu_mul(g.data() + o, u.data() + o, o2.data() + o, n);
+    for (int i = 0; i < n + 5; ++i) {
+      ++checks;
+      if (!(std::fabs(o1[i] - o2[i]) <= 2e-6f * (std::fabs(o2[i]) + 1e-3f))) fail(isa, "silu_mul", n, 1, i, 0, o1[i], o2[i], 2e-6);
+    }
+  }
   std::fill(h1.begin(), h1.end(), 0x1234);
   std::fill(h2.begin(), h2.end(), 0x1234);
   ks.f32_to_f16(a.data() + o, h1.data() + o, n);

@@ -181,6 +181,8 @@ struct KernelSet {
   float (*dot_f16)(const float* a, const uint16_t* b, int n);      // b in IEEE half
   void (*axpy_f16)(float alpha, const uint16_t* x, float* y, int n);
   void (*f32_to_f16)(const float* x, uint16_t* y, int n);
+  // out[i] = silu(g[i]) * u[i] = g[i] / (1 + e^-g[i]) * u[i] (the gated MLP's activation).
+  void (*silu_mul)(const float* g, const float* u, float* out, int n);
   // Reads `bytes` bytes (multiple of 256, 64-byte aligned) and returns a checksum (bandwidth test).
   uint64_t (*stream_read)(const void* p, size_t bytes);
 };

@@ -619,11 +619,15 @@ void Model::run_batch(const int32_t* tokens, int n, int pos, bool long_rope, boo
     for (size_t i = 0; i < static_cast<size_t>(n) * H; ++i) x_[i] += tmp_[i];
     rmsnorm(x_.data(), lw.mlp_norm, xn_.data(), n);
     matmul(lw.gate_up, xn_.data(), H, n, gu_.data(), 2 * I);
-    for (int i = 0; i < n; ++i) {
-      const float* g = gu_.data() + static_cast<size_t>(i) * 2 * I;
-      const float* u = g + I;
-      float* a = act_.data() + static_cast<size_t>(i) * I;
-      for (int j = 0; j < I; ++j) a[j] = g[j] / (1.f + std::exp(-g[j])) * u[j];
+    {
+      // SiLU(gate) * up, in chunks over every thread
+      constexpr int kChunk = 2048;
+      const int per = (I + kChunk - 1) / kChunk;
+      pool_->parallel_for(n * per, [&](int task, int) {
+        const int i = task / per, c0 = (task % per) * kChunk, c1 = std::min(I, c0 + kChunk);
+        const float* g = gu_.data() + static_cast<size_t>(i) * 2 * I;
+        ks->silu_mul(g + c0, g + I + c0, act_.data() + static_cast<size_t>(i) * I + c0, c1 - c0);
+      });
     }
     matmul(lw.down, act_.data(), I, n, tmp_.data(), H);
     for (size_t i = 0; i < static_cast<size_t>(n) * H; ++i) x_[i] += tmp_[i];

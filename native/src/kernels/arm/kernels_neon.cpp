@@ -565,6 +565,17 @@ void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
   for (; i < n; ++i) y[i] += alpha * half_f32(x[i]);
 }
 
+void silu_mul(const float* g, const float* u, float* out, int n) {
+  const float32x4_t one = vdupq_n_f32(1.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t gv = vld1q_f32(g + i);
+    const float32x4_t e = exp_ps(vnegq_f32(gv));
+    vst1q_f32(out + i, vmulq_f32(vdivq_f32(gv, vaddq_f32(one, e)), vld1q_f32(u + i)));
+  }
+  for (; i < n; ++i) out[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+
 void f32_to_f16(const float* x, uint16_t* y, int n) {
   int i = 0;
   for (; i + 4 <= n; i += 4) vst1_u16(y + i, vreinterpret_u16_f16(vcvt_f16_f32(vld1q_f32(x + i))));
@@ -597,7 +608,7 @@ const KernelSet kNeon = {
 #else
     nullptr, GemmLayout::None, 0,
 #endif
-    decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+    decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 

@@ -193,6 +193,10 @@ void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
   for (int i = 0; i < n; ++i) y[i] += alpha * half_f32(x[i]);
 }
 
+void silu_mul(const float* g, const float* u, float* out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+
 void f32_to_f16(const float* x, uint16_t* y, int n) {
   for (int i = 0; i < n; ++i) y[i] = f32_half(x[i]);
 }
@@ -243,7 +247,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
   return a0 + a1 + a2 + a3;
 }
 
-const KernelSet kGeneric = {"generic", false, Q16Order::None, matmul, nullptr, GemmLayout::None, 0, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kGeneric = {"generic", false, Q16Order::None, matmul, nullptr, GemmLayout::None, 0, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 

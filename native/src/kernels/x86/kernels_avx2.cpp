@@ -594,6 +594,17 @@ void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
   for (; i < n; ++i) y[i] += alpha * half_f32(x[i]);
 }
 
+void silu_mul(const float* g, const float* u, float* out, int n) {
+  const __m256 one = _mm256_set1_ps(1.f), zero = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 gv = _mm256_loadu_ps(g + i);
+    const __m256 e = exp_ps(_mm256_sub_ps(zero, gv));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_div_ps(gv, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; ++i) out[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+
 void f32_to_f16(const float* x, uint16_t* y, int n) {
   int i = 0;
   for (; i + 8 <= n; i += 8)
@@ -618,7 +629,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx2 = {"avx2", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 

@@ -714,6 +714,16 @@ void axpy_f16(float alpha, const uint16_t* x, float* y, int n) {
   }
 }
 
+void silu_mul(const float* g, const float* u, float* out, int n) {
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 k = mask16(n - i);
+    const __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
+    const __m512 e = exp_ps(_mm512_sub_ps(zero, gv));
+    _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(_mm512_div_ps(gv, _mm512_add_ps(one, e)), _mm512_maskz_loadu_ps(k, u + i)));
+  }
+}
+
 void f32_to_f16(const float* x, uint16_t* y, int n) {
   for (int i = 0; i < n; i += 16) {
     const __mmask16 k = mask16(n - i);
@@ -735,7 +745,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", true, Q16Order::None, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, stream_read};
+const KernelSet kAvx512 = {"avx512", true, Q16Order::None, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 
