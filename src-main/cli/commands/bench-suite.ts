@@ -86,16 +86,16 @@ export function register(program: Command): void {
       if (scales.includes('tiny')) await writeAtomic(join(out, files.qualitySvg), qualityChart(r.entries));
       await writeAtomic(join(out, 'BENCHMARKS.md'), renderReport(r, files));
       const readmePath = join(out, 'README.md');
-      let readme: string[] = [];
+      let readmeBlocks: string[] = [];
       if (f.readme && existsSync(readmePath)) {
         const updated = updateReadme(await readFile(readmePath, 'utf8'), r);
         if (updated.blocks.length > 0) {
           await writeAtomic(readmePath, updated.text);
-          readme = updated.blocks;
+          readmeBlocks = updated.blocks;
         }
       }
       const failed = r.entries.filter((e) => e.error !== null).map((e) => `${e.scale}/${e.id}: ${e.error}`);
-      if (f.json) printJson({ ...r, written: { dir: out, ...files, report: 'BENCHMARKS.md', readme } });
+      if (f.json) printJson({ ...r, written: { dir: out, ...files, report: 'BENCHMARKS.md', readme: readmeBlocks.length > 0, readme_blocks: readmeBlocks } });
       else info(`bench-suite: wrote ${join(out, 'BENCHMARKS.md')} (${(r.seconds / 60).toFixed(1)} min)${failed.length ? `; failed: ${failed.join('; ')}` : ''}`);
       if (failed.length) process.exitCode = 1;
     });
