@@ -85,7 +85,12 @@ function installVariant() {
   const tmp = `${target}.tmp-${process.pid}`;
   try {
     rmSync(tmp, { recursive: true, force: true });
-    cpSync(dir, tmp, { recursive: true, verbatimSymlinks: true });
+    // the installed packages only (not whatever else lies in the peer folder)
+    const keep = (src) => {
+      const top = relative(dir, src).split(/[\\/]/)[0];
+      return top === '' || top === 'node_modules' || top === 'package.json' || top === 'package-lock.json';
+    };
+    cpSync(dir, tmp, { recursive: true, verbatimSymlinks: true, filter: keep });
     for (const f of cpuLibs(binsDir(tmp))) if (f !== lib) rmSync(join(binsDir(tmp), f));
     rmSync(target, { recursive: true, force: true });
     renameSync(tmp, target);
