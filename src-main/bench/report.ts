@@ -72,10 +72,11 @@ const fmtRatio = (x: PeerRatio | null): string => {
   return x.min === x.max ? f(x.value) : `${f(x.value)} (${x.min.toFixed(2)}–${x.max.toFixed(2)})`;
 };
 
-export const PEER_FIGURES: ReadonlyArray<{ figure: Figure; title: string }> = [
-  { figure: 'decode_tok_s', title: 'decode after 512' },
+/** The figures of the llama.cpp table, titled for a prompt of `prefill` tokens. */
+export const peerFigures = (prefill: number): ReadonlyArray<{ figure: Figure; title: string }> => [
+  { figure: 'decode_tok_s', title: `decode after ${prefill}` },
   { figure: 'decode_depth0_tok_s', title: 'decode at depth 0' },
-  { figure: 'prefill_tok_s', title: 'prefill 512' },
+  { figure: 'prefill_tok_s', title: `prefill ${prefill}` },
   { figure: 'load_ms', title: 'load → 1st token' },
   { figure: 'peak_rss_bytes', title: 'peak RSS' },
 ];
@@ -107,14 +108,14 @@ export function peerRows(r: SuiteResult, scale: Scale): PeerRow[] {
       kernels: kernelSetName(ours),
       ours,
       peer,
-      ratios: PEER_FIGURES.map((f) => peerRatio(ours.stats[f.figure], peer.stats[f.figure], BETTER_HIGH[f.figure])),
+      ratios: peerFigures(r.settings.prefill_tokens).map((f) => peerRatio(ours.stats[f.figure], peer.stats[f.figure], BETTER_HIGH[f.figure])),
     });
   }
   return rows;
 }
 
 export function peerTable(r: SuiteResult, scales: Scale[]): string {
-  const head = ['scale', 'kernels', 'ours', 'llama.cpp', ...PEER_FIGURES.map((f) => f.title)];
+  const head = ['scale', 'kernels', 'ours', 'llama.cpp', ...peerFigures(r.settings.prefill_tokens).map((f) => f.title)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const s of scales)
     for (const row of peerRows(r, s))
@@ -141,8 +142,8 @@ const peerLine = (r: SuiteResult): string => {
   return `${parts.join('; ')}.`;
 };
 
-const PEER_HEADER =
-  'Each cell is our median over llama.cpp\'s on the same weights (qins8 and q8 against Q8_0, qins4 and q4 against Q4_0, exported by `qins export-gguf`), same threads, same 512 prompt token ids; **a ratio > 1 means we are better**: faster (our tok/s ÷ its tok/s), or quicker to load and smaller (its seconds or bytes ÷ ours). In brackets: the least and most favourable ratio any two rounds give.';
+const peerHeader = (r: SuiteResult): string =>
+  `Each cell is our median over llama.cpp's on the same weights (qins8 and q8 against Q8_0, qins4 and q4 against Q4_0, exported by \`qins export-gguf\`), same threads, same ${r.settings.prefill_tokens} prompt token ids; **a ratio > 1 means we are better**: faster (our tok/s ÷ its tok/s), or quicker to load and smaller (its seconds or bytes ÷ ours). In brackets: the least and most favourable ratio any two rounds give.`;
 
 // ---------------------------------------------------------------------------------------------
 // Verdicts and targets
@@ -440,7 +441,7 @@ export function renderReport(r: SuiteResult, files: ReportFiles): string {
   );
   const peerScales = r.settings.scales.filter((s) => peerRows(r, s).length > 0).reverse();
   if (missing === null) {
-    out.push('## Against llama.cpp', '', PEER_HEADER, '', peerLine(r), '');
+    out.push('## Against llama.cpp', '', peerHeader(r), '', peerLine(r), '');
     const t = peerTable(r, peerScales);
     out.push(t || 'No pair of ours and llama.cpp was measured at any scale.', '');
   }
@@ -532,7 +533,7 @@ export function claimsBlock(r: SuiteResult): string {
   if (missing !== null) parts.push(`**llama.cpp was not measured in this run: ${missing}.**`, '');
   else {
     const t = peerTable(r, [scale]);
-    if (t) parts.push(`Against llama.cpp (${scaleWord(scale)}): ${PEER_HEADER}`, '', t, '');
+    if (t) parts.push(`Against llama.cpp (${scaleWord(scale)}): ${peerHeader(r)}`, '', t, '');
   }
   parts.push(claimsTable(r), '', measuredOn(r), '');
   return parts.join('\n');
@@ -552,7 +553,7 @@ export function targetsBlock(r: SuiteResult): string {
     const ceiling = (best * 1e9) / p8.stream_bytes_per_token;
     out.push(
       `The best read-bandwidth probe of the run gave ${best.toFixed(1)} GB/s (1 GiB on huge pages, ${r.bandwidth.probes[0]?.threads ?? '?'} pinned threads). ` +
-        `A qins8 decode step after 512 tokens streams ${mb(p8.stream_bytes_per_token)} (weights, one embedding row, the KV cache it reads), so the probe allows at most ${speed(ceiling)} tok/s; qins8 decoded at ${speed(p8.decode_tok_s)} tok/s` +
+        `A qins8 decode step after ${r.settings.prefill_tokens} tokens streams ${mb(p8.stream_bytes_per_token)} (weights, one embedding row, the KV cache it reads), so the probe allows at most ${speed(ceiling)} tok/s; qins8 decoded at ${speed(p8.decode_tok_s)} tok/s` +
         (r.bandwidth.bound.known.phi35 ? ` (${pct(p8.bandwidth_fraction)} of it).` : `; ${RED} an engine streamed more than the probe at this scale, so the bound is unknown.`),
       '',
     );
