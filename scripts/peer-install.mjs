@@ -2,15 +2,21 @@
 // Installs the llama.cpp peer (node-llama-cpp, pinned) into .bench/peer/ for the benchmarks and
 // the GGUF export tests. It is not an app dependency: the app never loads it.
 //
-//   node scripts/peer-install.mjs          (npm run peer:install)
+//   node scripts/peer-install.mjs                     (npm run peer:install)
+//   node scripts/peer-install.mjs --variant haswell   also a copy in .bench/peer-haswell whose
+//                                                     ggml loads only that CPU variant (AVX2)
 //
 // Only the CPU prebuilt for this platform is installed (`--omit=optional` drops the other
 // @node-llama-cpp/* binaries, 732 MB in all; linux-x64 alone is about 29 MB) and no install script
 // runs (node-llama-cpp's postinstall would try to download or build llama.cpp). Idempotent: when
 // the pinned versions are already installed it only says so. QINS_PEER_DIR overrides the folder.
-// Prints one line; exits 1 with a one-line reason when the install fails.
+// Prints one line (two with --variant); exits 1 with a one-line reason when the install fails.
+//
+// ggml picks the best of the libggml-cpu-<variant> libraries beside it that the CPU runs; a copy of
+// the peer folder that keeps only one of them (e.g. haswell: AVX2, FMA, F16C) runs llama.cpp with
+// that code on any CPU that has those features, for comparisons with our own AVX2 kernels.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +49,58 @@ function installedVersion(name) {
   }
 }
 
+const argv = process.argv.slice(2);
+let variant = null;
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--variant' && argv[i + 1]) variant = argv[++i];
+  else if (argv[i].startsWith('--variant=')) variant = argv[i].slice('--variant='.length);
+  else fail(`unknown argument ${argv[i]} (usage: peer-install.mjs [--variant <ggml CPU variant, e.g. haswell>])`);
+}
+if (variant !== null && !/^[a-z0-9_]+$/.test(variant)) fail(`--variant: "${variant}" is not a ggml CPU variant name`);
+
+/** The bins folder of the CPU prebuilt inside a peer folder. */
+const binsDir = (peer) => join(peer, 'node_modules', ...binary.split('/'), 'bins', key);
+const cpuLibs = (bins) => readdirSync(bins).filter((f) => /^libggml-cpu-.+\.(so|dylib|dll)$/.test(f));
+
+/** Copies the peer folder to <dir>-<variant> and keeps only that CPU library there. */
+function installVariant() {
+  if (process.platform !== 'linux') fail(`--variant: only on Linux (ggml's CPU variants are separate libraries there)`);
+  const target = `${dir}-${variant}`;
+  const shownTarget = relative(process.cwd(), target) || target;
+  const lib = `libggml-cpu-${variant}.so`;
+  if (!existsSync(join(binsDir(dir), lib))) fail(`--variant: ${binary} has no ${lib} (has: ${cpuLibs(binsDir(dir)).join(', ')})`);
+  const ready = () => {
+    try {
+      const v = JSON.parse(readFileSync(join(target, 'node_modules', 'node-llama-cpp', 'package.json'), 'utf8')).version;
+      const libs = cpuLibs(binsDir(target));
+      return v === VERSION && libs.length === 1 && libs[0] === lib;
+    } catch {
+      return false;
+    }
+  };
+  if (ready()) {
+    process.stdout.write(`peer:install: ${shownTarget} already runs only ${lib}\n`);
+    return;
+  }
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    // the installed packages only (not whatever else lies in the peer folder)
+    const keep = (src) => {
+      const top = relative(dir, src).split(/[\\/]/)[0];
+      return top === '' || top === 'node_modules' || top === 'package.json' || top === 'package-lock.json';
+    };
+    cpSync(dir, tmp, { recursive: true, verbatimSymlinks: true, filter: keep });
+    for (const f of cpuLibs(binsDir(tmp))) if (f !== lib) rmSync(join(binsDir(tmp), f));
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    fail(`cannot make ${shownTarget} (${e.code ?? e.message})`);
+  }
+  process.stdout.write(`peer:install: ${shownTarget} runs only ${lib} (a copy of ${shown})\n`);
+}
+
 const key = `${process.platform}-${process.arch}`;
 const binary = BINARY_PACKAGES[key];
 if (!binary) fail(`no node-llama-cpp ${VERSION} CPU prebuilt for ${key} (supported: ${Object.keys(BINARY_PACKAGES).join(', ')})`);
@@ -52,6 +110,7 @@ const done = () => installedVersion('node-llama-cpp') === VERSION && installedVe
 
 if (done()) {
   process.stdout.write(`peer:install: node-llama-cpp ${VERSION} + ${binary} already installed in ${shown}\n`);
+  if (variant !== null) installVariant();
   process.exit(0);
 }
 
@@ -83,3 +142,4 @@ if (!done())
   );
 if (!existsSync(join(dir, 'node_modules', 'node-llama-cpp', 'dist', 'index.js'))) fail(`node-llama-cpp in ${shown} has no dist/index.js`);
 process.stdout.write(`peer:install: node-llama-cpp ${VERSION} + ${binary} installed in ${shown} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+if (variant !== null) installVariant();

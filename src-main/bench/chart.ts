@@ -14,8 +14,10 @@ const COLORS: Record<string, string> = {
   'qins-seed': '#db2777',
   q8: '#059669',
   q4: '#d97706',
+  'llama-q8_0': '#0f766e',
+  'llama-q4_0': '#b45309',
 };
-const color = (id: string): string => COLORS[id] ?? '#374151';
+const color = (id: string): string => COLORS[id] ?? COLORS[id.replace(/-avx2$|-iq4nl$/, '')] ?? '#374151';
 
 /** Horizontal bars of decode tok/s, one panel per scale, with the factor over ORT FP32. */
 export function decodeChart(entries: SuiteEntry[], scales: Scale[]): string {

@@ -1,7 +1,9 @@
 // Runs one `qins …` command in a child process (each measurement gets a fresh process, so its
-// RSS belongs to one engine and one model) and returns its --json object and its peak RSS.
+// RSS belongs to one engine and one model) and returns its --json object, its peak RSS and the CPU
+// time it used (the child's own getrusage, written by a preloaded exit hook).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appRoot } from '../core/paths.js';
 
@@ -9,11 +11,37 @@ export class ChildCommandError extends Error {
   override name = 'ChildCommandError';
 }
 
+/** The child's resource use over its whole life (process.resourceUsage() at exit: all its threads). */
+export interface ChildUsage {
+  user_seconds: number;
+  sys_seconds: number;
+  /** getrusage's ru_maxrss: the peak resident set. */
+  max_rss_bytes: number;
+}
+
 export interface ChildResult<T> {
   json: T;
-  /** Peak resident set size of the child (VmHWM, Linux); null where /proc is unavailable. */
+  /** Peak resident set size of the child (its getrusage at exit, else VmHWM polled); null where neither is available. */
   peakRssBytes: number | null;
+  /** Wall time from spawn to exit. */
   seconds: number;
+  usage: ChildUsage | null;
+}
+
+/** Preloaded into each child: writes its resource use to QINS_RUSAGE_FILE when it exits. */
+const USAGE_HOOK =
+  "data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>{try{writeFileSync(process.env.QINS_RUSAGE_FILE,JSON.stringify(process.resourceUsage()))}catch{}})";
+let usageFiles = 0;
+
+function readUsage(file: string): ChildUsage | null {
+  try {
+    const u = JSON.parse(readFileSync(file, 'utf8')) as { userCPUTime: number; systemCPUTime: number; maxRSS: number };
+    return { user_seconds: u.userCPUTime / 1e6, sys_seconds: u.systemCPUTime / 1e6, max_rss_bytes: u.maxRSS * 1024 };
+  } catch {
+    return null;
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** Drops terminal control sequences (progress lines that rewrite themselves). */
@@ -59,8 +87,9 @@ function vmHwm(pid: number): number | null {
 export function runQins<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): Promise<ChildResult<T>> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry(), ...args, '--json'], {
-      env: { ...process.env, ...opts.env },
+    const usageFile = join(tmpdir(), `qins-bench-usage-${process.pid}-${++usageFiles}.json`);
+    const child = spawn(process.execPath, ['--import', USAGE_HOOK, cliEntry(), ...args, '--json'], {
+      env: { ...process.env, ...opts.env, QINS_RUSAGE_FILE: usageFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     track(child);
@@ -82,10 +111,12 @@ export function runQins<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; onLi
     });
     child.on('close', (code) => {
       clearInterval(poll);
+      const seconds = (performance.now() - t0) / 1000;
+      const usage = readUsage(usageFile);
       const last = errTail.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new ChildCommandError(`qins ${args.join(' ')} failed (exit ${code}): ${last}`));
       try {
-        resolve({ json: JSON.parse(stdout) as T, peakRssBytes: peak, seconds: (performance.now() - t0) / 1000 });
+        resolve({ json: JSON.parse(stdout) as T, peakRssBytes: usage?.max_rss_bytes ?? peak, seconds, usage });
       } catch {
         reject(new ChildCommandError(`qins ${args[0]} printed no JSON object (${last})`));
       }

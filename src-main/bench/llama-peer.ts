@@ -44,12 +44,16 @@ interface NlcContext {
   readonly contextSize: number;
   readonly batchSize: number;
   readonly currentThreads: number;
+  readonly idealThreads: number;
+  readonly flashAttention: 'auto' | boolean;
+  readonly kvCacheKeyType: number | string;
+  readonly kvCacheValueType: number | string;
   dispose(): Promise<void>;
 }
 interface NlcModel {
   tokenize(text: string, specialTokens?: boolean): Token[];
   detokenize(tokens: readonly Token[], specialTokens?: boolean): string;
-  createContext(options: { contextSize: number; batchSize?: number; threads?: number; sequences?: number }): Promise<NlcContext>;
+  createContext(options: { contextSize: number; batchSize?: number; threads?: number | { ideal: number; min: number }; sequences?: number }): Promise<NlcContext>;
   readonly trainContextSize: number;
   dispose(): Promise<void>;
 }
@@ -80,6 +84,9 @@ export interface PeerInfo {
   /** The ggml CPU backend variant mapped into this process (e.g. libggml-cpu-zen4.so); null where it cannot be seen (no /proc). */
   cpuLibrary: string | null;
 }
+
+/** ggml's type numbers for the names a KV cache may have. */
+const GGML_TYPES: Record<number, string> = { 0: 'f32', 1: 'f16', 2: 'q4_0', 3: 'q4_1', 6: 'q5_0', 7: 'q5_1', 8: 'q8_0', 30: 'bf16' };
 
 let loading: Promise<{ llama: NlcLlama; info: PeerInfo }> | null = null;
 
@@ -135,14 +142,36 @@ export interface PeerModelOptions {
   batchSize?: number;
 }
 
+/** How the context runs: what llama.cpp was given and what it reports. */
+export interface PeerContextInfo {
+  threads: number;
+  batchSize: number;
+  flashAttention: 'auto' | boolean;
+  /** ggml type names (or numbers) of the K and V caches. */
+  kvCacheKeyType: string;
+  kvCacheValueType: string;
+}
+
+/** Tokens of a greedy run and when each one was ready (performance.now(), ms). */
+export interface TimedTokens {
+  tokens: number[];
+  /** performance.now() when the evaluation started. */
+  start: number;
+  /** performance.now() when token i was sampled (after evaluating the prompt for i = 0, token i − 1 after that). */
+  times: number[];
+}
+
 export interface PeerModel {
   readonly info: PeerInfo;
   readonly contextSize: number;
+  readonly context: PeerContextInfo;
   /** llama.cpp's tokenization of `text` (no BOS added); `specials` parses special-token text. */
   tokenize(text: string, options: { specials: boolean }): number[];
   detokenize(ids: readonly number[], options: { specials: boolean }): string;
   /** Evaluates `promptIds` exactly as given (from an empty context) and takes the argmax `n` times (end-of-generation tokens included). */
   greedy(promptIds: number[], n: number): Promise<number[]>;
+  /** As greedy, from an empty context, with the time each token was ready: a prefill, then one decode step per token. */
+  timedGreedy(promptIds: number[], n: number): Promise<TimedTokens>;
   /** The `k` most likely next tokens after `promptIds` with their log-probabilities (full softmax of the logits, best first). */
   topNext(promptIds: number[], k: number): Promise<Array<{ id: number; logprob: number }>>;
   dispose(): Promise<void>;
@@ -156,7 +185,8 @@ export async function openPeerModel(ggufPath: string, options: PeerModelOptions)
   try {
     context = await model.createContext({
       contextSize: options.contextSize,
-      threads: options.threads,
+      // min = ideal: every evaluation uses exactly this many threads
+      threads: { ideal: options.threads, min: options.threads },
       sequences: 1,
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     });
@@ -165,15 +195,44 @@ export async function openPeerModel(ggufPath: string, options: PeerModelOptions)
     throw e;
   }
   const sequence = context.getSequence();
+  const typeName = (t: number | string): string => (typeof t === 'string' ? t : (GGML_TYPES[t] ?? String(t)));
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = queue.then(fn, fn);
     queue = run.catch(() => undefined);
     return run;
   };
+  const timedGreedy = (promptIds: number[], n: number): Promise<TimedTokens> =>
+    serial(async () => {
+      if (promptIds.length === 0) throw new Error('timedGreedy: the prompt is empty');
+      if (promptIds.length + n > context.contextSize)
+        throw new Error(`timedGreedy: ${promptIds.length} + ${n} tokens exceed the context (${context.contextSize})`);
+      await sequence.clearHistory();
+      const out: TimedTokens = { tokens: [], start: performance.now(), times: [] };
+      if (n <= 0) return out;
+      const it = sequence.evaluate(promptIds.slice(), { temperature: 0, yieldEogToken: true });
+      try {
+        for (let r = await it.next(); !r.done; r = await it.next()) {
+          out.times.push(performance.now());
+          out.tokens.push(r.value);
+          if (out.tokens.length >= n) break;
+        }
+      } finally {
+        await it.return(undefined);
+      }
+      return out;
+    });
   return {
     info,
     contextSize: context.contextSize,
+    context: {
+      threads: context.currentThreads,
+      batchSize: context.batchSize,
+      flashAttention: context.flashAttention,
+      kvCacheKeyType: typeName(context.kvCacheKeyType),
+      kvCacheValueType: typeName(context.kvCacheValueType),
+    },
+    timedGreedy,
     tokenize: (text, o) => Array.from(model.tokenize(text, o.specials)),
     detokenize: (ids, o) => model.detokenize(ids, o.specials),
     greedy: (promptIds, n) =>

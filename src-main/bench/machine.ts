@@ -18,7 +18,7 @@ export interface MachineInfo {
   os: string;
   node: string;
   onnxruntime: string | null;
-  /** Best-of streaming read bandwidth with `bandwidth_threads` threads, GB/s (1e9 B/s). */
+  /** Best streaming read bandwidth of the probes of the run with `bandwidth_threads` threads, GB/s (1e9 B/s). */
   bandwidth_gbs: number | null;
   bandwidth_threads: number | null;
   commit: string | null;
@@ -52,7 +52,44 @@ function gitCommit(): string | null {
   }
 }
 
-/** Machine facts; the bandwidth is measured (best of `rounds`) with the native stream test. */
+/** One run of the native read-bandwidth probe, with the load average when it ran. */
+export interface BandwidthProbe {
+  gbs: number;
+  worst_gbs: number;
+  bytes: number;
+  threads: number;
+  repeats: number;
+  passes: number;
+  huge_pages_requested: boolean;
+  huge_page_bytes: number;
+  pinned_threads: number;
+  kernels: string;
+  load_avg_1m: number;
+  /** What the suite was doing around it (e.g. "start", "tiny round 2"). */
+  when: string;
+}
+
+/** Runs the probe (1 GiB on huge pages, pinned threads, 3 passes per timing, best of `repeats` ≥ 5). */
+export async function probeBandwidth(threads: number | undefined, when: string, repeats = 5): Promise<BandwidthProbe> {
+  const load = loadavg()[0] ?? 0;
+  const r = await loadNative().streamBandwidth({ ...(threads ? { threads } : {}), repeats: Math.max(5, repeats), bytes: 2 ** 30, passes: 3 });
+  return {
+    gbs: r.gbs,
+    worst_gbs: r.worstGbs,
+    bytes: r.bytes,
+    threads: r.threads,
+    repeats: r.repeats,
+    passes: r.passes,
+    huge_pages_requested: r.hugePagesRequested,
+    huge_page_bytes: r.hugePageBytes,
+    pinned_threads: r.pinnedThreads,
+    kernels: r.kernels,
+    load_avg_1m: load,
+    when,
+  };
+}
+
+/** Machine facts; with `rounds` > 0 the bandwidth is measured too (best of the probes). */
 export async function machineInfo(opts: { threads?: number; rounds?: number } = {}): Promise<MachineInfo> {
   const load = loadavg()[0] ?? 0;
   let kernels: string | null = null;
@@ -66,8 +103,8 @@ export async function machineInfo(opts: { threads?: number; rounds?: number } = 
     kernels = c.best;
     features = c.available;
     physical = c.physicalCores;
-    for (let i = 0; i < (opts.rounds ?? 3); i++) {
-      const r = await native.streamBandwidth(opts.threads ? { threads: opts.threads } : {});
+    for (let i = 0; i < (opts.rounds ?? 0); i++) {
+      const r = await probeBandwidth(opts.threads, 'machine');
       if (bandwidth === null || r.gbs > bandwidth) bandwidth = r.gbs;
       bwThreads = r.threads;
     }

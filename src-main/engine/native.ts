@@ -85,15 +85,27 @@ export interface CpuInfo {
 export interface BandwidthResult {
   /** Best of the repeats, GB/s (1e9 bytes). */
   gbs: number;
+  /** Slowest repeat, GB/s. */
+  worstGbs: number;
+  /** Buffer size (default 1 GiB, 2 MiB-aligned). */
   bytes: number;
   threads: number;
+  repeats: number;
+  /** Reads of the whole buffer per timed repeat. */
+  passes: number;
+  /** madvise(MADV_HUGEPAGE) was accepted for the buffer (Linux). */
+  hugePagesRequested: boolean;
+  /** Bytes of the buffer on transparent huge pages (Linux smaps; 0 elsewhere). */
+  hugePageBytes: number;
+  /** Threads bound to one CPU each (0 where the OS gives no way). */
+  pinnedThreads: number;
   kernels: string;
 }
 
 export interface QinsNative {
   openModel(desc: NativeModelDesc): Promise<NativeModel>;
   cpuInfo(): CpuInfo;
-  streamBandwidth(options?: { bytes?: number; threads?: number; repeats?: number }): Promise<BandwidthResult>;
+  streamBandwidth(options?: { bytes?: number; threads?: number; repeats?: number; passes?: number }): Promise<BandwidthResult>;
 }
 
 export class NativeUnavailableError extends Error {

@@ -7,7 +7,8 @@
 //   NativeModel.residentBytes() -> Promise<number | null>  bytes of the mapped file resident now (null: not measurable)
 //   NativeModel.dispose() -> Promise<void>          (rejects while a forward call is in flight)
 //   cpuInfo() -> {best, available[], physicalCores, logicalCores}
-//   streamBandwidth({bytes, threads, repeats}) -> Promise<{gbs, bytes, threads, kernels}>
+//   streamBandwidth({bytes, threads, repeats, passes}) -> Promise<{gbs, worstGbs, bytes, threads, repeats, passes,
+//                   hugePagesRequested, hugePageBytes, pinnedThreads, kernels}>  (model/bandwidth.h)
 #include <napi.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "addon_parts.h"
 #include "kernels/kernels.h"
+#include "model/bandwidth.h"
 #include "model/cpu_info.h"
 #include "model/model.h"
 
@@ -473,89 +475,53 @@ Napi::Value cpu_info(const Napi::CallbackInfo& info) {
 
 class BandwidthWorker : public PromiseWorker {
  public:
-  BandwidthWorker(Napi::Env env, size_t bytes, int threads, int repeats)
-      : PromiseWorker(env), bytes_(bytes), threads_(threads), repeats_(repeats) {}
+  BandwidthWorker(Napi::Env env, const BandwidthOptions& o) : PromiseWorker(env), opts_(o) {}
   void Execute() override {
-    const KernelSet& ks = kernels(best_isa());
-    kernels_ = ks.name;
-    const size_t per = (bytes_ / threads_) / 256 * 256;
-    if (per == 0) {
-      SetError("streamBandwidth: buffer too small");
-      return;
-    }
-    void* buf = nullptr;
-#if defined(_WIN32)
-    buf = _aligned_malloc(per * threads_, 64);
-#else
-    if (posix_memalign(&buf, 64, per * threads_) != 0) buf = nullptr;
-#endif
-    if (!buf) {
-      SetError("streamBandwidth: cannot allocate the test buffer");
-      return;
-    }
-    uint8_t* p = static_cast<uint8_t*>(buf);
-    std::vector<uint64_t> sink(threads_);
-    // Each thread first writes its own slice (first touch), then all read concurrently.
-    auto pass = [&](bool write) {
-      std::vector<std::thread> th;
-      for (int t = 1; t < threads_; ++t)
-        th.emplace_back([&, t] {
-          if (write) std::memset(p + per * t, t + 1, per);
-          else sink[t] += ks.stream_read(p + per * t, per);
-        });
-      if (write) std::memset(p, 1, per);
-      else sink[0] += ks.stream_read(p, per);
-      for (auto& x : th) x.join();
-    };
-    pass(true);
-    pass(false);  // warm-up
-    double best = 0;
-    for (int r = 0; r < repeats_; ++r) {
-      const auto t0 = std::chrono::steady_clock::now();
-      pass(false);
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best = std::max(best, static_cast<double>(per) * threads_ / s / 1e9);
-    }
-#if defined(_WIN32)
-    _aligned_free(buf);
-#else
-    std::free(buf);
-#endif
-    gbs_ = best;
-    bytes_ = per * threads_;
+    std::string err;
+    if (!measure_bandwidth(opts_, &r_, &err)) SetError("streamBandwidth: " + err);
   }
   Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("gbs", gbs_);
-    o.Set("bytes", static_cast<double>(bytes_));
-    o.Set("threads", threads_);
-    o.Set("kernels", kernels_);
+    o.Set("gbs", r_.gbs);
+    o.Set("worstGbs", r_.worst_gbs);
+    o.Set("bytes", static_cast<double>(r_.bytes));
+    o.Set("threads", r_.threads);
+    o.Set("repeats", r_.repeats);
+    o.Set("passes", r_.passes);
+    o.Set("hugePagesRequested", r_.huge_pages_requested);
+    o.Set("hugePageBytes", static_cast<double>(r_.huge_page_bytes));
+    o.Set("pinnedThreads", r_.pinned_threads);
+    o.Set("kernels", r_.kernels);
     return o;
   }
 
  private:
-  size_t bytes_;
-  int threads_;
-  int repeats_;
-  double gbs_ = 0;
-  std::string kernels_;
+  BandwidthOptions opts_;
+  BandwidthResult r_;
 };
 
 Napi::Value stream_bandwidth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double bytes = 512.0 * 1024 * 1024;
-  int threads = physical_cores(), repeats = 5;
+  double bytes = 1024.0 * 1024 * 1024;
+  int threads = physical_cores(), repeats = 5, passes = 3;
   if (info.Length() > 0 && info[0].IsObject()) {
     Reader R(env);
     Napi::Object o = info[0].As<Napi::Object>();
     bytes = R.num(o, "bytes", "options", false, bytes);
     threads = R.integer(o, "threads", "options", false, threads);
     repeats = R.integer(o, "repeats", "options", false, repeats);
+    passes = R.integer(o, "passes", "options", false, passes);
     if (!R.ok()) return rejected(env, "streamBandwidth: " + R.error());
   }
-  if (!(bytes >= 1 << 20) || bytes > 64.0 * (1ULL << 30) || threads < 1 || threads > 256 || repeats < 1 || repeats > 1000)
-    return rejected(env, "streamBandwidth: bytes must be 1 MiB..64 GiB, threads 1..256, repeats 1..1000");
-  auto* w = new BandwidthWorker(env, static_cast<size_t>(bytes), threads, repeats);
+  if (!(bytes >= 1 << 20) || bytes > 64.0 * (1ULL << 30) || threads < 1 || threads > 256 || repeats < 1 || repeats > 1000 || passes < 1 ||
+      passes > 100)
+    return rejected(env, "streamBandwidth: bytes must be 1 MiB..64 GiB, threads 1..256, repeats 1..1000, passes 1..100");
+  BandwidthOptions o;
+  o.bytes = static_cast<size_t>(bytes);
+  o.threads = threads;
+  o.repeats = repeats;
+  o.passes = passes;
+  auto* w = new BandwidthWorker(env, o);
   Napi::Promise p = w->promise();
   w->Queue();
   return p;

@@ -1,11 +1,12 @@
-// `qins bench-suite` (npm run bench): every codec and the ONNX Runtime reference at both scales;
-// writes BENCHMARKS.md, benchmarks.json and the SVG charts, and refreshes the README's claims table.
+// `qins bench-suite` (npm run bench): every codec, llama.cpp on the same weights and the ONNX Runtime
+// reference at both scales, interleaved in rounds; writes BENCHMARKS.md, benchmarks.json and the SVG
+// charts, and refreshes the README blocks it has figures for (claims, targets, conversions, IQ4_NL).
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { decodeChart, qualityChart } from '../../bench/chart.js';
-import { renderReport, updateClaimsBlock } from '../../bench/report.js';
+import { renderReport, updateReadme } from '../../bench/report.js';
 import { CONFIGS, runSuite, SCALES, type Scale } from '../../bench/suite.js';
 import { appRoot } from '../../core/paths.js';
 import { parsePositiveInt } from '../engine-options.js';
@@ -25,6 +26,8 @@ interface Flags {
   discard?: boolean;
   phi35Checkpoint?: string;
   readme: boolean;
+  peer: boolean;
+  avx2: boolean;
   json?: boolean;
 }
 
@@ -37,20 +40,22 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export function register(program: Command): void {
   program
     .command('bench-suite')
-    .description('benchmark every codec and the ONNX Runtime reference at both scales; write BENCHMARKS.md')
+    .description('benchmark every codec, llama.cpp on the same weights and the ONNX Runtime reference at both scales; write BENCHMARKS.md')
     .option('--scales <list>', `comma-separated: ${SCALES.join(', ')}`, SCALES.join(','))
     .option('--configs <list>', `comma-separated subset of: ${CONFIGS.map((c) => c.id).join(', ')}`)
-    .option('--work <dir>', 'folder for the generated checkpoint and converted models (reused between runs; default .bench/)')
+    .option('--work <dir>', 'folder for the generated checkpoint and the models (ONNX exports reused between runs; default .bench/)')
     .option('--out <dir>', 'where BENCHMARKS.md, benchmarks.json and the charts go (default: the repository root)')
     .option('--prefill <n>', 'prompt tokens of the prefill measurement', '512')
-    .option('--decode <n>', 'decode steps', '128')
-    .option('--repeat-tiny <n>', 'rounds at the tiny scale (medians)', '3')
-    .option('--repeat-phi35 <n>', 'rounds at the Phi-3.5 scale (medians)', '1')
+    .option('--decode <n>', 'timed decode steps (after one untimed warm-up step)', '128')
+    .option('--repeat-tiny <n>', 'rounds at the tiny scale (every configuration once per round, each in a fresh process)', '5')
+    .option('--repeat-phi35 <n>', 'rounds at the Phi-3.5 scale', '3')
     .option('--threads <n>', 'engine threads (default: physical cores)')
-    .option('--fresh', 're-create the cached models')
-    .option('--discard', 'delete each Phi-3.5-scale model after measuring it (needs ~25 GB of disk instead of ~45 GB)')
+    .option('--fresh', 're-create the cached ONNX exports (.qins and GGUF files are always made anew)')
+    .option('--discard', 'delete the Phi-3.5-scale models once that scale is measured')
     .option('--phi35-checkpoint <dir>', 'an existing Phi-3.5-shaped checkpoint to use instead of generating one')
-    .option('--no-readme', "leave README.md's claims table alone")
+    .option('--no-readme', "leave README.md's blocks alone")
+    .option('--no-peer', 'leave llama.cpp out (BENCHMARKS.md says so in its first lines)')
+    .option('--no-avx2', 'on AVX-512 CPUs, leave out the AVX2 runs of our engine and of llama.cpp')
     .option('--json', 'print the results as one JSON object')
     .action(async (f: Flags) => {
       const scales = f.scales.split(',').map((s) => s.trim()) as Scale[];
@@ -71,6 +76,8 @@ export function register(program: Command): void {
         fresh: f.fresh === true,
         discard: f.discard === true,
         ...(f.phi35Checkpoint ? { phi35Checkpoint: resolve(f.phi35Checkpoint) } : {}),
+        peer: f.peer,
+        avx2: f.avx2,
         onProgress: (line) => info(`bench-suite: ${line}`),
       });
       const files = { decodeSvg: 'benchmarks-decode.svg', qualitySvg: 'benchmarks-quality.svg', json: 'benchmarks.json' };
@@ -79,16 +86,16 @@ export function register(program: Command): void {
       if (scales.includes('tiny')) await writeAtomic(join(out, files.qualitySvg), qualityChart(r.entries));
       await writeAtomic(join(out, 'BENCHMARKS.md'), renderReport(r, files));
       const readmePath = join(out, 'README.md');
-      let readme = false;
+      let readmeBlocks: string[] = [];
       if (f.readme && existsSync(readmePath)) {
-        const updated = updateClaimsBlock(await readFile(readmePath, 'utf8'), r);
-        if (updated !== null) {
-          await writeAtomic(readmePath, updated);
-          readme = true;
+        const updated = updateReadme(await readFile(readmePath, 'utf8'), r);
+        if (updated.blocks.length > 0) {
+          await writeAtomic(readmePath, updated.text);
+          readmeBlocks = updated.blocks;
         }
       }
       const failed = r.entries.filter((e) => e.error !== null).map((e) => `${e.scale}/${e.id}: ${e.error}`);
-      if (f.json) printJson({ ...r, written: { dir: out, ...files, report: 'BENCHMARKS.md', readme } });
+      if (f.json) printJson({ ...r, written: { dir: out, ...files, report: 'BENCHMARKS.md', readme: readmeBlocks.length > 0, readme_blocks: readmeBlocks } });
       else info(`bench-suite: wrote ${join(out, 'BENCHMARKS.md')} (${(r.seconds / 60).toFixed(1)} min)${failed.length ? `; failed: ${failed.join('; ')}` : ''}`);
       if (failed.length) process.exitCode = 1;
     });

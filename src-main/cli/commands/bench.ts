@@ -1,5 +1,7 @@
 // `qins bench <file> [--json] [--threads N] [--engine qins|ort]`: load time, prefill tok/s over 512
-// tokens, decode tok/s over 128 tokens, RSS after load, weight and KV bytes, memory bandwidth.
+// tokens, decode tok/s over 128 tokens after that prompt and from a one-token prompt (one warm-up
+// step untimed), RSS after load and peak, weight and KV bytes, bytes streamed per token, memory
+// bandwidth.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -49,13 +51,16 @@ function printHuman(r: BenchResult): void {
   info(`file             ${r.file} (${mib(r.file_bytes)})`);
   info(`load             ${r.load_ms.toFixed(0)} ms (open → first token)`);
   info(`prefill          ${r.prefill_tok_s.toFixed(2)} tok/s (${r.prefill_tokens} tokens)`);
-  info(`decode           ${r.decode_tok_s.toFixed(2)} tok/s (${r.decode_tokens} tokens)`);
-  info(`rss after load   ${mib(r.rss_bytes)}`);
+  info(`decode           ${r.decode_tok_s.toFixed(2)} tok/s (${r.decode_tokens} tokens after the ${r.prefill_tokens}-token prompt)`);
+  info(`decode depth 0   ${r.decode_depth0_tok_s.toFixed(2)} tok/s (${r.decode_tokens} tokens after a one-token prompt)`);
+  info(`rss after load   ${mib(r.rss_bytes)}${r.peak_rss_bytes !== null ? `; peak ${mib(r.peak_rss_bytes)}` : ''}`);
   info(`weights / token  ${mib(r.weight_bytes)}`);
-  info(`kv cache         ${mib(r.kv_bytes)}`);
+  info(`kv cache         ${mib(r.kv_bytes)} reserved (${r.kv_type}, ${(r.kv_bytes_per_position / 1024).toFixed(1)} KiB per position)`);
+  info(`streamed / token ${mib(r.stream_bytes_per_token)} (weights + embedding row + KV read, decode after the prompt)`);
+  if (r.kernels !== null) info(`kernels          ${r.kernels}`);
   if (r.bandwidth_gbs !== null)
     info(`bandwidth        ${r.bandwidth_gbs.toFixed(1)} GB/s; decode reaches ${((r.bandwidth_fraction ?? 0) * 100).toFixed(1)} % of the bound`);
-  info(`load average     ${r.load_avg_1m.toFixed(2)} (1 min)`);
+  info(`load average     ${r.load_avg_1m_start.toFixed(2)} → ${r.load_avg_1m.toFixed(2)} (1 min)`);
 }
 
 export function register(program: Command): void {
@@ -67,7 +72,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'engine worker threads (default: physical cores)')
     .option('--engine <engine>', 'qins or ort', 'qins')
     .option('--prefill <n>', 'prompt tokens for the prefill measurement', '512')
-    .option('--decode <n>', 'decode steps', '128')
+    .option('--decode <n>', 'timed decode steps (after one untimed warm-up step)', '128')
     .option('--repeat <n>', 'rounds of prefill + decode; speeds are medians', '1')
     .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
     .option('--kv <type>', 'qins KV cache type: f32 or f16 (default f32)')

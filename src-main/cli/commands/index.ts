@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as bench } from './bench.js';
+import { register as benchPeer } from './bench-peer.js';
 import { register as benchSuite } from './bench-suite.js';
 import { register as chat } from './chat.js';
 import { register as evalCommand } from './eval.js';
@@ -15,4 +16,4 @@ import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
 
 /** Every `qins` subcommand, in the order `qins --help` lists them. */
-export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, benchSuite, exportOnnx, exportGguf];
+export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, benchPeer, benchSuite, exportOnnx, exportGguf];

@@ -11,7 +11,7 @@ import { converted, workDir } from './helpers.js';
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const KEYS = ['load_ms', 'prefill_tok_s', 'decode_tok_s', 'rss_bytes', 'weight_bytes', 'kv_bytes', 'bandwidth_gbs'];
+const KEYS = ['load_ms', 'prefill_tok_s', 'decode_tok_s', 'decode_depth0_tok_s', 'rss_bytes', 'weight_bytes', 'kv_bytes', 'bandwidth_gbs', 'stream_bytes_per_token'];
 
 describe('bench', () => {
   it('measures any backend through its factory and counts every forward call', async () => {
@@ -37,13 +37,23 @@ describe('bench', () => {
       return counting;
     };
     const r = await runBench(file, factory, { threads: 2, prefillTokens: 40, decodeTokens: 6, repeats: 2, bandwidth: false });
-    expect(opened).toEqual({ threads: 2, contextLength: 46 });
-    // first token, then per round: one 40-token prefill at 0 and 6 single tokens at 40..45
-    const round = [{ n: 40, pos: 0 }, ...Array.from({ length: 6 }, (_, k) => ({ n: 1, pos: 40 + k }))];
+    expect(opened).toEqual({ threads: 2, contextLength: 47 });
+    // first token, then per round: one 40-token prefill at 0, a warm-up step at 40 and 6 timed
+    // single tokens at 41..46; then a one-token prompt at 0, a warm-up step at 1 and 6 timed at 2..7
+    const steps = (from: number) => Array.from({ length: 7 }, (_, k) => ({ n: 1, pos: from + k }));
+    const round = [{ n: 40, pos: 0 }, ...steps(40), { n: 1, pos: 0 }, ...steps(1)];
     expect(calls).toEqual([{ n: 1, pos: 0 }, ...round, ...round]);
     expect(r.samples.length).toBe(2);
+    expect(r.warmup_steps).toBe(1);
     expect(r.prefill_tok_s).toBeGreaterThan(0);
     expect(r.decode_tok_s).toBeGreaterThan(0);
+    expect(r.decode_depth0_tok_s).toBeGreaterThan(0);
+    for (const s of r.samples) expect(Object.keys(s).sort()).toEqual(['decode_depth0_tok_s', 'decode_tok_s', 'prefill_tok_s']);
+    // streamed bytes: weights + one embedding row + the KV attended (f32 by default)
+    expect(r.kv_type).toBe('f32');
+    expect(r.kv_bytes_per_position).toBe(r.kv_bytes / 47);
+    expect(r.stream_bytes_per_token).toBeCloseTo(r.weight_bytes + r.embedding_row_bytes + r.kv_bytes_per_position * (41 + 3.5), 6);
+    expect(r.peak_rss_bytes ?? Infinity).toBeGreaterThanOrEqual(r.rss_bytes * 0.99);
     expect(r.load_ms).toBeGreaterThan(0);
     expect(r.weight_bytes).toBeGreaterThan(0);
     expect(r.kv_bytes).toBeGreaterThan(0);
