@@ -9,9 +9,9 @@ import { QinsFormatError } from '../../core/qins-format.js';
 import type { EngineKind } from '../../engine/backend.js';
 import { BenchError, runBench, type BackendFactory, type BenchResult } from '../../engine/bench.js';
 import { backendOpeners, ModelOpenError } from '../../engine/model.js';
-import { NativeUnavailableError, type KernelChoice, type KvType } from '../../engine/native.js';
+import { NativeUnavailableError } from '../../engine/native.js';
 import { openQinsBackend, QinsBackendError } from '../../engine/qins-backend.js';
-import { parsePositiveInt } from '../engine-options.js';
+import { parsePositiveInt, qinsOptionsFromFlags } from '../engine-options.js';
 import { CliError, info, printJson } from '../output.js';
 
 interface BenchFlags {
@@ -26,20 +26,10 @@ interface BenchFlags {
   bandwidth?: boolean;
 }
 
-const KERNELS = ['auto', 'generic', 'avx2', 'avx512', 'neon'];
-
 function factoryFor(engine: EngineKind, flags: BenchFlags): BackendFactory {
   if (engine === 'qins') {
-    if (flags.kernels !== undefined && !KERNELS.includes(flags.kernels))
-      throw new CliError(`--kernels must be one of ${KERNELS.join(', ')} (got "${flags.kernels}")`);
-    if (flags.kv !== undefined && flags.kv !== 'f32' && flags.kv !== 'f16') throw new CliError(`--kv must be f32 or f16 (got "${flags.kv}")`);
-    return (path, o) =>
-      openQinsBackend(path, {
-        threads: o.threads,
-        contextLength: o.contextLength,
-        kernels: flags.kernels as KernelChoice | undefined,
-        kvType: flags.kv as KvType | undefined,
-      });
+    const q = qinsOptionsFromFlags(flags);
+    return (path, o) => openQinsBackend(path, { threads: o.threads, contextLength: o.contextLength, kernels: q.kernels, kvType: q.kvType });
   }
   if (flags.kernels !== undefined || flags.kv !== undefined) throw new CliError('--kernels and --kv apply to the qins engine only');
   return async (path, o) => (await backendOpeners[engine]())(path, o);
@@ -75,7 +65,7 @@ export function register(program: Command): void {
     .option('--decode <n>', 'timed decode steps (after one untimed warm-up step)', '128')
     .option('--repeat <n>', 'rounds of prefill + decode; speeds are medians', '1')
     .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
-    .option('--kv <type>', 'qins KV cache type: f32 or f16 (default f32)')
+    .option('--kv <type>', 'qins KV cache type: f16 (default) or f32')
     .option('--no-bandwidth', 'skip the memory bandwidth test')
     .action(async (file: string, flags: BenchFlags) => {
       const engine = flags.engine ?? 'qins';
