@@ -303,6 +303,8 @@ void check_attend(const char* isa, const KernelSet& ks, int n, int hd) {
   const KernelSet& gen = generic_kernels();
   std::vector<float> q(hd), k(static_cast<size_t>(n) * hd), v(static_cast<size_t>(n) * hd), o1(hd + 1, -9.f), o2(hd + 1, -9.f), sc(n);
   std::vector<uint16_t> kh(k.size()), vh(v.size());
+  const size_t rb = static_cast<size_t>(kv_q8_row_bytes(hd));
+  std::vector<uint8_t> kq(rb * n), vq(rb * n);
   const float spread = urand(0.1f, 3.f);
   for (float& x : q) x = urand(-1, 1) * spread;
   for (size_t i = 0; i < k.size(); ++i) {
@@ -311,7 +313,26 @@ void check_attend(const char* isa, const KernelSet& ks, int n, int hd) {
     kh[i] = f32_half(k[i]);
     vh[i] = f32_half(v[i]);
   }
+  for (int j = 0; j < n; ++j) {
+    quantize_kv_q8(k.data() + static_cast<size_t>(j) * hd, hd, kq.data() + j * rb);
+    quantize_kv_q8(v.data() + static_cast<size_t>(j) * hd, hd, vq.data() + j * rb);
+  }
   const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+  {
+    gen.attend_q8(q.data(), kq.data(), vq.data(), n, hd, scale, o1.data(), sc.data());
+    ks.attend_q8(q.data(), kq.data(), vq.data(), n, hd, scale, o2.data(), sc.data());
+    for (int i = 0; i <= hd; ++i) {
+      ++checks;
+      if (!(std::fabs(o1[i] - o2[i]) <= 4e-6f)) fail(isa, "attend_q8", hd, n, i, 0, o2[i], o1[i], 4e-6);
+    }
+    // and the q8 cache against the float one: |V| <= 2, one int8 step per value
+    std::vector<float> o3(hd + 1, -9.f);
+    gen.attend_f32(q.data(), k.data(), v.data(), n, hd, scale, o3.data(), sc.data());
+    for (int i = 0; i < hd; ++i) {
+      ++checks;
+      if (!(std::fabs(o1[i] - o3[i]) <= 0.05f)) fail("generic", "attend_q8 vs f32", hd, n, i, 0, o1[i], o3[i], 0.05);
+    }
+  }
   for (int f16 = 0; f16 < 2; ++f16) {
     if (f16) {
       gen.attend_f16(q.data(), kh.data(), vh.data(), n, hd, scale, o1.data(), sc.data());

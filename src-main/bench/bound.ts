@@ -19,7 +19,7 @@ export function kvBytesPerPosition(s: KvShape, elementBytes: number): number {
 export function kvElementBytes(type: string): number {
   if (type === 'f32') return 4;
   if (type === 'f16' || type === 'bf16') return 2;
-  if (type === 'q8_0') return 34 / 32;
+  if (type === 'q8_0' || type === 'q8') return 34 / 32;
   throw new Error(`unknown KV cache type ${type}`);
 }
 

@@ -8,7 +8,7 @@ import { nativeAddonDir, resolveNativeAddon } from '../core/native-path.js';
 import { appRoot } from '../core/paths.js';
 
 export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avx512' | 'neon';
-export type KvType = 'f32' | 'f16';
+export type KvType = 'f32' | 'f16' | 'q8';
 export type ActivationMode = 'int8' | 'f32';
 
 export interface NativeOpenOptions {

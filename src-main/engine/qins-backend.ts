@@ -27,7 +27,8 @@ function checkOptions(o: QinsBackendOptions): void {
   };
   positiveInt(o.threads, 'threads');
   positiveInt(o.contextLength, 'contextLength');
-  if (o.kvType !== undefined && o.kvType !== 'f32' && o.kvType !== 'f16') throw new QinsBackendError(`kvType must be f32 or f16 (got ${String(o.kvType)})`);
+  if (o.kvType !== undefined && o.kvType !== 'f32' && o.kvType !== 'f16' && o.kvType !== 'q8')
+    throw new QinsBackendError(`kvType must be f32, f16 or q8 (got ${String(o.kvType)})`);
   if (o.activations !== undefined && o.activations !== 'int8' && o.activations !== 'f32')
     throw new QinsBackendError(`activations must be int8 or f32 (got ${String(o.activations)})`);
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/half.h"
 #include "kernels/kernels.h"
 
 namespace qins {
@@ -32,6 +33,29 @@ void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float
       d[static_cast<size_t>(t) * nb + b] = db;
       s[static_cast<size_t>(t) * nb + b] = sum;
     }
+  }
+}
+
+void quantize_kv_q8(const float* x, int hd, uint8_t* row) {
+  const int nb = kv_q8_blocks(hd);
+  int8_t* q = reinterpret_cast<int8_t*>(row);
+  uint8_t* s = row + static_cast<size_t>(nb) * kBlock;
+  for (int b = 0; b < nb; ++b) {
+    const int c0 = b * kBlock, n = hd - c0 < kBlock ? hd - c0 : kBlock;
+    float amax = 0.f;
+    for (int j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(x[c0 + j]));
+    const uint16_t h = f32_half(amax / 127.f);
+    const float d = half_f32(h);
+    const float id = d > 0.f ? 1.f / d : 0.f;
+    for (int j = 0; j < kBlock; ++j) {
+      int v = 0;
+      if (j < n) {
+        v = static_cast<int>(std::nearbyint(x[c0 + j] * id));
+        v = v > 127 ? 127 : (v < -127 ? -127 : v);
+      }
+      q[c0 + j] = static_cast<int8_t>(v);
+    }
+    std::memcpy(s + 2 * b, &h, 2);
   }
 }
 

@@ -146,6 +146,12 @@ void transpose_acts_quads(const int8_t* q, const float* d, int T, int nb, int8_t
 
 enum class GemmLayout : uint8_t { None, Quads16, Pairs8, Quads4 };
 
+// q8 KV cache rows (Q8_0-like): a head's hd values in blocks of 32 (the last one zero padded) as
+// int8, then one fp16 scale per block; value = scale * int8, scale = max|x| / 127 of the block.
+inline int kv_q8_blocks(int hd) { return (hd + kBlock - 1) / kBlock; }
+inline int kv_q8_row_bytes(int hd) { return kv_q8_blocks(hd) * (kBlock + 2); }
+void quantize_kv_q8(const float* x, int hd, uint8_t* row);
+
 // Quantizes T rows of x (cols values each, row stride ldx) into q/d/s (layout of Acts). Shared by
 // every instruction set so that all of them see identical integer activations.
 void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float* d, int32_t* s);
@@ -176,6 +182,8 @@ struct KernelSet {
   // k + j * hd and value j at v + j * hd (a head's cache rows are contiguous). scratch holds n floats.
   void (*attend_f32)(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* scratch);
   void (*attend_f16)(const float* q, const uint16_t* k, const uint16_t* v, int n, int hd, float scale, float* out, float* scratch);
+  // The same with a q8 cache: key / value j is the row at k / v + j * kv_q8_row_bytes(hd) (see quantize_kv_q8).
+  void (*attend_q8)(const float* q, const uint8_t* k, const uint8_t* v, int n, int hd, float scale, float* out, float* scratch);
   float (*dot_f32)(const float* a, const float* b, int n);
   void (*axpy_f32)(float alpha, const float* x, float* y, int n);  // y += alpha * x
   float (*dot_f16)(const float* a, const uint16_t* b, int n);      // b in IEEE half

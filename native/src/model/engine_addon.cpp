@@ -237,8 +237,8 @@ bool read_desc(Napi::Env env, const Napi::Object& d, ModelDesc* out, std::string
     o.threads = R.integer(opt, "threads", "options", false, 0);
     o.context = R.integer(opt, "contextLength", "options", false, 0);
     const std::string kv = R.str(opt, "kvType", "options", false, "f16");
-    if (kv != "f32" && kv != "f16") R.fail("options.kvType must be 'f32' or 'f16'");
-    o.kv_f16 = kv == "f16";
+    if (kv != "f32" && kv != "f16" && kv != "q8") R.fail("options.kvType must be 'f32', 'f16' or 'q8'");
+    o.kv_type = kv == "f32" ? KvType::F32 : kv == "q8" ? KvType::Q8 : KvType::F16;
     o.kernels = R.str(opt, "kernels", "options", false, "auto");
     const std::string act = R.str(opt, "activations", "options", false, "int8");
     if (act != "int8" && act != "f32") R.fail("options.activations must be 'int8' or 'f32'");
@@ -419,7 +419,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     o.Set("kernels", i.kernels);
     o.Set("threads", i.threads);
     o.Set("contextLength", i.context);
-    o.Set("kvType", i.kv_f16 ? "f16" : "f32");
+    o.Set("kvType", kv_type_name(i.kv_type));
     o.Set("activations", i.act_f32 ? "f32" : "int8");
     o.Set("weightBytes", static_cast<double>(i.weight_bytes));
     o.Set("kvBytes", static_cast<double>(i.kv_bytes));

@@ -282,7 +282,7 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
     const char* p = std::getenv("QINS_PROFILE");
     profile_ = p && *p && std::strcmp(p, "0") != 0;
   }
-  kv_f16_ = desc.options.kv_f16;
+  kv_type_ = desc.options.kv_type;
 
   if (!file_.open(desc.path, desc.options.prefault, err)) return false;
   if (desc.file_bytes != 0 && file_.size() != desc.file_bytes) {
@@ -341,7 +341,8 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
            std::to_string(s.max_position_embeddings) + ")";
     return false;
   }
-  kv_bytes_ = static_cast<size_t>(s.num_layers) * 2 * context_ * kv_dim_ * (kv_f16_ ? 2 : 4);
+  kv_row_bytes_ = kv_type_ == KvType::Q8 ? static_cast<size_t>(kv_q8_row_bytes(hd)) : static_cast<size_t>(hd) * (kv_type_ == KvType::F16 ? 2 : 4);
+  kv_bytes_ = static_cast<size_t>(s.num_layers) * 2 * context_ * s.num_kv_heads * kv_row_bytes_;
   // malloc: large blocks come from fresh, untouched pages, so memory is committed as the cache fills.
   kv_ = std::malloc(kv_bytes_);
   if (!kv_) {
@@ -386,7 +387,7 @@ ModelInfo Model::info() const {
   i.kernels = ks_->name;
   i.threads = pool_->size();
   i.context = context_;
-  i.kv_f16 = kv_f16_;
+  i.kv_type = kv_type_;
   i.act_f32 = act_f32_;
   i.weight_bytes = weight_bytes_;
   i.kv_bytes = kv_bytes_;
@@ -545,19 +546,19 @@ void Model::matmul(const WeightView& w, const float* x, size_t ldx, int T, float
   if (profile_) prof_[1] += since(tm0);
 }
 
-// KV cache layout: per layer, K then V; within each, per KV head, context x head_dim values (a head's
-// keys are contiguous, so attention streams them).
+// KV cache layout: per layer, K then V; within each, per KV head, context rows of one position
+// (head_dim values as f32, f16, or a q8 row: see quantize_kv_q8), so a head's keys are contiguous
+// and attention streams them.
 void Model::attention(int layer, int n, int pos) {
   const int Hn = spec_.num_heads, KVn = spec_.num_kv_heads, hd = spec_.head_dim;
   const int group = Hn / KVn;
-  const size_t head_elems = static_cast<size_t>(context_) * hd;
-  const size_t layer_elems = head_elems * KVn;
-  const size_t esz = kv_f16_ ? 2 : 4;
-  const uint8_t* kbase = static_cast<uint8_t*>(kv_) + static_cast<size_t>(layer) * 2 * layer_elems * esz;
-  const uint8_t* vbase = kbase + layer_elems * esz;
+  const size_t head_bytes = static_cast<size_t>(context_) * kv_row_bytes_;
+  const size_t layer_bytes = head_bytes * KVn;
+  const uint8_t* kbase = static_cast<uint8_t*>(kv_) + static_cast<size_t>(layer) * 2 * layer_bytes;
+  const uint8_t* vbase = kbase + layer_bytes;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const KernelSet* ks = ks_;
-  const bool f16 = kv_f16_;
+  const KvType kt = kv_type_;
   const int q_dim = Hn * hd;
   pool_->parallel_for(n * Hn, [&](int task, int thread) {
     const int i = task / Hn, h = task % Hn;
@@ -565,9 +566,11 @@ void Model::attention(int layer, int n, int pos) {
     const float* q = qkv_.data() + static_cast<size_t>(i) * qkv_rows_ + static_cast<size_t>(h) * hd;
     float* o = att_.data() + static_cast<size_t>(i) * q_dim + static_cast<size_t>(h) * hd;
     float* sc = scores_.data() + static_cast<size_t>(thread) * context_;
-    const size_t off = kvh * head_elems * esz;
-    if (f16)
+    const size_t off = kvh * head_bytes;
+    if (kt == KvType::F16)
       ks->attend_f16(q, reinterpret_cast<const uint16_t*>(kbase + off), reinterpret_cast<const uint16_t*>(vbase + off), pos + i + 1, hd, scale, o, sc);
+    else if (kt == KvType::Q8)
+      ks->attend_q8(q, kbase + off, vbase + off, pos + i + 1, hd, scale, o, sc);
     else
       ks->attend_f32(q, reinterpret_cast<const float*>(kbase + off), reinterpret_cast<const float*>(vbase + off), pos + i + 1, hd, scale, o, sc);
   });
@@ -583,14 +586,13 @@ void Model::run_batch(const int32_t* tokens, int n, int pos, bool long_rope, boo
   pool_->parallel_for(n, [&](int i, int) { ks->decode_row(embed_, tokens[i], x_.data() + static_cast<size_t>(i) * H); });
   for (int i = 0; i < n; ++i) rope_.angles(pos + i, long_rope, rope_cs_.data() + static_cast<size_t>(i) * rdim, rope_cs_.data() + static_cast<size_t>(i) * rdim + half);
 
-  const size_t layer_elems = static_cast<size_t>(context_) * kv_dim_;  // KV heads x context x head_dim
-  const size_t esz = kv_f16_ ? 2 : 4;
+  const size_t layer_bytes = static_cast<size_t>(context_) * KVn * kv_row_bytes_;  // K (or V) of one layer
   for (int l = 0; l < spec_.num_layers; ++l) {
     const LayerWeights& lw = layers_[l];
     rmsnorm(x_.data(), lw.attn_norm, xn_.data(), n);
     matmul(lw.qkv, xn_.data(), H, n, qkv_.data(), qkv_rows_);
-    uint8_t* kbase = static_cast<uint8_t*>(kv_) + static_cast<size_t>(l) * 2 * layer_elems * esz;
-    uint8_t* vbase = kbase + layer_elems * esz;
+    uint8_t* kbase = static_cast<uint8_t*>(kv_) + static_cast<size_t>(l) * 2 * layer_bytes;
+    uint8_t* vbase = kbase + layer_bytes;
     pool_->parallel_for(n, [&](int i, int) {
       float* row = qkv_.data() + static_cast<size_t>(i) * qkv_rows_;
       if (lw.qkv_bias)
@@ -600,10 +602,13 @@ void Model::run_batch(const int32_t* tokens, int n, int pos, bool long_rope, boo
       const float* k = row + q_dim;
       const float* v = row + q_dim + kv_dim_;
       for (int kh = 0; kh < KVn; ++kh) {
-        const size_t off = (static_cast<size_t>(kh) * context_ + static_cast<size_t>(pos + i)) * hd * esz;
-        if (kv_f16_) {
+        const size_t off = (static_cast<size_t>(kh) * context_ + static_cast<size_t>(pos + i)) * kv_row_bytes_;
+        if (kv_type_ == KvType::F16) {
           ks->f32_to_f16(k + static_cast<size_t>(kh) * hd, reinterpret_cast<uint16_t*>(kbase + off), hd);
           ks->f32_to_f16(v + static_cast<size_t>(kh) * hd, reinterpret_cast<uint16_t*>(vbase + off), hd);
+        } else if (kv_type_ == KvType::Q8) {
+          quantize_kv_q8(k + static_cast<size_t>(kh) * hd, hd, kbase + off);
+          quantize_kv_q8(v + static_cast<size_t>(kh) * hd, hd, vbase + off);
         } else {
           std::memcpy(kbase + off, k + static_cast<size_t>(kh) * hd, sizeof(float) * hd);
           std::memcpy(vbase + off, v + static_cast<size_t>(kh) * hd, sizeof(float) * hd);

@@ -29,7 +29,7 @@ struct ModelInfo {
   const char* kernels;
   int threads;
   int context;
-  bool kv_f16;
+  KvType kv_type;
   bool act_f32;
   uint64_t weight_bytes;  // bytes of weights read per token (layers, final norm, logits matrix)
   uint64_t kv_bytes;      // bytes reserved for the KV cache
@@ -65,7 +65,8 @@ class Model {
   const KernelSet* ks_ = nullptr;
   std::unique_ptr<ThreadPool> pool_;
   Rope rope_;
-  bool kv_f16_ = false;
+  KvType kv_type_ = KvType::F16;
+  size_t kv_row_bytes_ = 0;  // one position of one KV head, K or V
   bool act_f32_ = false;
   int context_ = 0;
   int kv_dim_ = 0;

@@ -9,6 +9,10 @@
 
 namespace qins {
 
+// Element type of the KV cache: float, IEEE half (default), or int8 blocks of 32 with an fp16 scale.
+enum class KvType : uint8_t { F32, F16, Q8 };
+inline const char* kv_type_name(KvType t) { return t == KvType::F32 ? "f32" : t == KvType::F16 ? "f16" : "q8"; }
+
 struct RopeDesc {
   std::string type = "default";  // default | linear | llama3 | longrope
   double theta = 10000;
@@ -57,7 +61,7 @@ struct CodebookDesc {
 struct OpenOptions {
   int threads = 0;                 // 0: physical cores
   int context = 0;                 // 0: min(max_position_embeddings, 4096)
-  bool kv_f16 = false;             // KV cache in IEEE half instead of float
+  KvType kv_type = KvType::F16;    // KV cache element type
   std::string kernels = "auto";    // auto | generic | avx2 | avx512 | neon
   bool act_f32 = false;            // coded weights: decode rows and use float activations (slow, exact)
   bool prefault = true;            // read the mapped pages in at open

@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--decode <n>', 'timed decode steps (after one untimed warm-up step)', '128')
     .option('--repeat <n>', 'rounds of prefill + decode; speeds are medians', '1')
     .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
-    .option('--kv <type>', 'qins KV cache type: f16 (default) or f32')
+    .option('--kv <type>', 'qins KV cache type: f16 (default), f32 or q8')
     .option('--no-bandwidth', 'skip the memory bandwidth test')
     .action(async (file: string, flags: BenchFlags) => {
       const engine = flags.engine ?? 'qins';

@@ -75,11 +75,14 @@ describe('KV cache in use', () => {
   it('equals positions held × bytes per position of the KV type, follows rewinds and drops on reset', async () => {
     const file = await converted('tiny-llama', 'q8');
     const ids = Int32Array.from({ length: 12 }, (_, i) => 100 + i * 7);
-    for (const kvType of ['f32', 'f16'] as const) {
+    for (const kvType of ['f32', 'f16', 'q8'] as const) {
       const b = await openQinsBackend(file, { threads: 1, contextLength: 100, kvType });
       try {
         const s = b.spec;
-        const perPosition = s.num_layers * 2 * s.num_kv_heads * s.head_dim * (kvType === 'f32' ? 4 : 2);
+        // q8: per head, blocks of 32 values as int8 plus an fp16 scale each
+        const perHead = kvType === 'q8' ? Math.ceil(s.head_dim / 32) * 34 : s.head_dim * (kvType === 'f32' ? 4 : 2);
+        const perPosition = s.num_layers * 2 * s.num_kv_heads * perHead;
+        expect(b.info.kvType).toBe(kvType);
         expect(b.memory()).toMatchObject({ kvBytes: 100 * perPosition, kvBytesUsed: 0 });
         await b.forward(ids.subarray(0, 7), 0);
         expect(b.memory().kvBytesUsed).toBe(7 * perPosition);

@@ -526,6 +526,68 @@ void attend(const float* q, const KV* k, const KV* v, int n, int hd, float scale
   }
 }
 
+// q8 cache: int8 rows widened to float, a float fp16 scale per block.
+void attend_q8(const float* q, const uint8_t* k, const uint8_t* v, int n, int hd, float scale, float* out, float* sc) {
+  const int nb = kv_q8_blocks(hd);
+  const size_t rb = static_cast<size_t>(kv_q8_row_bytes(hd));
+  float mx = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    const int8_t* kq = reinterpret_cast<const int8_t*>(k + j * rb);
+    const uint16_t* ks = reinterpret_cast<const uint16_t*>(k + j * rb + static_cast<size_t>(nb) * kBlock);
+    float s = 0.f;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      uint16_t h;
+      std::memcpy(&h, ks + b, 2);
+      float32x4_t blk = vdupq_n_f32(0.f);
+      int i = 0;
+      for (; i + 8 <= e; i += 8) {
+        const int16x8_t w = vmovl_s8(vld1_s8(kq + c0 + i));
+        blk = vfmaq_f32(blk, vld1q_f32(q + c0 + i), vcvtq_f32_s32(vmovl_s16(vget_low_s16(w))));
+        blk = vfmaq_f32(blk, vld1q_f32(q + c0 + i + 4), vcvtq_f32_s32(vmovl_high_s16(w)));
+      }
+      float t = vaddvq_f32(blk);
+      for (; i < e; ++i) t += q[c0 + i] * static_cast<float>(kq[c0 + i]);
+      s += half_f32(h) * t;
+    }
+    sc[j] = s * scale;
+    mx = sc[j] > mx ? sc[j] : mx;
+  }
+  const float32x4_t mxv = vdupq_n_f32(mx);
+  float32x4_t sumv = vdupq_n_f32(0.f);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float32x4_t e = exp_ps(vsubq_f32(vld1q_f32(sc + j), mxv));
+    vst1q_f32(sc + j, e);
+    sumv = vaddq_f32(sumv, e);
+  }
+  float sum = vaddvq_f32(sumv);
+  for (; j < n; ++j) {
+    sc[j] = vgetq_lane_f32(exp_ps(vdupq_n_f32(sc[j] - mx)), 0);
+    sum += sc[j];
+  }
+  const float inv = 1.f / sum;
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (j = 0; j < n; ++j) {
+    const int8_t* vq = reinterpret_cast<const int8_t*>(v + j * rb);
+    const uint16_t* vs = reinterpret_cast<const uint16_t*>(v + j * rb + static_cast<size_t>(nb) * kBlock);
+    const float p = sc[j] * inv;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      uint16_t h;
+      std::memcpy(&h, vs + b, 2);
+      const float c = p * half_f32(h);
+      int i = 0;
+      for (; i + 8 <= e; i += 8) {
+        const int16x8_t w = vmovl_s8(vld1_s8(vq + c0 + i));
+        vst1q_f32(out + c0 + i, vfmaq_n_f32(vld1q_f32(out + c0 + i), vcvtq_f32_s32(vmovl_s16(vget_low_s16(w))), c));
+        vst1q_f32(out + c0 + i + 4, vfmaq_n_f32(vld1q_f32(out + c0 + i + 4), vcvtq_f32_s32(vmovl_high_s16(w)), c));
+      }
+      for (; i < e; ++i) out[c0 + i] += c * static_cast<float>(vq[c0 + i]);
+    }
+  }
+}
+
 void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
   attend<float>(q, k, v, n, hd, scale, out, sc);
 }
@@ -608,7 +670,7 @@ const KernelSet kNeon = {
 #else
     nullptr, GemmLayout::None, 0,
 #endif
-    decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
+    decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 

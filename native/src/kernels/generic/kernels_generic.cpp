@@ -228,6 +228,46 @@ void attend(const float* q, const KV* k, const KV* v, int n, int hd, float scale
   }
 }
 
+void attend_q8(const float* q, const uint8_t* k, const uint8_t* v, int n, int hd, float scale, float* out, float* sc) {
+  const int nb = kv_q8_blocks(hd);
+  const size_t rb = static_cast<size_t>(kv_q8_row_bytes(hd));
+  float mx = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    const int8_t* kq = reinterpret_cast<const int8_t*>(k + j * rb);
+    const uint8_t* ks = k + j * rb + static_cast<size_t>(nb) * kBlock;
+    float s = 0.f;
+    for (int b = 0; b < nb; ++b) {
+      uint16_t h;
+      std::memcpy(&h, ks + 2 * b, 2);
+      float acc[4] = {0, 0, 0, 0};
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      for (int i = 0; i < e; ++i) acc[i & 3] += q[c0 + i] * static_cast<float>(kq[c0 + i]);
+      s += half_f32(h) * ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+    }
+    sc[j] = s * scale;
+    mx = sc[j] > mx ? sc[j] : mx;
+  }
+  float sum = 0.f;
+  for (int j = 0; j < n; ++j) {
+    sc[j] = std::exp(sc[j] - mx);
+    sum += sc[j];
+  }
+  const float inv = 1.f / sum;
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (int j = 0; j < n; ++j) {
+    const int8_t* vq = reinterpret_cast<const int8_t*>(v + j * rb);
+    const uint8_t* vs = v + j * rb + static_cast<size_t>(nb) * kBlock;
+    const float p = sc[j] * inv;
+    for (int b = 0; b < nb; ++b) {
+      uint16_t h;
+      std::memcpy(&h, vs + 2 * b, 2);
+      const float c = p * half_f32(h);
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      for (int i = 0; i < e; ++i) out[c0 + i] += c * static_cast<float>(vq[c0 + i]);
+    }
+  }
+}
+
 void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
   attend<float>(q, k, v, n, hd, scale, out, sc);
 }
@@ -247,7 +287,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
   return a0 + a1 + a2 + a3;
 }
 
-const KernelSet kGeneric = {"generic", false, Q16Order::None, matmul, nullptr, GemmLayout::None, 0, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
+const KernelSet kGeneric = {"generic", false, Q16Order::None, matmul, nullptr, GemmLayout::None, 0, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 

@@ -551,6 +551,67 @@ void attend(const float* q, const KV* k, const KV* v, int n, int hd, float scale
   }
 }
 
+// q8 cache: int8 rows widened to float (vpmovsxbd + vcvtdq2ps), a float fp16 scale per block.
+void attend_q8(const float* q, const uint8_t* k, const uint8_t* v, int n, int hd, float scale, float* out, float* sc) {
+  const int nb = kv_q8_blocks(hd);
+  const size_t rb = static_cast<size_t>(kv_q8_row_bytes(hd));
+  const auto f8 = [](const int8_t* p) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))); };
+  float mx = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    const int8_t* kq = reinterpret_cast<const int8_t*>(k + j * rb);
+    const uint16_t* ks = reinterpret_cast<const uint16_t*>(k + j * rb + static_cast<size_t>(nb) * kBlock);
+    __m256 tot = _mm256_setzero_ps();
+    float tail = 0.f;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      uint16_t h;
+      std::memcpy(&h, ks + b, 2);
+      const float d = _cvtsh_ss(h);
+      __m256 blk = _mm256_setzero_ps();
+      int i = 0;
+      for (; i + 8 <= e; i += 8) blk = _mm256_fmadd_ps(_mm256_loadu_ps(q + c0 + i), f8(kq + c0 + i), blk);
+      float t = 0.f;
+      for (; i < e; ++i) t += q[c0 + i] * static_cast<float>(kq[c0 + i]);
+      tot = _mm256_fmadd_ps(blk, _mm256_set1_ps(d), tot);
+      tail += d * t;
+    }
+    sc[j] = (hsum(tot) + tail) * scale;
+    mx = sc[j] > mx ? sc[j] : mx;
+  }
+  const __m256 mxv = _mm256_set1_ps(mx);
+  __m256 sumv = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(sc + j), mxv));
+    _mm256_storeu_ps(sc + j, e);
+    sumv = _mm256_add_ps(sumv, e);
+  }
+  float sum = hsum(sumv);
+  for (; j < n; ++j) {
+    alignas(32) float t[8] = {sc[j] - mx, 0, 0, 0, 0, 0, 0, 0};
+    _mm256_store_ps(t, exp_ps(_mm256_load_ps(t)));
+    sc[j] = t[0];
+    sum += t[0];
+  }
+  const float inv = 1.f / sum;
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (j = 0; j < n; ++j) {
+    const int8_t* vq = reinterpret_cast<const int8_t*>(v + j * rb);
+    const uint16_t* vs = reinterpret_cast<const uint16_t*>(v + j * rb + static_cast<size_t>(nb) * kBlock);
+    const float p = sc[j] * inv;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      uint16_t h;
+      std::memcpy(&h, vs + b, 2);
+      const float c = p * _cvtsh_ss(h);
+      const __m256 cv = _mm256_set1_ps(c);
+      int i = 0;
+      for (; i + 8 <= e; i += 8) _mm256_storeu_ps(out + c0 + i, _mm256_fmadd_ps(cv, f8(vq + c0 + i), _mm256_loadu_ps(out + c0 + i)));
+      for (; i < e; ++i) out[c0 + i] += c * static_cast<float>(vq[c0 + i]);
+    }
+  }
+}
+
 void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
   attend<float>(q, k, v, n, hd, scale, out, sc);
 }
@@ -629,7 +690,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
+const KernelSet kAvx2 = {"avx2", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 

@@ -672,6 +672,57 @@ void attend(const float* q, const void* k, const void* v, int n, int hd, float s
   for (int i = 0; i < nv; ++i) _mm512_mask_storeu_ps(out + 16 * i, i + 1 < nv ? 0xffff : last, ov[i]);
 }
 
+// q8 cache: int8 rows widened to float (vpmovsxbd + vcvtdq2ps), a float fp16 scale per block.
+void attend_q8(const float* q, const uint8_t* k, const uint8_t* v, int n, int hd, float scale, float* out, float* sc) {
+  const int nb = kv_q8_blocks(hd);
+  const size_t rb = static_cast<size_t>(kv_q8_row_bytes(hd));
+  const auto f16x = [](const int8_t* p, __mmask16 m) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p))); };
+  for (int j = 0; j < n; ++j) {
+    const int8_t* kq = reinterpret_cast<const int8_t*>(k + j * rb);
+    const uint16_t* ks = reinterpret_cast<const uint16_t*>(k + j * rb + static_cast<size_t>(nb) * kBlock);
+    __m512 tot = _mm512_setzero_ps();
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      uint16_t h;
+      std::memcpy(&h, ks + b, 2);
+      __m512 blk = _mm512_setzero_ps();
+      for (int i = 0; i < e; i += 16) {
+        const __mmask16 m = mask16(e - i);
+        blk = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + c0 + i), f16x(kq + c0 + i, m), blk);
+      }
+      tot = _mm512_fmadd_ps(blk, _mm512_set1_ps(_cvtsh_ss(h)), tot);
+    }
+    sc[j] = _mm512_reduce_add_ps(tot) * scale;
+  }
+  __m512 mxv = _mm512_set1_ps(-INFINITY);
+  for (int j = 0; j < n; j += 16) mxv = _mm512_max_ps(mxv, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), mask16(n - j), sc + j));
+  const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(mxv));
+  __m512 sumv = _mm512_setzero_ps();
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 m = mask16(n - j);
+    const __m512 e = _mm512_maskz_mov_ps(m, exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, sc + j), mx)));
+    _mm512_mask_storeu_ps(sc + j, m, e);
+    sumv = _mm512_add_ps(sumv, e);
+  }
+  const float inv = 1.f / _mm512_reduce_add_ps(sumv);
+  for (int i = 0; i < hd; ++i) out[i] = 0.f;
+  for (int j = 0; j < n; ++j) {
+    const int8_t* vq = reinterpret_cast<const int8_t*>(v + j * rb);
+    const uint16_t* vs = reinterpret_cast<const uint16_t*>(v + j * rb + static_cast<size_t>(nb) * kBlock);
+    const float p = sc[j] * inv;
+    for (int b = 0; b < nb; ++b) {
+      const int c0 = b * kBlock, e = hd - c0 < kBlock ? hd - c0 : kBlock;
+      uint16_t h;
+      std::memcpy(&h, vs + b, 2);
+      const __m512 cv = _mm512_set1_ps(p * _cvtsh_ss(h));
+      for (int i = 0; i < e; i += 16) {
+        const __mmask16 m = mask16(e - i);
+        _mm512_mask_storeu_ps(out + c0 + i, m, _mm512_fmadd_ps(cv, f16x(vq + c0 + i, m), _mm512_maskz_loadu_ps(m, out + c0 + i)));
+      }
+    }
+  }
+}
+
 void attend_f32(const float* q, const float* k, const float* v, int n, int hd, float scale, float* out, float* sc) {
   attend<false>(q, k, v, n, hd, scale, out, sc);
 }
@@ -745,7 +796,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", true, Q16Order::None, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
+const KernelSet kAvx512 = {"avx512", true, Q16Order::None, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 
