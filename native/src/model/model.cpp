@@ -8,6 +8,10 @@
 #include <cstring>
 #include <map>
 
+#if !defined(_WIN32)
+#include <sys/mman.h>
+#endif
+
 #include "kernels/half.h"
 #include "model/cpu_info.h"
 
@@ -246,7 +250,11 @@ Model::~Model() {
                  "other %.3f s\n",
                  prof_calls_, prof_tokens_, prof_[5], prof_[0], prof_[1], prof_[2], prof_[3], prof_[5] - prof_[0] - prof_[1] - prof_[2] - prof_[3]);
   }
+#if defined(_WIN32)
   std::free(kv_);
+#else
+  if (kv_) munmap(kv_, kv_bytes_);
+#endif
 }
 
 std::unique_ptr<Model> Model::open(const ModelDesc& desc, std::string* err) {
@@ -343,8 +351,14 @@ bool Model::load(const ModelDesc& desc, std::string* err) {
   }
   kv_row_bytes_ = kv_type_ == KvType::Q8 ? static_cast<size_t>(kv_q8_row_bytes(hd)) : static_cast<size_t>(hd) * (kv_type_ == KvType::F16 ? 2 : 4);
   kv_bytes_ = static_cast<size_t>(s.num_layers) * 2 * context_ * s.num_kv_heads * kv_row_bytes_;
-  // malloc: large blocks come from fresh, untouched pages, so memory is committed as the cache fills.
-  kv_ = std::malloc(kv_bytes_);
+  // An anonymous mapping: zero pages, committed as the cache fills (malloc may hand back a reused
+  // heap block holding old bytes, which a call that skips positions would read as keys).
+#if defined(_WIN32)
+  kv_ = std::calloc(1, kv_bytes_);
+#else
+  kv_ = mmap(nullptr, kv_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (kv_ == MAP_FAILED) kv_ = nullptr;
+#endif
   if (!kv_) {
     *err = "cannot reserve " + std::to_string(kv_bytes_ >> 20) + " MiB for the KV cache; use a shorter context length";
     return false;

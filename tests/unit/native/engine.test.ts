@@ -266,7 +266,8 @@ describe('async behaviour', () => {
       expect(b.info.threads).toBe(1);
       expect(b.contextLength).toBe(100);
       expect(m.mappedBytes).toBe(statSync(file).size);
-      expect(m.kvBytes).toBe(s.num_layers * 2 * 100 * s.num_kv_heads * s.head_dim * 4);
+      expect(b.info.kvType).toBe('f16'); // the default
+      expect(m.kvBytes).toBe(s.num_layers * 2 * 100 * s.num_kv_heads * s.head_dim * 2);
       // q8: 34 bytes per 32 weights for every matrix read per token (all but the embedding).
       const perToken = s.num_layers * ((s.num_heads + 2 * s.num_kv_heads) * s.head_dim * s.hidden_size + s.hidden_size * s.num_heads * s.head_dim + 3 * s.intermediate_size * s.hidden_size) + s.vocab_size * s.hidden_size;
       const norms = (s.num_layers * 2 + 1) * s.hidden_size * 4;
