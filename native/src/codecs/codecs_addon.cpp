@@ -1,6 +1,8 @@
 // Node-API surface of the converter's encoders: `exports.codecs = { encode, absMax, tuneQins8,
-// tuneQins4, qins8Codebook, inverse4Codebook, threads }`. Every heavy call runs on a libuv worker
-// (AsyncWorker) and splits rows over its own threads; the JS thread is never blocked.
+// tuneQins4, qins8Codebook, inverse4Codebook, threads, isa }`. Every heavy call runs on a libuv
+// worker (PromiseWorker) and splits rows over its own threads; the JS thread is never blocked.
+// `isa` (job option): 'auto' (default: QINS_KERNELS when set, else the best set of this CPU) or a
+// set name ('generic', 'avx2', 'avx512', 'neon'), refused when this CPU or build lacks it.
 #include <napi.h>
 
 #include <cmath>
@@ -10,10 +12,11 @@
 #include <vector>
 
 #include "addon_parts.h"
+#include "addon_worker.h"
 #include "codecs/encoders.h"
-#include "codecs/half.h"
 #include "codecs/parallel.h"
 #include "codecs/tune.h"
+#include "kernels/kernels.h"
 
 namespace qins {
 namespace {
@@ -90,14 +93,16 @@ bool get_dtype(Napi::Env env, Napi::Object job, Dtype& out) {
   return true;
 }
 
-/** `isa: 'auto' | 'scalar'` (default auto: the best this CPU supports). */
+/** `isa`: 'auto' (the default) or an instruction set name this CPU and build support. */
 bool get_isa(Napi::Env env, Napi::Object job, Isa& out) {
   Napi::Value v = job.Get("isa");
-  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : v.IsUndefined() ? "auto" : "?";
-  if (s == "auto") out = best_isa();
-  else if (s == "scalar") out = Isa::Scalar;
-  else {
-    Napi::TypeError::New(env, "codecs: isa must be 'auto' or 'scalar'").ThrowAsJavaScriptException();
+  if (!v.IsUndefined() && !v.IsString()) {
+    Napi::TypeError::New(env, "codecs: isa must be a string ('auto', 'generic', 'avx2', 'avx512' or 'neon')").ThrowAsJavaScriptException();
+    return false;
+  }
+  std::string err;
+  if (!choose_isa(v.IsString() ? v.As<Napi::String>().Utf8Value() : "auto", &out, &err)) {
+    Napi::RangeError::New(env, "codecs: isa: " + err).ThrowAsJavaScriptException();
     return false;
   }
   return true;
@@ -107,18 +112,6 @@ Napi::Value throw_range(Napi::Env env, const std::string& msg) {
   Napi::RangeError::New(env, "codecs: " + msg).ThrowAsJavaScriptException();
   return env.Undefined();
 }
-
-/** Base for promise-returning workers. */
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  std::vector<Napi::Reference<Napi::Value>> keep;
-
- protected:
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-  Napi::Promise::Deferred deferred_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // encode
@@ -135,7 +128,7 @@ class EncodeWorker : public PromiseWorker {
   int cols = 0, block = 32, threads = 1;
   Q4Search search;
   float seed_scale = 0;
-  Isa isa = Isa::Scalar;
+  Isa isa = Isa::Generic;
   Qins8Table t8;
   Table16 t16;
   Stats stats;
@@ -167,13 +160,12 @@ class EncodeWorker : public PromiseWorker {
     });
     for (const Stats& s : per) stats.add(s);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("sumsq", stats.sumsq);
     o.Set("errsq", stats.errsq);
     o.Set("absmax", stats.absmax);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -237,7 +229,7 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
     if (!(s >= 0) || !std::isfinite(s)) return throw_range(env, "seedScale must be a finite non-negative number");
     wk->seed_scale = static_cast<float>(s);
   }
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   guard.release()->Queue();
   return p;
 }
@@ -251,7 +243,7 @@ class AbsMaxWorker : public PromiseWorker {
   Bytes src;
   Dtype dtype = Dtype::BF16;
   int threads = 1;
-  float result = 0;
+  float absmax = 0;
   bool finite = true;
   void Execute() override {
     const size_t n = src.size / dtype_bytes(dtype);
@@ -274,15 +266,15 @@ class AbsMaxWorker : public PromiseWorker {
       fin[tid] = ok;
     });
     for (int t = 0; t < threads; t++) {
-      result = std::max(result, mx[t]);
+      absmax = std::max(absmax, mx[t]);
       finite = finite && fin[t];
     }
   }
-  void OnOK() override {
-    Napi::Object o = Napi::Object::New(Env());
-    o.Set("absmax", result);
+  Napi::Value result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("absmax", absmax);
     o.Set("finite", finite);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -297,7 +289,7 @@ Napi::Value AbsMax(const Napi::CallbackInfo& info) {
     return env.Undefined();
   if (wk->src.size % dtype_bytes(wk->dtype) != 0) return throw_range(env, "src size is not a multiple of the dtype size");
   wk->threads = static_cast<int>(threads);
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   wk.release()->Queue();
   return p;
 }
@@ -307,7 +299,7 @@ Napi::Value AbsMax(const Napi::CallbackInfo& info) {
 
 struct SampleJob {
   Bytes src;
-  Isa isa = Isa::Scalar;
+  Isa isa = Isa::Generic;
   Dtype dtype = Dtype::BF16;
   size_t rows = 0;
   int cols = 0, block = 32, threads = 1;
@@ -345,8 +337,7 @@ class TuneQins8Worker : public PromiseWorker {
     s.load();
     res = search_qins8_c(s.w.data(), s.rows, s.cols, s.block, max_c, s.threads, s.isa);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     const Qins8Table t = Qins8Table::make(res.c);
     Napi::Int32Array ints = Napi::Int32Array::New(env, 256);
@@ -363,7 +354,7 @@ class TuneQins8Worker : public PromiseWorker {
       curve.Set(static_cast<uint32_t>(i), pt);
     }
     o.Set("curve", curve);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -374,7 +365,7 @@ Napi::Value TuneQins8(const Napi::CallbackInfo& info) {
   auto wk = std::make_unique<TuneQins8Worker>(env);
   if (!read_sample(env, job, wk->s, wk->keep) || !get_num(env, job, "maxC", 64, wk->max_c)) return env.Undefined();
   if (!(wk->max_c >= 0 && wk->max_c <= 1024)) return throw_range(env, "maxC must be in 0..1024");
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   wk.release()->Queue();
   return p;
 }
@@ -395,8 +386,7 @@ class TuneQins4Worker : public PromiseWorker {
     res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, cd_rounds, anchor_zero, has_init ? init : nullptr, init_c,
                      s.threads, s.isa);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     Napi::Int32Array ints = Napi::Int32Array::New(env, 16);
     for (int i = 0; i < 16; i++) ints[i] = res.ints[i];
@@ -405,7 +395,7 @@ class TuneQins4Worker : public PromiseWorker {
     o.Set("errsq", res.errsq);
     o.Set("sumsq", res.sumsq);
     o.Set("iterations", res.iterations);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -435,7 +425,7 @@ Napi::Value TuneQins4(const Napi::CallbackInfo& info) {
   }
   wk->anchor_zero = job.Get("anchorZero").IsUndefined() ? true : job.Get("anchorZero").ToBoolean().Value();
   wk->iterations = static_cast<int>(iterations);
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   wk.release()->Queue();
   return p;
 }
@@ -475,7 +465,17 @@ void InitCodecs(Napi::Env env, Napi::Object exports) {
   codecs.Set("qins8Codebook", Napi::Function::New(env, Qins8Codebook, "qins8Codebook"));
   codecs.Set("inverse4Codebook", Napi::Function::New(env, Inverse4Codebook, "inverse4Codebook"));
   codecs.Set("threads", Napi::Number::New(env, default_threads()));
-  codecs.Set("isa", Napi::String::New(env, isa_name(best_isa())));
+  // The set 'auto' chooses now (QINS_KERNELS is read on every access), or null when QINS_KERNELS
+  // names a set this CPU or build lacks (jobs with isa 'auto' then fail with the reason).
+  codecs.DefineProperty(Napi::PropertyDescriptor::Accessor(
+      env, codecs, "isa",
+      [](const Napi::CallbackInfo& info) -> Napi::Value {
+        Isa isa;
+        std::string err;
+        if (!choose_isa("auto", &isa, &err)) return info.Env().Null();
+        return Napi::String::New(info.Env(), isa_name(isa));
+      },
+      napi_enumerable));
   exports.Set("codecs", codecs);
 }
 

@@ -1,5 +1,6 @@
-// Run-time choice of the kernel set from the CPU's features (cpuid + xgetbv on x86; NEON is the
-// arm64 baseline).
+// Run-time choice of the instruction set from the CPU's features (cpuid + xgetbv on x86; NEON is
+// the arm64 baseline), for the kernels and the encoders alike.
+#include <cstdlib>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -110,6 +111,32 @@ Isa best_isa() {
   if (isa_available(Isa::Avx2)) return Isa::Avx2;
   if (isa_available(Isa::Neon)) return Isa::Neon;
   return Isa::Generic;
+}
+
+bool choose_isa(const std::string& requested, Isa* out, std::string* err) {
+  std::string name = requested.empty() ? "auto" : requested;
+  if (name == "auto") {
+    const char* env = std::getenv("QINS_KERNELS");
+    if (env && *env && std::strcmp(env, "auto") != 0) name = env;
+  }
+  if (name == "auto") {
+    *out = best_isa();
+    return true;
+  }
+  Isa isa;
+  if (!parse_isa(name.c_str(), &isa)) {
+    *err = "unknown kernel set '" + name + "' (expected auto, generic, avx2, avx512 or neon)";
+    return false;
+  }
+  if (!isa_available(isa)) {
+    std::string have;
+    for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon})
+      if (isa_available(i)) have += std::string(have.empty() ? "" : ", ") + isa_name(i);
+    *err = "kernel set '" + name + "' is not available on this CPU or build (available: " + have + ")";
+    return false;
+  }
+  *out = isa;
+  return true;
 }
 
 const KernelSet& kernels(Isa isa) {

@@ -6,6 +6,14 @@ import type { SourceDtype } from './safetensors.js';
 import { ConvertError } from './errors.js';
 
 export type NativeCodecName = 'q8' | 'qins8' | 'q4' | 'qins4' | 'qins-seed';
+/** The engine's instruction sets (native/src/kernels/dispatch.cpp); the encoders use the same ones. */
+export type NativeIsa = 'generic' | 'avx2' | 'avx512' | 'neon';
+/**
+ * Which encoder set a job uses: 'auto' (the default) is the env QINS_KERNELS when it names a set,
+ * else the best this CPU runs; a set this CPU or build lacks is refused (the call throws).
+ * Every set produces the same codes.
+ */
+export type IsaChoice = 'auto' | NativeIsa;
 
 export interface EncodeJob {
   codec: NativeCodecName;
@@ -31,6 +39,7 @@ export interface EncodeJob {
   /** qins4 error weights: 0 none, 1 w², 2 sqrt(σ² + w²) */
   weighting?: 0 | 1 | 2;
   threads?: number;
+  isa?: IsaChoice;
 }
 export interface EncodeStats {
   sumsq: number;
@@ -44,6 +53,7 @@ export interface SampleJob {
   cols: number;
   block?: number;
   threads?: number;
+  isa?: IsaChoice;
 }
 export interface NativeCodecs {
   encode(job: EncodeJob): Promise<EncodeStats>;
@@ -55,6 +65,8 @@ export interface NativeCodecs {
   qins8Codebook(c: number): Int32Array;
   inverse4Codebook(c: number): Int32Array;
   readonly threads: number;
+  /** The set 'auto' chooses now, or null when QINS_KERNELS names a set this CPU or build lacks. */
+  readonly isa: NativeIsa | null;
 }
 
 let cached: NativeCodecs | null = null;

@@ -1,0 +1,368 @@
+// NEON (AArch64) block-of-32 encoders. Compiled with -ffp-contract=off; the arm64 baseline.
+// Each mirrors its generic twin in encoders.cpp operation by operation (same float operations,
+// round half to even with vrndnq, fp16 with vcvt, block sums in the sum32 order), so codes,
+// scales and error sums are identical. A block of 32 is eight vectors of 4: h[k] = w[4k..4k+3].
+#include <arm_neon.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "codecs/encoders.h"
+#include "kernels/half.h"
+
+namespace qins::codecs {
+namespace {
+
+constexpr int kGroup = 4;  // blocks whose scales are computed together (one lane each)
+
+inline void load8(const float* x, float32x4_t v[8]) {
+  for (int k = 0; k < 8; k++) v[k] = vld1q_f32(x + 4 * k);
+}
+
+/** sum32 of a block: lanes l = 0..3 of (h0 + h4) + (h2 + h6) and of (h1 + h5) + (h3 + h7) are p[l], p[4 + l]. */
+inline float sum32v(const float32x4_t v[8]) {
+  const float32x4_t plo = vaddq_f32(vaddq_f32(v[0], v[4]), vaddq_f32(v[2], v[6]));
+  const float32x4_t phi = vaddq_f32(vaddq_f32(v[1], v[5]), vaddq_f32(v[3], v[7]));
+  const float32x4_t q = vaddq_f32(plo, phi);
+  const float32x2_t r = vadd_f32(vget_low_f32(q), vget_high_f32(q));  // q0 + q2, q1 + q3
+  return vget_lane_f32(r, 0) + vget_lane_f32(r, 1);
+}
+inline float sum32_sq(const float32x4_t v[8]) {
+  float32x4_t s[8];
+  for (int k = 0; k < 8; k++) s[k] = vmulq_f32(v[k], v[k]);
+  return sum32v(s);
+}
+
+inline float hmax_abs(const float32x4_t v[8]) {
+  float32x4_t m = vabsq_f32(v[0]);
+  for (int k = 1; k < 8; k++) m = vmaxq_f32(m, vabsq_f32(v[k]));
+  return vmaxvq_f32(m);
+}
+
+/** First index of the block's largest |w| (the generic loop keeps the first strict maximum). */
+inline int first_max(const float32x4_t v[8], float amax) {
+  const float32x4_t m = vdupq_n_f32(amax);
+  for (int k = 0; k < 8; k += 2) {
+    const uint16x8_t e = vcombine_u16(vmovn_u32(vceqq_f32(vabsq_f32(v[k]), m)), vmovn_u32(vceqq_f32(vabsq_f32(v[k + 1]), m)));
+    const uint64_t bits = vget_lane_u64(vreinterpret_u64_u8(vmovn_u16(e)), 0);
+    if (bits) return 4 * k + __builtin_ctzll(bits) / 8;
+  }
+  return 0;
+}
+
+/** scale_half(x) of 4 lanes (the first n stored to h) and its float value half_f32(h). */
+inline float32x4_t half_scales(float32x4_t x, uint16_t* h, int n) {
+  x = vbslq_f32(vceqq_f32(x, x), x, vdupq_n_f32(0.0f));  // NaN -> 0
+  x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-kHalfMax)), vdupq_n_f32(kHalfMax));
+  const float16x4_t hv = vcvt_f16_f32(x);
+  uint16_t tmp[4];
+  vst1_u16(tmp, vreinterpret_u16_f16(hv));
+  std::memcpy(h, tmp, 2 * n);
+  return vcvt_f32_f16(hv);
+}
+
+/** 32 int32 lanes (8 vectors, values -128..255 as bytes) to 32 bytes, in order. */
+inline void store_bytes(uint8_t* dst, const uint32x4_t v[8]) {
+  for (int k = 0; k < 8; k += 2) {
+    const uint16x8_t h = vcombine_u16(vmovn_u32(v[k]), vmovn_u32(v[k + 1]));
+    vst1_u8(dst + 4 * k, vmovn_u16(h));
+  }
+}
+
+/** A 16-entry float table (as 64 bytes) at index i (0..15; larger indices give 0). */
+inline float32x4_t lookup16(const uint8x16x4_t& tbl, uint32x4_t i) {
+  const uint32x4_t bytes = vaddq_u32(vmulq_n_u32(i, 0x04040404u), vdupq_n_u32(0x03020100u));
+  return vreinterpretq_f32_u8(vqtbl4q_u8(tbl, vreinterpretq_u8_u32(bytes)));
+}
+inline uint8x16x4_t table16(const float* t) {
+  uint8x16x4_t r;
+  r.val[0] = vreinterpretq_u8_f32(vld1q_f32(t));
+  r.val[1] = vreinterpretq_u8_f32(vld1q_f32(t + 4));
+  r.val[2] = vreinterpretq_u8_f32(vld1q_f32(t + 8));
+  r.val[3] = vreinterpretq_u8_f32(vld1q_f32(t + 12));
+  return r;
+}
+/** Byte table lookup with one index per 32-bit lane (0..15 for tbl1, 0..31 for tbl2). */
+inline uint32x4_t lane_index(uint32x4_t i) { return vorrq_u32(i, vdupq_n_u32(0xffffff00u)); }
+
+// ---------------------------------------------------------------------------------------------
+// q8
+
+void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  const float32x4_t lo = vdupq_n_f32(-127.0f), hi = vdupq_n_f32(127.0f), zero = vdupq_n_f32(0.0f);
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    float am[kGroup] = {}, inv[kGroup], step[kGroup];
+    for (int b = 0; b < nb; b++) {
+      float32x4_t x[8];
+      load8(w + 32 * (g0 + b), x);
+      am[b] = hmax_abs(x);
+    }
+    const float32x4_t s = half_scales(vld1q_f32(am), scales + g0, nb);
+    vst1q_f32(inv, vbslq_f32(vcgtq_f32(s, zero), vdivq_f32(hi, s), zero));
+    vst1q_f32(step, vdivq_f32(s, hi));
+    for (int b = 0; b < nb; b++) {
+      float32x4_t x[8], e[8];
+      uint32x4_t q[8];
+      load8(w + 32 * (g0 + b), x);
+      const float32x4_t iv = vdupq_n_f32(inv[b]), st = vdupq_n_f32(step[b]);
+      for (int k = 0; k < 8; k++) {
+        const float32x4_t qf = vminq_f32(vmaxq_f32(vrndnq_f32(vmulq_f32(x[k], iv)), lo), hi);
+        q[k] = vreinterpretq_u32_s32(vcvtq_s32_f32(qf));
+        const float32x4_t d = vsubq_f32(x[k], vmulq_f32(qf, st));
+        e[k] = vmulq_f32(d, d);
+      }
+      store_bytes(codes + 32 * (g0 + b), q);
+      acc.errsq += sum32v(e);
+      acc.sumsq += sum32_sq(x);
+      acc.amax = std::max(acc.amax, am[b]);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// qins8
+
+void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  constexpr int S = Qins8Table::kSegments;
+  float af[16] = {}, tf[16] = {}, ie[16] = {};
+  uint8_t eb[16] = {}, bb[16] = {};
+  for (int m = 0; m < S; m++) {
+    af[m] = tb.Af[m];
+    tf[m] = tb.Tf[m];
+    ie[m] = tb.invE[m];
+    eb[m] = static_cast<uint8_t>(tb.E[m]);
+    bb[m] = static_cast<uint8_t>(tb.B[m]);
+  }
+  const uint8x16x4_t AF = table16(af), TF = table16(tf), IE = table16(ie);
+  const uint8x16_t EB = vld1q_u8(eb), BB = vld1q_u8(bb);
+  float32x4_t start[S];
+  for (int m = 1; m < S; m++) start[m] = vdupq_n_f32(tb.Af[m]);
+  const uint32x4_t i15 = vdupq_n_u32(Qins8Table::kSteps - 1), last = vdupq_n_u32(S - 1), i128 = vdupq_n_u32(128), one = vdupq_n_u32(1);
+  const float32x4_t zero = vdupq_n_f32(0.0f), sixteen = vdupq_n_f32(16.0f), denom = vdupq_n_f32(tb.denom);
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    float am[kGroup] = {}, sc[kGroup], inv[kGroup];
+    for (int b = 0; b < nb; b++) {
+      float32x4_t x[8];
+      load8(w + 32 * (g0 + b), x);
+      am[b] = hmax_abs(x);
+    }
+    const float32x4_t s = half_scales(vld1q_f32(am), scales + g0, nb);
+    vst1q_f32(sc, s);
+    vst1q_f32(inv, vbslq_f32(vcgtq_f32(s, zero), vdivq_f32(denom, s), zero));
+    for (int b = 0; b < nb; b++) {
+      uint8_t* cb = codes + 32 * (g0 + b);
+      float32x4_t v[8], e[8];
+      load8(w + 32 * (g0 + b), v);
+      const float ss = sum32_sq(v);
+      acc.amax = std::max(acc.amax, am[b]);
+      if (!(sc[b] > 0)) {
+        std::memset(cb, 0, 32);
+        acc.errsq += ss;
+        acc.sumsq += ss;
+        continue;
+      }
+      const float32x4_t iv = vdupq_n_f32(inv[b]), sv = vdupq_n_f32(sc[b]);
+      uint32x4_t code[8];
+      for (int k = 0; k < 8; k++) {
+        const float32x4_t y = vmulq_f32(vabsq_f32(v[k]), iv);
+        uint32x4_t seg = vdupq_n_u32(0);
+        for (int m = 1; m < S; m++) seg = vsubq_u32(seg, vcgeq_f32(y, start[m]));
+        const float32x4_t t = vminq_f32(vmulq_f32(vsubq_f32(y, lookup16(AF, seg)), lookup16(IE, seg)), sixteen);
+        uint32x4_t j = vreinterpretq_u32_s32(vcvtq_s32_f32(vrndnq_f32(t)));
+        const uint32x4_t over = vcgtq_u32(j, i15);
+        j = vminq_u32(j, i15);
+        const float32x4_t up = vsubq_f32(lookup16(AF, vaddq_u32(seg, one)), y);
+        const float32x4_t down = vsubq_f32(y, lookup16(TF, seg));
+        const uint32x4_t next = vandq_u32(vandq_u32(over, vcltq_u32(seg, last)), vcltq_f32(up, down));
+        seg = vsubq_u32(seg, next);
+        j = vbicq_u32(j, next);
+        const uint32x4_t k16 = vaddq_u32(vshlq_n_u32(seg, 4), j);
+        const uint32x4_t neg = vcltq_f32(v[k], zero);
+        code[k] = vorrq_u32(k16, vbicq_u32(vandq_u32(neg, i128), vceqq_u32(k16, vdupq_n_u32(0))));
+        // lev[k] = float(E · (B + j)) / denom, the table's own arithmetic
+        const uint32x4_t ev = vreinterpretq_u32_u8(vqtbl1q_u8(EB, vreinterpretq_u8_u32(lane_index(seg))));
+        const uint32x4_t bv = vreinterpretq_u32_u8(vqtbl1q_u8(BB, vreinterpretq_u8_u32(lane_index(seg))));
+        const float32x4_t mag = vdivq_f32(vcvtq_f32_u32(vmulq_u32(ev, vaddq_u32(bv, j))), denom);
+        const float32x4_t r = vmulq_f32(sv, mag);
+        const float32x4_t d = vsubq_f32(v[k], vbslq_f32(neg, vnegq_f32(r), r));
+        e[k] = vmulq_f32(d, d);
+      }
+      store_bytes(cb, code);
+      acc.errsq += sum32v(e);
+      acc.sumsq += ss;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// q4
+
+void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  const float32x4_t half = vdupq_n_f32(8.5f), zero = vdupq_n_f32(0.0f), fifteen = vdupq_n_f32(15.0f), eightf = vdupq_n_f32(8.0f);
+  const int32x4_t eight = vdupq_n_s32(8);
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    float am[kGroup] = {}, neg_mx[kGroup] = {}, ids[kGroup], steps[kGroup];
+    for (int b = 0; b < nb; b++) {
+      const float* x = w + 32 * (g0 + b);
+      float32x4_t v[8];
+      load8(x, v);
+      am[b] = hmax_abs(v);
+      neg_mx[b] = -(am[b] > 0 ? x[first_max(v, am[b])] : 0.0f);
+    }
+    const float32x4_t s = half_scales(vld1q_f32(neg_mx), scales + g0, nb);
+    vst1q_f32(ids, vbslq_f32(vceqq_f32(s, zero), zero, vdivq_f32(eightf, s)));
+    vst1q_f32(steps, vdivq_f32(s, eightf));
+    for (int b = 0; b < nb; b++) {
+      float32x4_t x[8], e[8];
+      int32x4_t q[8];
+      load8(w + 32 * (g0 + b), x);
+      const float32x4_t id = vdupq_n_f32(ids[b]), step = vdupq_n_f32(steps[b]);
+      for (int k = 0; k < 8; k++) {
+        const float32x4_t qf = vminq_f32(fifteen, vmaxq_f32(zero, vaddq_f32(vmulq_f32(x[k], id), half)));
+        q[k] = vcvtq_s32_f32(qf);
+        const float32x4_t d = vsubq_f32(x[k], vmulq_f32(vcvtq_f32_s32(vsubq_s32(q[k], eight)), step));
+        e[k] = vmulq_f32(d, d);
+      }
+      uint32x4_t nib[8];
+      for (int k = 0; k < 4; k++) nib[k] = vreinterpretq_u32_s32(vorrq_s32(q[k], vshlq_n_s32(q[k + 4], 4)));
+      for (int k = 0; k < 4; k += 2)
+        vst1_u8(codes + 16 * (g0 + b) + 4 * k, vmovn_u16(vcombine_u16(vmovn_u32(nib[k]), vmovn_u32(nib[k + 1]))));
+      acc.errsq += sum32v(e);
+      acc.sumsq += sum32_sq(x);
+      acc.amax = std::max(acc.amax, am[b]);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// qins4
+
+/** Everything the qins4 block search needs from the table, in registers. */
+struct Q4Ctx {
+  uint8x16x4_t L, T;  // T[15] = +inf
+  uint8x16x2_t lut;   // lut[b] as bytes
+  float32x4_t lo, scale, top, zero;
+  float32x4_t thr[15];
+  bool fast;
+  int zero_idx;
+  explicit Q4Ctx(const Table16& tb) {
+    float tpad[16];
+    for (int j = 0; j < 15; j++) tpad[j] = tb.T[j];
+    tpad[15] = INFINITY;
+    T = table16(tpad);
+    L = table16(tb.L);
+    uint8_t lb[32];
+    for (int j = 0; j < 32; j++) lb[j] = static_cast<uint8_t>(tb.lut[j]);
+    lut.val[0] = vld1q_u8(lb);
+    lut.val[1] = vld1q_u8(lb + 16);
+    lo = vdupq_n_f32(tb.lut_lo);
+    scale = vdupq_n_f32(tb.lut_scale);
+    top = vdupq_n_f32(31.0f);
+    zero = vdupq_n_f32(0.0f);
+    for (int j = 0; j < 15; j++) thr[j] = vdupq_n_f32(tb.T[j]);
+    fast = tb.lut_ok;
+    zero_idx = tb.zero;
+  }
+  /** Table16::nearest for 4 lanes: the bucket table (one lookup, one comparison) or the count of thresholds below y. */
+  uint32x4_t nearest(float32x4_t y) const {
+    if (fast) {
+      float32x4_t u = vmulq_f32(vsubq_f32(y, lo), scale);
+      u = vminnmq_f32(vmaxnmq_f32(u, zero), top);  // NaN -> bucket 0
+      const uint32x4_t b = vcvtq_u32_f32(u);
+      const uint32x4_t i0 = vreinterpretq_u32_u8(vqtbl2q_u8(lut, vreinterpretq_u8_u32(lane_index(b))));
+      return vsubq_u32(i0, vcgtq_f32(y, lookup16(T, i0)));
+    }
+    uint32x4_t i = vdupq_n_u32(0);
+    for (int j = 0; j < 15; j++) i = vsubq_u32(i, vcgtq_f32(y, thr[j]));
+    return i;
+  }
+  float32x4_t level(uint32x4_t i) const { return lookup16(L, i); }
+};
+
+float qins4_block_ctx(const float* w, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
+  float32x4_t x[8], xx[8], wt[8];
+  load8(w, x);
+  const float amax = hmax_abs(x);
+  if (amax == 0) {
+    std::memset(idx, cx.zero_idx, 32);
+    *scale = 0;
+    return 0;
+  }
+  const float mx = w[first_max(x, amax)];
+  const float id0 = tb.L[0] / mx;
+  for (int k = 0; k < 8; k++) xx[k] = vmulq_f32(x[k], x[k]);
+  const bool weighted = search.weighting != Weighting::None;
+  if (search.weighting == Weighting::Square) {
+    for (int k = 0; k < 8; k++) wt[k] = xx[k];
+  } else if (search.weighting == Weighting::Sigma) {
+    const float s2 = 2.0f * sum32v(xx) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
+    const float32x4_t sv = vdupq_n_f32(s2);
+    for (int k = 0; k < 8; k++) wt[k] = vsqrtq_f32(vaddq_f32(sv, xx[k]));
+  }
+  float best = -1, best_d = 0;
+  for (int t = -search.n; t <= search.n; t++) {
+    const float32x4_t id = vdupq_n_f32(id0 * (1.0f + static_cast<float>(t) / 127.0f));
+    float32x4_t ax[8], a2[8];
+    for (int k = 0; k < 8; k++) {
+      const float32x4_t q = cx.level(cx.nearest(vmulq_f32(x[k], id)));
+      const float32x4_t wq = weighted ? vmulq_f32(q, wt[k]) : q;
+      ax[k] = vmulq_f32(wq, x[k]);
+      a2[k] = vmulq_f32(wq, q);
+    }
+    const float sumqx = sum32v(ax), sumq2 = sum32v(a2);
+    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+      best = sumqx * sumqx / sumq2;
+      best_d = sumqx / sumq2;
+    }
+  }
+  const float s = half_f32(scale_half(best_d));
+  *scale = s;
+  if (s == 0) {
+    std::memset(idx, cx.zero_idx, 32);
+    return sum32v(xx);
+  }
+  const float inv = 1.0f / s;
+  const float32x4_t iv = vdupq_n_f32(inv), sv = vdupq_n_f32(s);
+  uint32x4_t qi[8];
+  float32x4_t e[8];
+  for (int k = 0; k < 8; k++) {
+    qi[k] = cx.nearest(vmulq_f32(x[k], iv));
+    const float32x4_t d = vsubq_f32(x[k], vmulq_f32(sv, cx.level(qi[k])));
+    e[k] = vmulq_f32(d, d);
+  }
+  store_bytes(idx, qi);
+  return sum32v(e);
+}
+
+float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
+  return qins4_block_ctx(w, Q4Ctx(tb), tb, search, idx, scale);
+}
+
+void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  const Q4Ctx cx(tb);
+  uint8_t idx[32];
+  for (int b = 0; b < nblocks; b++) {
+    const float* xb = w + 32 * b;
+    float s = 0;
+    acc.errsq += qins4_block_ctx(xb, cx, tb, search, idx, &s);
+    scales[b] = scale_half(s);
+    vst1q_u8(codes + 16 * b, vorrq_u8(vld1q_u8(idx), vshlq_n_u8(vld1q_u8(idx + 16), 4)));
+    float32x4_t x[8];
+    load8(xb, x);
+    acc.sumsq += sum32_sq(x);
+    acc.amax = std::max(acc.amax, hmax_abs(x));
+  }
+}
+
+}  // namespace
+
+const EncoderSet& neon_encoders() {
+  static const EncoderSet set = {"neon", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block};
+  return set;
+}
+
+}  // namespace qins::codecs
