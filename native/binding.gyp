@@ -1,6 +1,6 @@
 # The QINS native addon. Sources are collected by folder (tools/sources.cjs) so that adding a file
 # needs no edit here:
-#   */x86/*_avx2.cpp     -> -mavx2 -mfma -mf16c               (x64 only, chosen at run time)
+#   */x86/*_avx2.cpp     -> -mavx2 -mfma -mf16c -mpclmul      (x64 only, chosen at run time)
 #   */x86/*_avx512.cpp   -> AVX-512 F/BW/VL/DQ/VBMI/VNNI       (x64 only, chosen at run time)
 #   */arm/*.cpp          -> NEON (arm64 only; on macOS built for apple-m1, whose dot-product
 #                           instructions every Apple Silicon Mac has)
@@ -11,8 +11,8 @@
 {
   "variables": {
     "qins_cflags": ["-O3", "-std=c++17", "-fno-exceptions", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-    "avx2_flags": ["-mavx2", "-mfma", "-mf16c"],
-    "avx512_flags": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vbmi", "-mavx512vnni"]
+    "avx2_flags": ["-mavx2", "-mfma", "-mf16c", "-mpclmul"],
+    "avx512_flags": ["-mavx2", "-mfma", "-mf16c", "-mpclmul", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vbmi", "-mavx512vnni"]
   },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],

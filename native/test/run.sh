@@ -18,8 +18,8 @@ mode="${1:-host}"
 shift || true
 mkdir -p "$out"
 CXXFLAGS_COMMON=(-O2 -std=c++17 -Wall -Wextra -Wno-unused-parameter -I"$native/src")
-AVX2_FLAGS=(-mavx2 -mfma -mf16c)
-AVX512_FLAGS=(-mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vbmi -mavx512vnni)
+AVX2_FLAGS=(-mavx2 -mfma -mf16c -mpclmul)
+AVX512_FLAGS=(-mavx2 -mfma -mf16c -mpclmul -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vbmi -mavx512vnni)
 
 # list "<sources.cjs call>": one path (relative to native/) per line
 list() { (cd "$native" && node -e "const s=require('./tools/sources.cjs'); console.log(s.$1.join('\n'))"); }

@@ -3,9 +3,15 @@
 // worker (PromiseWorker) and splits rows over its own threads; the JS thread is never blocked.
 // `isa` (job option): 'auto' (default: QINS_KERNELS when set, else the best set of this CPU) or a
 // set name ('generic', 'avx2', 'avx512', 'neon'), refused when this CPU or build lacks it.
+// encode() reads its rows from `src`, or from an open file (`fd`, `offset`) on its own threads,
+// and continues a CRC-32 of the codes when given `crc`.
 #include <napi.h>
 
+#include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -17,6 +23,13 @@
 #include "codecs/parallel.h"
 #include "codecs/tune.h"
 #include "kernels/kernels.h"
+
+#if defined(_WIN32)
+#include <io.h>
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
 
 namespace qins {
 namespace {
@@ -118,12 +131,77 @@ Napi::Value throw_range(Napi::Env env, const std::string& msg) {
 
 enum class Codec { Q8, QINS8, Q4, QINS4, SEED };
 
+/** A failed read: the message and a Node-style code ('EOF' for a file that ended early). */
+struct ReadError {
+  std::string code, message;
+};
+
+const char* errno_code(int e) {
+  switch (e) {
+    case EIO: return "EIO";
+    case EBADF: return "EBADF";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case EFAULT: return "EFAULT";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    default: return "EIO";
+  }
+}
+
+/** Reads n bytes at offset off of the open file fd (positional: safe from several threads). */
+bool read_at(int fd, uint8_t* buf, size_t n, uint64_t off, ReadError* err) {
+  while (n > 0) {
+#if defined(_WIN32)
+    HANDLE h = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+    OVERLAPPED ov = {};
+    ov.Offset = static_cast<DWORD>(off);
+    ov.OffsetHigh = static_cast<DWORD>(off >> 32);
+    DWORD got = 0;
+    const DWORD want = static_cast<DWORD>(std::min<size_t>(n, 1u << 30));
+    if (h == INVALID_HANDLE_VALUE || !ReadFile(h, buf, want, &got, &ov)) {
+      if (GetLastError() == ERROR_HANDLE_EOF) got = 0;
+      else {
+        *err = {"EIO", "read failed (Windows error " + std::to_string(GetLastError()) + ")"};
+        return false;
+      }
+    }
+    const long long r = got;
+#else
+    const ssize_t r = pread(fd, buf, n, static_cast<off_t>(off));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      *err = {errno_code(errno), std::strerror(errno)};
+      return false;
+    }
+#endif
+    if (r == 0) {
+      *err = {"EOF", "the file ended early"};
+      return false;
+    }
+    buf += r;
+    n -= static_cast<size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+/**
+ * Codes rows of one tensor: from `src`, or read straight from the open file `fd` at `offset` (each
+ * thread reads its rows in pieces that stay in its cache: no copy of the chunk in JS memory).
+ * With `crc` (the running CRC-32 of the codes part), also returns the CRC continued over the codes.
+ */
 class EncodeWorker : public PromiseWorker {
  public:
   using PromiseWorker::PromiseWorker;
   Codec codec = Codec::Q8;
   Dtype dtype = Dtype::BF16;
   Bytes src, codes, scales, signs;
+  int fd = -1;
+  uint64_t offset = 0;
+  bool want_crc = false;
+  uint32_t crc = 0;
   size_t rows = 0;
   int cols = 0, block = 32, threads = 1;
   Q4Search search;
@@ -132,6 +210,7 @@ class EncodeWorker : public PromiseWorker {
   Qins8Table t8;
   Table16 t16;
   Stats stats;
+  ReadError read_error;
 
   void Execute() override {
     const int cols_p = (cols + block - 1) / block * block;
@@ -139,33 +218,61 @@ class EncodeWorker : public PromiseWorker {
     const size_t in_row = static_cast<size_t>(cols) * dtype_bytes(dtype);
     const size_t code_row = codec == Codec::SEED ? cols : (codec == Codec::Q4 || codec == Codec::QINS4) ? cols_p / 2 : cols_p;
     const size_t sign_row = (cols + 7) / 8;
+    // rows per read: about 256 KiB
+    const size_t piece = std::max<size_t>(1, (size_t{256} << 10) / std::max<size_t>(in_row, 1));
     std::vector<Stats> per(threads);
+    std::vector<ReadError> errors(threads);
+    std::atomic<bool> failed{false};
     parallel_for(rows, threads, [&](size_t r0, size_t r1, int tid) {
       std::vector<float> w(cols_p, 0.0f);
       std::vector<uint16_t> sc(nb);
+      std::vector<uint8_t> buf(fd >= 0 ? std::min(piece, r1 - r0) * in_row : 0);
       Stats st;
-      for (size_t r = r0; r < r1; r++) {
-        load_f32(src.data + r * in_row, dtype, cols, w.data());
-        uint8_t* crow = codes.data + r * code_row;
-        switch (codec) {
-          case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
-          case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
-          case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
-          case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
-          case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
+      for (size_t p0 = r0; p0 < r1 && !failed.load(std::memory_order_relaxed); p0 += piece) {
+        const size_t p1 = std::min(r1, p0 + piece);
+        const uint8_t* in = src.data + p0 * in_row;
+        if (fd >= 0) {
+          if (!read_at(fd, buf.data(), (p1 - p0) * in_row, offset + p0 * in_row, &errors[tid])) {
+            failed = true;
+            break;
+          }
+          in = buf.data();
         }
-        if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
+        for (size_t r = p0; r < p1; r++) {
+          load_f32(in + (r - p0) * in_row, dtype, cols, w.data());
+          uint8_t* crow = codes.data + r * code_row;
+          switch (codec) {
+            case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+            case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
+            case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+            case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
+            case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
+          }
+          if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
+        }
       }
       per[tid] = st;
     });
+    for (const ReadError& e : errors)
+      if (!e.code.empty()) {
+        read_error = e;
+        SetError("codecs: reading the source: " + e.message);
+        return;
+      }
     for (const Stats& s : per) stats.add(s);
+    if (want_crc) crc = encoders(isa).crc32(crc, codes.data, codes.size);
   }
   Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("sumsq", stats.sumsq);
     o.Set("errsq", stats.errsq);
     o.Set("absmax", stats.absmax);
+    if (want_crc) o.Set("crc", static_cast<double>(crc));
     return o;
+  }
+  void OnError(const Napi::Error& e) override {
+    if (!read_error.code.empty()) e.Value().Set("code", read_error.code);
+    PromiseWorker::OnError(e);
   }
 };
 
@@ -200,12 +307,27 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   }
   wk->threads = static_cast<int>(threads);
   const bool seed = wk->codec == Codec::SEED;
-  if (!get_bytes(env, job, "src", true, wk->src, wk->keep) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
+  const bool from_file = !job.Get("fd").IsUndefined();
+  if (from_file) {
+    int64_t fd, offset;
+    if (!job.Get("src").IsUndefined()) return throw_range(env, "give either src or fd and offset");
+    if (!get_int(env, job, "fd", -1, 0, INT32_MAX, fd) || !get_int(env, job, "offset", -1, 0, int64_t{1} << 52, offset)) return env.Undefined();
+    wk->fd = static_cast<int>(fd);
+    wk->offset = static_cast<uint64_t>(offset);
+  }
+  if (!job.Get("crc").IsUndefined()) {
+    int64_t crc;
+    if (!get_int(env, job, "crc", 0, 0, UINT32_MAX, crc)) return env.Undefined();
+    wk->want_crc = true;
+    wk->crc = static_cast<uint32_t>(crc);
+  }
+  if ((!from_file && !get_bytes(env, job, "src", true, wk->src, wk->keep)) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
       !get_bytes(env, job, "scales", !seed, wk->scales, wk->keep) || !get_bytes(env, job, "signs", seed, wk->signs, wk->keep))
     return env.Undefined();
   const size_t cols_p = (cols + block - 1) / block * block;
   const size_t nb = cols_p / block;
-  if (wk->src.size != wk->rows * cols * dtype_bytes(wk->dtype)) return throw_range(env, "src size does not match rows × cols × dtype");
+  if (!from_file && wk->src.size != wk->rows * cols * dtype_bytes(wk->dtype))
+    return throw_range(env, "src size does not match rows × cols × dtype");
   const bool four = wk->codec == Codec::Q4 || wk->codec == Codec::QINS4;
   const size_t code_bytes = wk->rows * (seed ? cols : four ? cols_p / 2 : cols_p);
   if (wk->codes.size != code_bytes) return throw_range(env, "codes size does not match the layout");

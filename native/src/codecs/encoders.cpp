@@ -322,8 +322,49 @@ void qins4_generic(const float* w, int nblocks, const Table16& tb, Q4Search sear
 
 }  // namespace
 
+// ---------------------------------------------------------------------------------------------
+// CRC-32 (reflected polynomial 0xEDB88320, zlib's pre- and post-inversion)
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "crc32_generic reads words as little-endian"
+#endif
+
+namespace {
+struct CrcTables {
+  uint32_t t[8][256];
+  CrcTables() {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+      t[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+      for (int k = 1; k < 8; k++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+  }
+};
+const CrcTables& crc_tables() {
+  static const CrcTables tables;
+  return tables;
+}
+}  // namespace
+
+uint32_t crc32_generic(uint32_t crc, const uint8_t* p, size_t n) {
+  const auto& t = crc_tables().t;
+  uint32_t c = ~crc;
+  for (; n && (reinterpret_cast<uintptr_t>(p) & 7); n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    v ^= c;
+    c = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^ t[4][(v >> 24) & 0xff] ^ t[3][(v >> 32) & 0xff] ^
+        t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+  }
+  for (; n; n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  return ~c;
+}
+
 const EncoderSet& generic_encoders() {
-  static const EncoderSet set = {"generic", q8_generic, qins8_generic, q4_generic, qins4_generic, qins4_block_32};
+  static const EncoderSet set = {"generic", q8_generic, qins8_generic, q4_generic, qins4_generic, qins4_block_32, crc32_generic};
   return set;
 }
 

@@ -157,6 +157,9 @@ struct Table16 {
   }
 };
 
+/** Most candidates of the qins4 scale search (Q4Search::n <= 64), rounded up for vector loops. */
+constexpr int kMaxQ4Candidates = 144;
+
 /** Block-of-32 encoders of one instruction set (full blocks of a row, block = 32). */
 struct EncoderSet {
   const char* name;
@@ -167,7 +170,12 @@ struct EncoderSet {
   void (*qins4)(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc);
   /** One block of 32 (codebook tuning): code indices (unpacked), the fp16-exact scale; returns Σ(w − ŵ)². */
   float (*qins4_block)(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale);
+  /** CRC-32 of the coded bytes as zlib computes it: crc32(crc32(0, a), b) = crc32(0, a + b). */
+  uint32_t (*crc32)(uint32_t crc, const uint8_t* data, size_t n);
 };
+
+/** The generic CRC-32 (slicing by 8), zlib's polynomial and conventions. */
+uint32_t crc32_generic(uint32_t crc, const uint8_t* data, size_t n);
 
 /** The encoders of an available instruction set (see kernels/dispatch.cpp: best_isa, choose_isa). */
 const EncoderSet& encoders(Isa isa);
@@ -175,6 +183,8 @@ const EncoderSet& generic_encoders();
 #if defined(QINS_HAVE_X86_KERNELS)
 const EncoderSet& avx2_encoders();
 const EncoderSet& avx512_encoders();
+/** CRC-32 with PCLMULQDQ (x86/encoders_avx2.cpp; every CPU with the AVX2 set has it). */
+uint32_t crc32_pclmul(uint32_t crc, const uint8_t* data, size_t n);
 #endif
 #if defined(QINS_HAVE_NEON_KERNELS)
 const EncoderSet& neon_encoders();

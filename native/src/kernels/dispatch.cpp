@@ -48,7 +48,7 @@ X86Features detect() {
   const unsigned max_leaf = r[0];
   if (max_leaf < 7) return f;
   cpuid(1, 0, r);
-  const bool osxsave = (r[2] >> 27) & 1, fma = (r[2] >> 12) & 1, f16c = (r[2] >> 29) & 1;
+  const bool osxsave = (r[2] >> 27) & 1, fma = (r[2] >> 12) & 1, f16c = (r[2] >> 29) & 1, pclmul = (r[2] >> 1) & 1;
   if (!osxsave) return f;
   const unsigned long long xcr0 = xgetbv0();
   const bool ymm_os = (xcr0 & 0x6) == 0x6;
@@ -58,7 +58,7 @@ X86Features detect() {
   const bool avx512f = (r[1] >> 16) & 1, avx512dq = (r[1] >> 17) & 1, avx512bw = (r[1] >> 30) & 1,
              avx512vl = (r[1] >> 31) & 1;
   const bool vbmi = (r[2] >> 1) & 1, vnni = (r[2] >> 11) & 1;
-  f.avx2 = ymm_os && avx2 && fma && f16c && bmi2;
+  f.avx2 = ymm_os && avx2 && fma && f16c && bmi2 && pclmul;  // PCLMULQDQ: the encoders' CRC (every AVX2 CPU has it)
   f.avx512 = f.avx2 && zmm_os && avx512f && avx512dq && avx512bw && avx512vl && vbmi && vnni;
   return f;
 }

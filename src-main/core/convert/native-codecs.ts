@@ -17,7 +17,12 @@ export type IsaChoice = 'auto' | NativeIsa;
 
 export interface EncodeJob {
   codec: NativeCodecName;
-  src: Uint8Array;
+  /** The rows, or else `fd` + `offset`: the native threads read them from the open file. */
+  src?: Uint8Array;
+  /** An open file descriptor holding the rows at `offset` (rows × cols × dtype bytes). A failed read
+   *  rejects with an Error whose `code` is 'EOF' (the file ended early) or the errno name. */
+  fd?: number;
+  offset?: number;
   dtype: SourceDtype;
   rows: number;
   cols: number;
@@ -40,11 +45,15 @@ export interface EncodeJob {
   weighting?: 0 | 1 | 2;
   threads?: number;
   isa?: IsaChoice;
+  /** The running CRC-32 of the codes part: the result then holds it continued over `codes`. */
+  crc?: number;
 }
 export interface EncodeStats {
   sumsq: number;
   errsq: number;
   absmax: number;
+  /** With `crc` in the job. */
+  crc?: number;
 }
 export interface SampleJob {
   src: Uint8Array;

@@ -1,5 +1,9 @@
 // The native encoders on hand-made inputs: exact codes where the format pins them down, every
 // SIMD encoder set against the generic one, padding, codebook agreement with TypeScript.
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeTensor } from '../../../src-main/core/convert/decode.js';
 import { f16ToF32, Q4_CODEBOOK, Q8_CODEBOOK, qins8Codebook, inverse4Codebook } from '../../../src-main/core/convert/codecs.js';
@@ -38,6 +42,7 @@ async function encode(codec: NativeCodecName, w: Float32Array, rows: number, col
   });
   return { codes, scales, signs, ...r };
 }
+const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 function decode(codec: TensorEntry['codec'], e: Encoded, rows: number, cols: number, cb?: Codebook, scale?: number): Float32Array {
   const entry: TensorEntry = { name: 't', shape: [rows, cols], codec, offset: 0, bytes: 0, crc32: 0, parts: {}, block: 32, scale };
@@ -146,7 +151,6 @@ describe('exact codes', () => {
 
 const cpu = loadNative().cpuInfo();
 const simdSets = cpu.available.filter((i) => i !== 'generic') as NativeIsa[];
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 describe('instruction sets', () => {
   it("'auto' is the engine's choice (QINS_KERNELS when set), and sets this CPU lacks are refused", () => {
@@ -215,6 +219,38 @@ describe.each(simdSets.map((isa) => [isa]))('the %s encoders against the generic
     const [a4, b4] = await Promise.all([native.tuneQins4({ ...t4, isa: 'generic' }), native.tuneQins4({ ...t4, isa })]);
     expect(Array.from(b4.ints)).toEqual(Array.from(a4.ints));
     expect(b4.errsq).toBe(a4.errsq);
+  });
+});
+
+describe('rows read from the file, CRC of the codes', () => {
+  it('fd + offset codes what src codes, crc continues zlib\'s CRC-32, a file that ends early rejects with code EOF', async () => {
+    const rows = 12;
+    const cols = 200;
+    const w = normals(rows * cols, 0.02, 31);
+    const dir = mkdtempSync(join(tmpdir(), 'qins-codecs-'));
+    const file = join(dir, 'rows.bin');
+    writeFileSync(file, Buffer.concat([Buffer.alloc(100, 7), Buffer.from(f32bytes(w))]));
+    const fd = openSync(file, 'r');
+    try {
+      for (const codec of ['q8', 'q4'] as const) {
+        const a = await encode(codec, w, rows, cols);
+        const b = await encode(codec, w, rows, cols, { src: undefined, fd, offset: 100, crc: 0x1234abcd, threads: 3 });
+        expect(same(b.codes, a.codes)).toBe(true);
+        expect(same(b.scales, a.scales)).toBe(true);
+        expect(b.errsq).toBe(a.errsq);
+        expect((b as unknown as { crc: number }).crc).toBe(crc32(b.codes, 0x1234abcd));
+      }
+      await expect(encode('q8', w, rows, cols, { src: undefined, fd, offset: 200 })).rejects.toMatchObject({
+        code: 'EOF',
+        message: expect.stringMatching(/reading the source: the file ended early/),
+      });
+      expect(() => native.encode({ codec: 'q8', src: f32bytes(w), fd, offset: 0, dtype: 'F32', rows, cols, codes: new Uint8Array(rows * 224), scales: new Uint8Array(rows * 14) })).toThrow(
+        /either src or fd/,
+      );
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

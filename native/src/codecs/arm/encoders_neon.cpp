@@ -3,6 +3,9 @@
 // round half to even with vrndnq, fp16 with vcvt, block sums in the sum32 order), so codes,
 // scales and error sums are identical. A block of 32 is eight vectors of 4: h[k] = w[4k..4k+3].
 #include <arm_neon.h>
+#if defined(__ARM_FEATURE_CRC32)
+#include <arm_acle.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +18,7 @@ namespace qins::codecs {
 namespace {
 
 constexpr int kGroup = 4;  // blocks whose scales are computed together (one lane each)
+alignas(16) constexpr uint32_t kLaneIndex[4] = {0, 1, 2, 3};
 
 inline void load8(const float* x, float32x4_t v[8]) {
   for (int k = 0; k < 8; k++) v[k] = vld1q_f32(x + 4 * k);
@@ -89,7 +93,8 @@ inline uint32x4_t lane_index(uint32x4_t i) { return vorrq_u32(i, vdupq_n_u32(0xf
 // ---------------------------------------------------------------------------------------------
 // q8
 
-void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const float32x4_t lo = vdupq_n_f32(-127.0f), hi = vdupq_n_f32(127.0f), zero = vdupq_n_f32(0.0f);
   for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
     const int nb = std::min(kGroup, nblocks - g0);
@@ -119,12 +124,14 @@ void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, Bl
       acc.amax = std::max(acc.amax, am[b]);
     }
   }
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
 // qins8
 
-void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   constexpr int S = Qins8Table::kSegments;
   float af[16] = {}, tf[16] = {}, ie[16] = {};
   uint8_t eb[16] = {}, bb[16] = {};
@@ -195,12 +202,14 @@ void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* co
       acc.sumsq += ss;
     }
   }
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
 // q4
 
-void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const float32x4_t half = vdupq_n_f32(8.5f), zero = vdupq_n_f32(0.0f), fifteen = vdupq_n_f32(15.0f), eightf = vdupq_n_f32(8.0f);
   const int32x4_t eight = vdupq_n_s32(8);
   for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
@@ -236,6 +245,7 @@ void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, Bl
       acc.amax = std::max(acc.amax, am[b]);
     }
   }
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,85 +293,178 @@ struct Q4Ctx {
   float32x4_t level(uint32x4_t i) const { return lookup16(L, i); }
 };
 
-float qins4_block_ctx(const float* w, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  float32x4_t x[8], xx[8], wt[8];
-  load8(w, x);
-  const float amax = hmax_abs(x);
-  if (amax == 0) {
-    std::memset(idx, cx.zero_idx, 32);
-    *scale = 0;
-    return 0;
+/**
+ * qins4_block_generic for up to 4 blocks of 32 at once, in phases so that the blocks' work
+ * overlaps: each block's extreme, then each block's candidate sums, then the candidate choice for
+ * all blocks as vectors (one lane per block: the generic sequential comparisons, unchanged), then
+ * each block's codes. Out: code indices (unpacked), fp16 scales, Σ(w − ŵ)² per block.
+ */
+void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t (*idx)[32], uint16_t* h, float* err) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  float am[kGroup] = {}, mx[kGroup] = {}, id0s[kGroup];
+  for (int b = 0; b < nb; b++) {
+    const float* x = w + 32 * b;
+    float32x4_t v[8];
+    load8(x, v);
+    am[b] = hmax_abs(v);
+    if (am[b] > 0) mx[b] = x[first_max(v, am[b])];
   }
-  const float mx = w[first_max(x, amax)];
-  const float id0 = tb.L[0] / mx;
-  for (int k = 0; k < 8; k++) xx[k] = vmulq_f32(x[k], x[k]);
+  const uint32x4_t live = vandq_u32(vmvnq_u32(vceqq_f32(vld1q_f32(am), zero)), vcltq_u32(vld1q_u32(kLaneIndex), vdupq_n_u32(nb)));
+  vst1q_f32(id0s, vbslq_f32(live, vdivq_f32(vdupq_n_f32(tb.L[0]), vld1q_f32(mx)), zero));  // L[0] / mx
+
+  // candidate sums, [candidate][block]
+  const int n = search.n, m = 2 * n + 1;
   const bool weighted = search.weighting != Weighting::None;
-  if (search.weighting == Weighting::Square) {
-    for (int k = 0; k < 8; k++) wt[k] = xx[k];
-  } else if (search.weighting == Weighting::Sigma) {
-    const float s2 = 2.0f * sum32v(xx) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
-    const float32x4_t sv = vdupq_n_f32(s2);
-    for (int k = 0; k < 8; k++) wt[k] = vsqrtq_f32(vaddq_f32(sv, xx[k]));
+  float sqx[kMaxQ4Candidates][kGroup], sq2[kMaxQ4Candidates][kGroup], f[kMaxQ4Candidates];
+  for (int c = 0; c < m; c++) f[c] = 1.0f + static_cast<float>(c - n) / 127.0f;  // candidate t = c - n maps by id0 · f
+  for (int b = 0; b < kGroup; b++) {
+    if (b >= nb || !(am[b] > 0)) {  // no candidates: lanes the choice below leaves alone
+      for (int c = 0; c < m; c++) sqx[c][b] = sq2[c][b] = 0;
+      continue;
+    }
+    const float id0 = id0s[b];
+    float32x4_t x[8], wt[8];
+    load8(w + 32 * b, x);
+    if (search.weighting == Weighting::Square) {
+      for (int k = 0; k < 8; k++) wt[k] = vmulq_f32(x[k], x[k]);
+    } else if (search.weighting == Weighting::Sigma) {
+      float32x4_t xx[8];
+      for (int k = 0; k < 8; k++) xx[k] = vmulq_f32(x[k], x[k]);
+      const float s2 = 2.0f * sum32v(xx) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
+      const float32x4_t sv = vdupq_n_f32(s2);
+      for (int k = 0; k < 8; k++) wt[k] = vsqrtq_f32(vaddq_f32(sv, xx[k]));
+    }
+    auto mapping = [&](int t) { return vdupq_n_f32(id0 * f[t + n]); };
+    // Each weight's mapped value x·id moves monotonically with t, so every candidate's entry lies
+    // between those of the outermost two: when the larger end is not above the threshold after the
+    // smaller end's entry lo (almost always), a candidate's entry is lo or lo + 1, by one comparison,
+    // and the products wt·q·x, wt·q·q of both are computed once.
+    bool bracket = false;
+    float32x4_t thr[8], ax0[8], ax1[8], a20[8], a21[8];
+    if (n > 0) {
+      const float32x4_t id_lo = mapping(-n), id_hi = mapping(n);
+      bracket = true;
+      for (int k = 0; k < 8 && bracket; k++) {
+        const float32x4_t ya = vmulq_f32(x[k], id_lo), yb = vmulq_f32(x[k], id_hi);
+        const uint32x4_t lo = cx.nearest(vminq_f32(ya, yb));
+        const uint32x4_t up = vminq_u32(vaddq_u32(lo, vdupq_n_u32(1)), vdupq_n_u32(15));  // T[15] = +inf
+        if (vmaxvq_u32(vcgtq_f32(vmaxq_f32(ya, yb), lookup16(cx.T, up)))) bracket = false;
+        thr[k] = lookup16(cx.T, lo);
+        const float32x4_t q0 = cx.level(lo), q1 = cx.level(vaddq_u32(lo, vdupq_n_u32(1)));  // 16 reads 0: never chosen
+        const float32x4_t wq0 = weighted ? vmulq_f32(q0, wt[k]) : q0, wq1 = weighted ? vmulq_f32(q1, wt[k]) : q1;
+        ax0[k] = vmulq_f32(wq0, x[k]);
+        ax1[k] = vmulq_f32(wq1, x[k]);
+        a20[k] = vmulq_f32(wq0, q0);
+        a21[k] = vmulq_f32(wq1, q1);
+      }
+    }
+    for (int c = 0; c < m; c++) {
+      const float32x4_t id = mapping(c - n);
+      float32x4_t ax[8], a2[8];
+      for (int k = 0; k < 8; k++) {
+        if (bracket) {
+          const uint32x4_t upk = vcgtq_f32(vmulq_f32(x[k], id), thr[k]);
+          ax[k] = vbslq_f32(upk, ax1[k], ax0[k]);
+          a2[k] = vbslq_f32(upk, a21[k], a20[k]);
+        } else {
+          const float32x4_t q = cx.level(cx.nearest(vmulq_f32(x[k], id)));
+          const float32x4_t wq = weighted ? vmulq_f32(q, wt[k]) : q;
+          ax[k] = vmulq_f32(wq, x[k]);
+          a2[k] = vmulq_f32(wq, q);
+        }
+      }
+      sqx[c][b] = sum32v(ax);
+      sq2[c][b] = sum32v(a2);
+    }
   }
-  float best = -1, best_d = 0;
-  for (int t = -search.n; t <= search.n; t++) {
-    const float32x4_t id = vdupq_n_f32(id0 * (1.0f + static_cast<float>(t) / 127.0f));
-    float32x4_t ax[8], a2[8];
+
+  // the candidate choice of every block (qins4_block_generic's comparisons, one lane per block)
+  float32x4_t best = vdupq_n_f32(-1.0f), best_d = zero;
+  for (int c = 0; c < m; c++) {
+    const float32x4_t vx = vld1q_f32(sqx[c]), v2 = vld1q_f32(sq2[c]);
+    const float32x4_t xx = vmulq_f32(vx, vx);
+    const uint32x4_t win = vandq_u32(live, vandq_u32(vcgtq_f32(v2, zero), vcgtq_f32(xx, vmulq_f32(best, v2))));
+    if (vmaxvq_u32(win) == 0) continue;
+    best = vbslq_f32(win, vdivq_f32(xx, v2), best);
+    best_d = vbslq_f32(win, vdivq_f32(vx, v2), best_d);
+  }
+  float sc[kGroup], inv[kGroup];
+  const float32x4_t s = vbslq_f32(live, half_scales(best_d, h, nb), zero);
+  vst1q_f32(sc, s);
+  vst1q_f32(inv, vbslq_f32(vceqq_f32(s, zero), zero, vdivq_f32(vdupq_n_f32(1.0f), s)));
+
+  // codes with the chosen scale
+  for (int b = 0; b < nb; b++) {
+    float32x4_t x[8], e[8];
+    load8(w + 32 * b, x);
+    if (sc[b] == 0) {
+      std::memset(idx[b], cx.zero_idx, 32);
+      err[b] = am[b] == 0 ? 0.0f : sum32_sq(x);
+      continue;
+    }
+    const float32x4_t iv = vdupq_n_f32(inv[b]), sv = vdupq_n_f32(sc[b]);
+    uint32x4_t qi[8];
     for (int k = 0; k < 8; k++) {
-      const float32x4_t q = cx.level(cx.nearest(vmulq_f32(x[k], id)));
-      const float32x4_t wq = weighted ? vmulq_f32(q, wt[k]) : q;
-      ax[k] = vmulq_f32(wq, x[k]);
-      a2[k] = vmulq_f32(wq, q);
+      qi[k] = cx.nearest(vmulq_f32(x[k], iv));
+      const float32x4_t d = vsubq_f32(x[k], vmulq_f32(sv, cx.level(qi[k])));
+      e[k] = vmulq_f32(d, d);
     }
-    const float sumqx = sum32v(ax), sumq2 = sum32v(a2);
-    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-      best = sumqx * sumqx / sumq2;
-      best_d = sumqx / sumq2;
-    }
+    store_bytes(idx[b], qi);
+    err[b] = sum32v(e);
   }
-  const float s = half_f32(scale_half(best_d));
-  *scale = s;
-  if (s == 0) {
-    std::memset(idx, cx.zero_idx, 32);
-    return sum32v(xx);
-  }
-  const float inv = 1.0f / s;
-  const float32x4_t iv = vdupq_n_f32(inv), sv = vdupq_n_f32(s);
-  uint32x4_t qi[8];
-  float32x4_t e[8];
-  for (int k = 0; k < 8; k++) {
-    qi[k] = cx.nearest(vmulq_f32(x[k], iv));
-    const float32x4_t d = vsubq_f32(x[k], vmulq_f32(sv, cx.level(qi[k])));
-    e[k] = vmulq_f32(d, d);
-  }
-  store_bytes(idx, qi);
-  return sum32v(e);
 }
 
 float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  return qins4_block_ctx(w, Q4Ctx(tb), tb, search, idx, scale);
+  uint8_t out[1][32];
+  uint16_t h;
+  float e;
+  qins4_group(w, 1, Q4Ctx(tb), tb, search, out, &h, &e);
+  std::memcpy(idx, out[0], 32);
+  *scale = half_f32(h);
+  return e;
 }
 
-void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const Q4Ctx cx(tb);
-  uint8_t idx[32];
-  for (int b = 0; b < nblocks; b++) {
-    const float* xb = w + 32 * b;
-    float s = 0;
-    acc.errsq += qins4_block_ctx(xb, cx, tb, search, idx, &s);
-    scales[b] = scale_half(s);
-    vst1q_u8(codes + 16 * b, vorrq_u8(vld1q_u8(idx), vshlq_n_u8(vld1q_u8(idx + 16), 4)));
-    float32x4_t x[8];
-    load8(xb, x);
-    acc.sumsq += sum32_sq(x);
-    acc.amax = std::max(acc.amax, hmax_abs(x));
+  uint8_t idx[kGroup][32];
+  float err[kGroup];
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    qins4_group(w + 32 * g0, nb, cx, tb, search, idx, scales + g0, err);
+    for (int b = 0; b < nb; b++) {
+      acc.errsq += err[b];
+      vst1q_u8(codes + 16 * (g0 + b), vorrq_u8(vld1q_u8(idx[b]), vshlq_n_u8(vld1q_u8(idx[b] + 16), 4)));
+      float32x4_t x[8];
+      load8(w + 32 * (g0 + b), x);
+      acc.sumsq += sum32_sq(x);
+      acc.amax = std::max(acc.amax, hmax_abs(x));
+    }
   }
+  acc_out = acc;
+}
+
+/** CRC-32 with the ARMv8 CRC32 instructions when the target has them (ARMv8.1 and later, Apple M1). */
+uint32_t crc32_arm(uint32_t crc, const uint8_t* p, size_t n) {
+#if defined(__ARM_FEATURE_CRC32)
+  uint32_t c = ~crc;
+  for (; n && (reinterpret_cast<uintptr_t>(p) & 7); n--) c = __crc32b(c, *p++);
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = __crc32d(c, v);
+  }
+  for (; n; n--) c = __crc32b(c, *p++);
+  return ~c;
+#else
+  return crc32_generic(crc, p, n);
+#endif
 }
 
 }  // namespace
 
 const EncoderSet& neon_encoders() {
-  static const EncoderSet set = {"neon", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block};
+  static const EncoderSet set = {"neon", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block, crc32_arm};
   return set;
 }
 

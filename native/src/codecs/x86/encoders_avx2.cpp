@@ -87,11 +87,9 @@ inline float hmax(const __m256 a[4]) {
 /** First index of the block's largest |w| (the generic loop keeps the first strict maximum). */
 inline int first_max(const __m256 a[4], float amax) {
   const __m256 m = _mm256_set1_ps(amax);
-  for (int i = 0; i < 4; i++) {
-    const int k = _mm256_movemask_ps(_mm256_cmp_ps(a[i], m, _CMP_EQ_OQ));
-    if (k) return 8 * i + __builtin_ctz(k);
-  }
-  return 0;
+  uint32_t k = 0;
+  for (int i = 0; i < 4; i++) k |= static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(a[i], m, _CMP_EQ_OQ))) << (8 * i);
+  return k ? __builtin_ctz(k) : 0;
 }
 
 /** scale_half(x) of 8 lanes (the first n stored to h) and its float value half_f32(h). */
@@ -131,7 +129,8 @@ inline __m128i ubytes16(__m256i a, __m256i b) {
 // ---------------------------------------------------------------------------------------------
 // q8
 
-void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const __m256 lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f), zero = _mm256_setzero_ps();
   PairSums sums;
   for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
@@ -162,12 +161,14 @@ void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, Bl
     }
   }
   sums.flush(acc);
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
 // qins8
 
-void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   constexpr int S = Qins8Table::kSegments;
   const __m256 AF = _mm256_loadu_ps(tb.Af), TF = _mm256_loadu_ps(tb.Tf), IE = _mm256_loadu_ps(tb.invE), zero = _mm256_setzero_ps();
   __m256 start[S];
@@ -231,12 +232,14 @@ void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* co
     }
   }
   sums.flush(acc);
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
 // q4
 
-void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const __m256 half = _mm256_set1_ps(8.5f), zero = _mm256_setzero_ps(), fifteen = _mm256_set1_ps(15.0f), eightf = _mm256_set1_ps(8.0f);
   const __m256i eight = _mm256_set1_epi32(8);
   PairSums sums;
@@ -271,6 +274,7 @@ void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, Bl
     }
   }
   sums.flush(acc);
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,108 +334,228 @@ struct Q4Ctx {
   __m256 level(__m256i i) const { return lookup(L_lo, L_hi, i); }
 };
 
-float qins4_block_ctx(const float* w, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  __m256 x[4], a[4], xx[4];
-  load4(w, x);
-  for (int i = 0; i < 4; i++) a[i] = vabs(x[i]);
-  const float amax = hmax(a);
-  if (amax == 0) {
-    std::memset(idx, cx.zero_idx, 32);
-    *scale = 0;
-    return 0;
+/**
+ * qins4_block_generic for up to 8 blocks of 32 at once, in phases so that the blocks' work
+ * overlaps: each block's extreme, then each block's candidate sums, then the candidate choice for
+ * all blocks as vectors (one lane per block: the generic sequential comparisons, unchanged), then
+ * each block's codes. Out: code indices (unpacked), fp16 scales, Σ(w − ŵ)² per block.
+ */
+void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t (*idx)[32], uint16_t* h, float* err) {
+  const __m256 zero = _mm256_setzero_ps();
+  alignas(32) float am[kGroup] = {}, mx[kGroup] = {}, id0s[kGroup];
+  for (int b = 0; b < nb; b++) {
+    const float* x = w + 32 * b;
+    __m256 a[4];
+    load4(x, a);
+    for (auto& v : a) v = vabs(v);
+    am[b] = hmax(a);
+    if (am[b] > 0) mx[b] = x[first_max(a, am[b])];
   }
-  const float mx = w[first_max(a, amax)];
-  const float id0 = tb.L[0] / mx;
-  for (int i = 0; i < 4; i++) xx[i] = sq(x[i]);
+  const __m256 livef = _mm256_cmp_ps(_mm256_load_ps(am), zero, _CMP_NEQ_UQ);
+  const int live = _mm256_movemask_ps(livef) & ((1 << nb) - 1);
+  _mm256_store_ps(id0s, _mm256_and_ps(livef, _mm256_div_ps(_mm256_set1_ps(tb.L[0]), _mm256_load_ps(mx))));  // L[0] / mx
+
+  // candidate sums, [candidate][block]
+  const int n = search.n, m = 2 * n + 1;
   const bool weighted = search.weighting != Weighting::None;
-  __m256 wt[4];
-  if (search.weighting == Weighting::Square) {
-    for (int i = 0; i < 4; i++) wt[i] = xx[i];
-  } else if (search.weighting == Weighting::Sigma) {
-    const float s2 = 2.0f * sum_p(fold(xx[0], xx[1], xx[2], xx[3])) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
-    const __m256 sv = _mm256_set1_ps(s2);
-    for (int i = 0; i < 4; i++) wt[i] = _mm256_sqrt_ps(_mm256_add_ps(sv, xx[i]));
+  alignas(32) float sqx[kMaxQ4Candidates][kGroup], sq2[kMaxQ4Candidates][kGroup], f[kMaxQ4Candidates];
+  for (int c = 0; c < m; c++) f[c] = 1.0f + static_cast<float>(c - n) / 127.0f;  // candidate t = c - n maps by id0 · f
+  for (int b = 0; b < kGroup; b++) {
+    if (!((live >> b) & 1)) {  // no candidates: lanes the choice below leaves alone
+      for (int c = 0; c < m; c++) sqx[c][b] = sq2[c][b] = 0;
+      continue;
+    }
+    const float id0 = id0s[b];
+    __m256 x[4], wt[4];
+    load4(w + 32 * b, x);
+    if (search.weighting == Weighting::Square) {
+      for (int i = 0; i < 4; i++) wt[i] = sq(x[i]);
+    } else if (search.weighting == Weighting::Sigma) {
+      __m256 xx[4];
+      for (int i = 0; i < 4; i++) xx[i] = sq(x[i]);
+      const float s2 = 2.0f * sum_p(fold(xx[0], xx[1], xx[2], xx[3])) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
+      const __m256 sv = _mm256_set1_ps(s2);
+      for (int i = 0; i < 4; i++) wt[i] = _mm256_sqrt_ps(_mm256_add_ps(sv, xx[i]));
+    }
+    auto mapping = [&](int t) { return _mm256_set1_ps(id0 * f[t + n]); };
+    // Each weight's mapped value x·id moves monotonically with t, so its nearest entry lies between
+    // those of the two outermost candidates. When they differ by at most one in every lane (almost
+    // always), a candidate's entry is the lower one or the next, by one comparison with the
+    // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
+    bool bracket = false;
+    __m256 thr[4], ax0[4], ax1[4], a20[4], a21[4];
+    if (n > 0) {
+      const __m256 id_lo = mapping(-n), id_hi = mapping(n);
+      bracket = true;
+      for (int i = 0; i < 4 && bracket; i++) {
+        const __m256 ya = _mm256_mul_ps(x[i], id_lo), yb = _mm256_mul_ps(x[i], id_hi);
+        const __m256i lo = cx.nearest(_mm256_min_ps(ya, yb));
+        // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
+        const __m256i up = _mm256_min_epi32(_mm256_add_epi32(lo, _mm256_set1_epi32(1)), _mm256_set1_epi32(15));
+        if (_mm256_movemask_ps(_mm256_cmp_ps(_mm256_max_ps(ya, yb), Q4Ctx::lookup(cx.T_lo, cx.T_hi, up), _CMP_GT_OQ))) bracket = false;
+        thr[i] = Q4Ctx::lookup(cx.T_lo, cx.T_hi, lo);
+        // lo + 1 = 16 reads entry 0: such lanes never move up (their threshold is +inf)
+        const __m256 q0 = cx.level(lo), q1 = cx.level(_mm256_add_epi32(lo, _mm256_set1_epi32(1)));
+        const __m256 wq0 = weighted ? _mm256_mul_ps(q0, wt[i]) : q0, wq1 = weighted ? _mm256_mul_ps(q1, wt[i]) : q1;
+        ax0[i] = _mm256_mul_ps(wq0, x[i]);
+        ax1[i] = _mm256_mul_ps(wq1, x[i]);
+        a20[i] = _mm256_mul_ps(wq0, q0);
+        a21[i] = _mm256_mul_ps(wq1, q1);
+      }
+    }
+    // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
+    auto sums = [&](int t, __m256& pqx, __m256& pq2) __attribute__((always_inline)) {
+      const __m256 id = mapping(t);
+      __m256 ax[4], a2[4];
+      if (bracket) {
+        for (int i = 0; i < 4; i++) {
+          const __m256 up = _mm256_cmp_ps(_mm256_mul_ps(x[i], id), thr[i], _CMP_GT_OQ);
+          ax[i] = _mm256_blendv_ps(ax0[i], ax1[i], up);
+          a2[i] = _mm256_blendv_ps(a20[i], a21[i], up);
+        }
+      } else {
+        for (int i = 0; i < 4; i++) {
+          const __m256 q = cx.level(cx.nearest(_mm256_mul_ps(x[i], id)));
+          const __m256 wq = weighted ? _mm256_mul_ps(q, wt[i]) : q;
+          ax[i] = _mm256_mul_ps(wq, x[i]);
+          a2[i] = _mm256_mul_ps(wq, q);
+        }
+      }
+      pqx = fold(ax[0], ax[1], ax[2], ax[3]);
+      pq2 = fold(a2[0], a2[1], a2[2], a2[3]);
+    };
+    for (int c = 0; c < m; c += 2) {  // two candidates per 4-way reduction
+      __m256 ax, a2, bx, b2;
+      sums(c - n, ax, a2);
+      if (c + 1 < m) sums(c + 1 - n, bx, b2);
+      else bx = ax, b2 = a2;
+      float o[4];
+      sum_p4(ax, a2, bx, b2, o);
+      sqx[c][b] = o[0];
+      sq2[c][b] = o[1];
+      if (c + 1 < m) {
+        sqx[c + 1][b] = o[2];
+        sq2[c + 1][b] = o[3];
+      }
+    }
   }
-  // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
-  auto sums = [&](int t, __m256& pqx, __m256& pq2) {
-    const __m256 id = _mm256_set1_ps(id0 * (1.0f + static_cast<float>(t) / 127.0f));
-    __m256 ax[4], a2[4];
+
+  // the candidate choice of every block (qins4_block_generic's comparisons, one lane per block)
+  __m256 best = _mm256_set1_ps(-1.0f), best_d = zero;
+  for (int c = 0; c < m; c++) {
+    const __m256 vx = _mm256_load_ps(sqx[c]), v2 = _mm256_load_ps(sq2[c]);
+    const __m256 xx = _mm256_mul_ps(vx, vx);
+    const __m256 win = _mm256_and_ps(_mm256_cmp_ps(v2, zero, _CMP_GT_OQ), _mm256_cmp_ps(xx, _mm256_mul_ps(best, v2), _CMP_GT_OQ));
+    if (_mm256_movemask_ps(win) == 0) continue;
+    best = _mm256_blendv_ps(best, _mm256_div_ps(xx, v2), win);
+    best_d = _mm256_blendv_ps(best_d, _mm256_div_ps(vx, v2), win);
+  }
+  alignas(32) float sc[kGroup], inv[kGroup];
+  const __m256 s = _mm256_and_ps(livef, half_scales(best_d, h, nb));
+  _mm256_store_ps(sc, s);
+  _mm256_store_ps(inv, _mm256_and_ps(_mm256_cmp_ps(s, zero, _CMP_NEQ_UQ), _mm256_div_ps(_mm256_set1_ps(1.0f), s)));
+
+  // codes with the chosen scale
+  for (int b = 0; b < nb; b++) {
+    __m256 x[4];
+    load4(w + 32 * b, x);
+    if (sc[b] == 0) {
+      std::memset(idx[b], cx.zero_idx, 32);
+      err[b] = am[b] == 0 ? 0.0f : sum_p(fold_sq(x));
+      continue;
+    }
+    const __m256 iv = _mm256_set1_ps(inv[b]), sv = _mm256_set1_ps(sc[b]);
+    __m256i qi[4];
+    __m256 d[4];
     for (int i = 0; i < 4; i++) {
-      const __m256 q = cx.level(cx.nearest(_mm256_mul_ps(x[i], id)));
-      const __m256 wq = weighted ? _mm256_mul_ps(q, wt[i]) : q;
-      ax[i] = _mm256_mul_ps(wq, x[i]);
-      a2[i] = _mm256_mul_ps(wq, q);
+      qi[i] = cx.nearest(_mm256_mul_ps(x[i], iv));
+      d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, cx.level(qi[i])));
     }
-    pqx = fold(ax[0], ax[1], ax[2], ax[3]);
-    pq2 = fold(a2[0], a2[1], a2[2], a2[3]);
-  };
-  float best = -1, best_d = 0;
-  auto consider = [&](float sumqx, float sumq2) {
-    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-      best = sumqx * sumqx / sumq2;
-      best_d = sumqx / sumq2;
-    }
-  };
-  int t = -search.n;
-  for (; t + 1 <= search.n; t += 2) {  // two candidates per 4-way reduction
-    __m256 ax, a2, bx, b2;
-    sums(t, ax, a2);
-    sums(t + 1, bx, b2);
-    float r[4];
-    sum_p4(ax, a2, bx, b2, r);
-    consider(r[0], r[1]);
-    consider(r[2], r[3]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx[b]), ubytes32(qi[0], qi[1], qi[2], qi[3]));
+    err[b] = sum_p(fold_sq(d));
   }
-  if (t <= search.n) {
-    __m256 ax, a2;
-    sums(t, ax, a2);
-    consider(sum_p(ax), sum_p(a2));
-  }
-  const float s = half_f32(scale_half(best_d));
-  *scale = s;
-  if (s == 0) {
-    std::memset(idx, cx.zero_idx, 32);
-    return sum_p(fold(xx[0], xx[1], xx[2], xx[3]));
-  }
-  const float inv = 1.0f / s;
-  const __m256 iv = _mm256_set1_ps(inv), sv = _mm256_set1_ps(s);
-  __m256i qi[4];
-  __m256 d[4];
-  for (int i = 0; i < 4; i++) {
-    qi[i] = cx.nearest(_mm256_mul_ps(x[i], iv));
-    d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, cx.level(qi[i])));
-  }
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx), ubytes32(qi[0], qi[1], qi[2], qi[3]));
-  return sum_p(fold_sq(d));
 }
 
 float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  return qins4_block_ctx(w, Q4Ctx(tb), tb, search, idx, scale);
+  uint8_t out[1][32];
+  uint16_t h;
+  float e;
+  qins4_group(w, 1, Q4Ctx(tb), tb, search, out, &h, &e);
+  std::memcpy(idx, out[0], 32);
+  *scale = half_f32(h);
+  return e;
 }
 
-void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const Q4Ctx cx(tb);
-  alignas(32) uint8_t idx[32];
-  for (int b = 0; b < nblocks; b++) {
-    const float* xb = w + 32 * b;
-    float s = 0;
-    acc.errsq += qins4_block_ctx(xb, cx, tb, search, idx, &s);
-    scales[b] = scale_half(s);
-    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(idx));
-    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(idx + 16));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 16 * b), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
-    __m256 x[4], a[4];
-    load4(xb, x);
-    acc.sumsq += sum_p(fold_sq(x));
-    for (int i = 0; i < 4; i++) a[i] = vabs(x[i]);
-    acc.amax = std::max(acc.amax, hmax(a));
+  alignas(32) uint8_t idx[kGroup][32];
+  float err[kGroup];
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    qins4_group(w + 32 * g0, nb, cx, tb, search, idx, scales + g0, err);
+    for (int b = 0; b < nb; b++) {
+      acc.errsq += err[b];
+      const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(idx[b]));
+      const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(idx[b] + 16));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 16 * (g0 + b)), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
+      __m256 x[4], a[4];
+      load4(w + 32 * (g0 + b), x);
+      acc.sumsq += sum_p(fold_sq(x));
+      for (int i = 0; i < 4; i++) a[i] = vabs(x[i]);
+      acc.amax = std::max(acc.amax, hmax(a));
+    }
   }
+  acc_out = acc;
 }
 
 }  // namespace
 
+// ---------------------------------------------------------------------------------------------
+// CRC-32 by carry-less multiplication: four 128-bit lanes fold 64 bytes per step (x^512 mod P),
+// then fold into one lane (x^128 mod P), reduce 128 -> 64 -> 32 bits and finish with a Barrett
+// reduction (Gopal, Ozturk et al., "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ",
+// Intel 2009; constants for the bit-reflected polynomial 0xEDB88320). Tails go to the generic code.
+
+namespace {
+inline __m128i fold(__m128i a, __m128i k) { return _mm_xor_si128(_mm_clmulepi64_si128(a, k, 0x00), _mm_clmulepi64_si128(a, k, 0x11)); }
+inline __m128i load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+}  // namespace
+
+uint32_t crc32_pclmul(uint32_t crc, const uint8_t* p, size_t n) {
+  if (n < 64) return crc32_generic(crc, p, n);
+  const size_t body = n & ~static_cast<size_t>(15);
+  const __m128i k512 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);  // x^(512+32) and x^(512-32) mod P, reflected
+  const __m128i k128 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);  // the same for 128
+  const __m128i k64 = _mm_set_epi64x(0, 0x163cd6124);
+  const __m128i barrett = _mm_set_epi64x(0x1f7011641, 0x1db710641);  // mu, P
+  const __m128i low32 = _mm_setr_epi32(-1, 0, -1, 0);
+  __m128i a = _mm_xor_si128(load16(p), _mm_cvtsi32_si128(static_cast<int>(~crc)));
+  __m128i b = load16(p + 16), c = load16(p + 32), d = load16(p + 48);
+  size_t i = 64;
+  for (; i + 64 <= body; i += 64) {
+    a = _mm_xor_si128(fold(a, k512), load16(p + i));
+    b = _mm_xor_si128(fold(b, k512), load16(p + i + 16));
+    c = _mm_xor_si128(fold(c, k512), load16(p + i + 32));
+    d = _mm_xor_si128(fold(d, k512), load16(p + i + 48));
+  }
+  a = _mm_xor_si128(fold(a, k128), b);
+  a = _mm_xor_si128(fold(a, k128), c);
+  a = _mm_xor_si128(fold(a, k128), d);
+  for (; i < body; i += 16) a = _mm_xor_si128(fold(a, k128), load16(p + i));
+  // 128 -> 64 bits
+  a = _mm_xor_si128(_mm_srli_si128(a, 8), _mm_clmulepi64_si128(a, k128, 0x10));
+  // 64 -> 32 bits
+  a = _mm_xor_si128(_mm_srli_si128(a, 4), _mm_clmulepi64_si128(_mm_and_si128(a, low32), k64, 0x00));
+  // Barrett reduction
+  __m128i t = _mm_and_si128(_mm_clmulepi64_si128(_mm_and_si128(a, low32), barrett, 0x10), low32);
+  a = _mm_xor_si128(a, _mm_clmulepi64_si128(t, barrett, 0x00));
+  const uint32_t state = static_cast<uint32_t>(_mm_extract_epi32(a, 1));
+  return crc32_generic(~state, p + body, n - body);
+}
+
 const EncoderSet& avx2_encoders() {
-  static const EncoderSet set = {"avx2", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block};
+  static const EncoderSet set = {"avx2", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block, crc32_pclmul};
   return set;
 }
 

@@ -102,10 +102,8 @@ inline void store32(uint8_t* dst, __m512i lo, __m512i hi) {
 /** First index of the block's largest |w| (the generic loop keeps the first strict maximum). */
 inline int first_max(__m512 a0, __m512 a1, float amax) {
   const __m512 m = _mm512_set1_ps(amax);
-  const __mmask16 k0 = _mm512_cmp_ps_mask(a0, m, _CMP_EQ_OQ);
-  if (k0) return __builtin_ctz(k0);
-  const __mmask16 k1 = _mm512_cmp_ps_mask(a1, m, _CMP_EQ_OQ);
-  return 16 + __builtin_ctz(k1);
+  const uint32_t k = _mm512_cmp_ps_mask(a0, m, _CMP_EQ_OQ) | (static_cast<uint32_t>(_mm512_cmp_ps_mask(a1, m, _CMP_EQ_OQ)) << 16);
+  return k ? __builtin_ctz(k) : 0;
 }
 
 inline __m512 round_even(__m512 v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
@@ -113,7 +111,8 @@ inline __m512 round_even(__m512 v) { return _mm512_roundscale_ps(v, _MM_FROUND_T
 // ---------------------------------------------------------------------------------------------
 // q8
 
-void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
   PairSums sums;
   for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
@@ -140,6 +139,7 @@ void q8_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, Bl
     }
   }
   sums.flush(acc);
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,7 +159,8 @@ struct Lev128 {
   }
 };
 
-void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   constexpr int S = Qins8Table::kSegments;
   alignas(64) float af[16] = {}, tf[16] = {}, ie[16] = {};
   for (int m = 0; m < S; m++) {
@@ -226,12 +227,14 @@ void qins8_blocks(const float* w, int nblocks, const Qins8Table& tb, uint8_t* co
     }
   }
   sums.flush(acc);
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
 // q4
 
-void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const __m512 half = _mm512_set1_ps(8.5f), zero = _mm512_setzero_ps(), fifteen = _mm512_set1_ps(15.0f);
   const __m512i eight = _mm512_set1_epi32(8);
   PairSums sums;
@@ -263,6 +266,7 @@ void q4_blocks(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, Bl
     }
   }
   sums.flush(acc);
+  acc_out = acc;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,104 +314,172 @@ struct Q4Ctx {
   }
 };
 
-inline void store_idx(uint8_t* idx, __m512i i0, __m512i i1) { store32(idx, i0, i1); }
+/**
+ * qins4_block_generic for up to 16 blocks of 32 at once, in phases so that the blocks' work
+ * overlaps: each block's extreme, then each block's candidate sums, then the candidate choice for
+ * all blocks as vectors (one lane per block: the generic sequential comparisons, unchanged), then
+ * each block's codes. Out: code indices (unpacked), fp16 scales, Σ(w − ŵ)² per block.
+ */
+void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t (*idx)[32], uint16_t* h, float* err) {
+  const __m512 zero = _mm512_setzero_ps();
+  alignas(64) float am[kGroup] = {}, mx[kGroup] = {}, id0s[kGroup];
+  for (int b = 0; b < nb; b++) {
+    const float* x = w + 32 * b;
+    const __m512 a0 = vabs(_mm512_loadu_ps(x)), a1 = vabs(_mm512_loadu_ps(x + 16));
+    am[b] = hmax(_mm512_max_ps(a0, a1));
+    if (am[b] > 0) mx[b] = x[first_max(a0, a1, am[b])];
+  }
+  const __mmask16 live = _mm512_cmp_ps_mask(_mm512_load_ps(am), zero, _CMP_NEQ_UQ) & lanes(nb);
+  _mm512_store_ps(id0s, _mm512_maskz_div_ps(live, _mm512_set1_ps(tb.L[0]), _mm512_load_ps(mx)));  // L[0] / mx
 
-float qins4_block_ctx(const float* w, const Q4Ctx& cx, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  const __m512 x0 = _mm512_loadu_ps(w), x1 = _mm512_loadu_ps(w + 16);
-  const __m512 a0 = vabs(x0), a1 = vabs(x1);
-  const float amax = hmax(_mm512_max_ps(a0, a1));
-  if (amax == 0) {
-    std::memset(idx, cx.zero_idx, 32);
-    *scale = 0;
-    return 0;
-  }
-  const float mx = w[first_max(a0, a1, amax)];
-  const float id0 = tb.L[0] / mx;
-  const __m512 xx0 = _mm512_mul_ps(x0, x0), xx1 = _mm512_mul_ps(x1, x1);
+  // candidate sums, [candidate][block]
+  const int n = search.n, m = 2 * n + 1;
   const bool weighted = search.weighting != Weighting::None;
-  __m512 wt0 = _mm512_set1_ps(1.0f), wt1 = wt0;
-  if (search.weighting == Weighting::Square) {
-    wt0 = xx0;
-    wt1 = xx1;
-  } else if (search.weighting == Weighting::Sigma) {
-    const float s2 = 2.0f * sum_g(_mm512_add_ps(xx0, xx1)) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
-    const __m512 sv = _mm512_set1_ps(s2);
-    wt0 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx0));
-    wt1 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx1));
-  }
-  // g vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
-  auto sums = [&](int t, __m512& gqx, __m512& gq2) {
-    const __m512 id = _mm512_set1_ps(id0 * (1.0f + static_cast<float>(t) / 127.0f));
-    const __m512 q0 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x0, id)), cx.L);
-    const __m512 q1 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x1, id)), cx.L);
-    const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wt0) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wt1) : q1;
-    gqx = _mm512_add_ps(_mm512_mul_ps(wq0, x0), _mm512_mul_ps(wq1, x1));
-    gq2 = _mm512_add_ps(_mm512_mul_ps(wq0, q0), _mm512_mul_ps(wq1, q1));
-  };
-  float best = -1, best_d = 0;
-  auto consider = [&](float sumqx, float sumq2) {
-    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-      best = sumqx * sumqx / sumq2;
-      best_d = sumqx / sumq2;
+  alignas(64) float sqx[kMaxQ4Candidates][kGroup], sq2[kMaxQ4Candidates][kGroup], f[kMaxQ4Candidates];
+  for (int c = 0; c < m; c++) f[c] = 1.0f + static_cast<float>(c - n) / 127.0f;  // candidate t = c - n maps by id0 · f
+  for (int b = 0; b < nb; b++) {
+    if (!((live >> b) & 1)) continue;
+    const float* xb = w + 32 * b;
+    const float id0 = id0s[b];
+    const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+    __m512 wt0 = _mm512_set1_ps(1.0f), wt1 = wt0;
+    if (search.weighting == Weighting::Square) {
+      wt0 = _mm512_mul_ps(x0, x0);
+      wt1 = _mm512_mul_ps(x1, x1);
+    } else if (search.weighting == Weighting::Sigma) {
+      const __m512 xx0 = _mm512_mul_ps(x0, x0), xx1 = _mm512_mul_ps(x1, x1);
+      const float s2 = 2.0f * sum_g(_mm512_add_ps(xx0, xx1)) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
+      const __m512 sv = _mm512_set1_ps(s2);
+      wt0 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx0));
+      wt1 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx1));
     }
-  };
-  int t = -search.n;
-  for (; t + 1 <= search.n; t += 2) {  // two candidates per 4-way reduction
-    __m512 ax, a2, bx, b2;
-    sums(t, ax, a2);
-    sums(t + 1, bx, b2);
-    float r[4];
-    sum_g4(ax, a2, bx, b2, r);
-    consider(r[0], r[1]);
-    consider(r[2], r[3]);
+    auto mapping = [&](int t) { return _mm512_set1_ps(id0 * f[t + n]); };
+    // Each weight's mapped value x·id moves monotonically with t, so its nearest entry lies between
+    // those of the two outermost candidates. When they differ by at most one in every lane (almost
+    // always), a candidate's entry is the lower one or the next, by one comparison with the
+    // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
+    bool bracket = false;
+    __m512 thr[2], ax0[2], ax1[2], a20[2], a21[2];
+    if (n > 0) {
+      const __m512 id_lo = mapping(-n), id_hi = mapping(n);
+      const __m512 xs[2] = {x0, x1}, wts[2] = {wt0, wt1};
+      bracket = true;
+      for (int k = 0; k < 2 && bracket; k++) {
+        const __m512 ya = _mm512_mul_ps(xs[k], id_lo), yb = _mm512_mul_ps(xs[k], id_hi);
+        const __m512i lo = cx.nearest(_mm512_min_ps(ya, yb));
+        // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
+        const __m512i up = _mm512_min_epi32(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), _mm512_set1_epi32(15));
+        if (_mm512_cmp_ps_mask(_mm512_max_ps(ya, yb), _mm512_permutexvar_ps(up, cx.T), _CMP_GT_OQ)) bracket = false;
+        thr[k] = _mm512_permutexvar_ps(lo, cx.T);
+        const __m512 q0 = _mm512_permutexvar_ps(lo, cx.L), q1 = _mm512_permutexvar_ps(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), cx.L);
+        const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wts[k]) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wts[k]) : q1;
+        ax0[k] = _mm512_mul_ps(wq0, xs[k]);
+        ax1[k] = _mm512_mul_ps(wq1, xs[k]);
+        a20[k] = _mm512_mul_ps(wq0, q0);
+        a21[k] = _mm512_mul_ps(wq1, q1);
+      }
+    }
+    // g vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
+    auto sums = [&](int t, __m512& gqx, __m512& gq2) __attribute__((always_inline)) {
+      const __m512 id = mapping(t);
+      if (bracket) {
+        const __mmask16 u0 = _mm512_cmp_ps_mask(_mm512_mul_ps(x0, id), thr[0], _CMP_GT_OQ);
+        const __mmask16 u1 = _mm512_cmp_ps_mask(_mm512_mul_ps(x1, id), thr[1], _CMP_GT_OQ);
+        gqx = _mm512_add_ps(_mm512_mask_blend_ps(u0, ax0[0], ax1[0]), _mm512_mask_blend_ps(u1, ax0[1], ax1[1]));
+        gq2 = _mm512_add_ps(_mm512_mask_blend_ps(u0, a20[0], a21[0]), _mm512_mask_blend_ps(u1, a20[1], a21[1]));
+        return;
+      }
+      const __m512 q0 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x0, id)), cx.L);
+      const __m512 q1 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x1, id)), cx.L);
+      const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wt0) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wt1) : q1;
+      gqx = _mm512_add_ps(_mm512_mul_ps(wq0, x0), _mm512_mul_ps(wq1, x1));
+      gq2 = _mm512_add_ps(_mm512_mul_ps(wq0, q0), _mm512_mul_ps(wq1, q1));
+    };
+    for (int c = 0; c < m; c += 2) {  // two candidates per 4-way reduction
+      __m512 ax, a2, bx, b2;
+      sums(c - n, ax, a2);
+      if (c + 1 < m) sums(c + 1 - n, bx, b2);
+      else bx = ax, b2 = a2;
+      alignas(16) float o[4];
+      sum_g4(ax, a2, bx, b2, o);
+      sqx[c][b] = o[0];
+      sq2[c][b] = o[1];
+      if (c + 1 < m) {
+        sqx[c + 1][b] = o[2];
+        sq2[c + 1][b] = o[3];
+      }
+    }
   }
-  if (t <= search.n) {
-    __m512 ax, a2;
-    sums(t, ax, a2);
-    float r[4];
-    sum_g4(ax, a2, ax, a2, r);
-    consider(r[0], r[1]);
+
+  // the candidate choice of every block (qins4_block_generic's comparisons, one lane per block)
+  __m512 best = _mm512_set1_ps(-1.0f), best_d = zero;
+  for (int c = 0; c < m; c++) {
+    const __m512 vx = _mm512_maskz_load_ps(live, sqx[c]), v2 = _mm512_maskz_load_ps(live, sq2[c]);
+    const __m512 xx = _mm512_mul_ps(vx, vx);
+    const __mmask16 win = _mm512_cmp_ps_mask(v2, zero, _CMP_GT_OQ) & _mm512_cmp_ps_mask(xx, _mm512_mul_ps(best, v2), _CMP_GT_OQ);
+    best = _mm512_mask_div_ps(best, win, xx, v2);
+    best_d = _mm512_mask_div_ps(best_d, win, vx, v2);
   }
-  const float s = half_f32(scale_half(best_d));
-  *scale = s;
-  if (s == 0) {
-    std::memset(idx, cx.zero_idx, 32);
-    return sum_g(_mm512_add_ps(xx0, xx1));
+  alignas(64) float sc[kGroup], inv[kGroup];
+  const __m512 s = _mm512_maskz_mov_ps(live, half_scales(best_d, h, lanes(nb)));
+  _mm256_mask_storeu_epi16(h, lanes(nb) & ~live, _mm256_setzero_si256());  // all-zero blocks: scale 0
+  _mm512_store_ps(sc, s);
+  _mm512_store_ps(inv, _mm512_maskz_div_ps(_mm512_cmp_ps_mask(s, zero, _CMP_NEQ_UQ), _mm512_set1_ps(1.0f), s));
+
+  // codes with the chosen scale
+  for (int b = 0; b < nb; b++) {
+    const float* xb = w + 32 * b;
+    const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+    if (sc[b] == 0) {
+      std::memset(idx[b], cx.zero_idx, 32);
+      err[b] = am[b] == 0 ? 0.0f : sum_g(_mm512_add_ps(_mm512_mul_ps(x0, x0), _mm512_mul_ps(x1, x1)));
+      continue;
+    }
+    const __m512 iv = _mm512_set1_ps(inv[b]), sv = _mm512_set1_ps(sc[b]);
+    const __m512i i0 = cx.nearest(_mm512_mul_ps(x0, iv)), i1 = cx.nearest(_mm512_mul_ps(x1, iv));
+    store32(idx[b], i0, i1);
+    const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i0, cx.L)));
+    const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i1, cx.L)));
+    err[b] = sum_g(_mm512_add_ps(_mm512_mul_ps(d0, d0), _mm512_mul_ps(d1, d1)));
   }
-  const float inv = 1.0f / s;
-  const __m512 iv = _mm512_set1_ps(inv), sv = _mm512_set1_ps(s);
-  const __m512i i0 = cx.nearest(_mm512_mul_ps(x0, iv)), i1 = cx.nearest(_mm512_mul_ps(x1, iv));
-  store_idx(idx, i0, i1);
-  const __m512 d0 = _mm512_sub_ps(x0, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i0, cx.L)));
-  const __m512 d1 = _mm512_sub_ps(x1, _mm512_mul_ps(sv, _mm512_permutexvar_ps(i1, cx.L)));
-  return sum_g(_mm512_add_ps(_mm512_mul_ps(d0, d0), _mm512_mul_ps(d1, d1)));
 }
 
 float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  return qins4_block_ctx(w, Q4Ctx(tb), tb, search, idx, scale);
+  uint8_t out[1][32];
+  uint16_t h;
+  float e;
+  qins4_group(w, 1, Q4Ctx(tb), tb, search, out, &h, &e);
+  std::memcpy(idx, out[0], 32);
+  *scale = half_f32(h);
+  return e;
 }
 
-void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
+  BlockSums acc = acc_out;  // in registers: the code stores may alias acc_out
   const Q4Ctx cx(tb);
-  alignas(64) uint8_t idx[32];
-  for (int b = 0; b < nblocks; b++) {
-    const float* xb = w + 32 * b;
-    float s = 0;
-    acc.errsq += qins4_block_ctx(xb, cx, tb, search, idx, &s);
-    scales[b] = scale_half(s);
-    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(idx));
-    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(idx + 16));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 16 * b), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
-    const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
-    acc.sumsq += sum_g(_mm512_add_ps(_mm512_mul_ps(x0, x0), _mm512_mul_ps(x1, x1)));
-    acc.amax = std::max(acc.amax, hmax(_mm512_max_ps(vabs(x0), vabs(x1))));
+  alignas(64) uint8_t idx[kGroup][32];
+  float err[kGroup];
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    qins4_group(w + 32 * g0, nb, cx, tb, search, idx, scales + g0, err);
+    for (int b = 0; b < nb; b++) {
+      const float* xb = w + 32 * (g0 + b);
+      acc.errsq += err[b];
+      const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(idx[b]));
+      const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(idx[b] + 16));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + 16 * (g0 + b)), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
+      const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+      acc.sumsq += sum_g(_mm512_add_ps(_mm512_mul_ps(x0, x0), _mm512_mul_ps(x1, x1)));
+      acc.amax = std::max(acc.amax, hmax(_mm512_max_ps(vabs(x0), vabs(x1))));
+    }
   }
+  acc_out = acc;
 }
 
 }  // namespace
 
 const EncoderSet& avx512_encoders() {
-  static const EncoderSet set = {"avx512", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block};
+  static const EncoderSet set = {"avx512", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block, crc32_pclmul};
   return set;
 }
 
