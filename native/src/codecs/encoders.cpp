@@ -294,8 +294,8 @@ void qins8_generic(const float* w, int nblocks, const Qins8Table& tb, uint8_t* c
 void q4_generic(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
   for (int b = 0; b < nblocks; b++) q4_block(w + 32 * b, 32, 32, codes + 16 * b, scales + b, acc);
 }
-float qins4_block_32(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  return static_cast<float>(qins4_block_generic(w, 32, tb, search, idx, scale));
+void qins4_assign_generic(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t (*idx)[32], float* scale, float* err) {
+  for (int b = 0; b < nblocks; b++) err[b] = static_cast<float>(qins4_block_generic(w + 32 * b, 32, tb, search, idx[b], scale + b));
 }
 
 /** One full qins4 block of a row: codes, scale, sums (the generic row encoder for every block size). */
@@ -364,7 +364,7 @@ uint32_t crc32_generic(uint32_t crc, const uint8_t* p, size_t n) {
 }
 
 const EncoderSet& generic_encoders() {
-  static const EncoderSet set = {"generic", q8_generic, qins8_generic, q4_generic, qins4_generic, qins4_block_32, crc32_generic};
+  static const EncoderSet set = {"generic", q8_generic, qins8_generic, q4_generic, qins4_generic, qins4_assign_generic, crc32_generic};
   return set;
 }
 
@@ -440,8 +440,7 @@ void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Tab
   finish(acc, st);
 }
 
-double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out, Isa isa) {
-  if (n == kBlock) return encoders(isa).qins4_block(w, tb, search, code_idx, scale_out);
+double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out) {
   return qins4_block_generic(w, n, tb, search, code_idx, scale_out);
 }
 

@@ -168,8 +168,9 @@ struct EncoderSet {
   void (*qins8)(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc);
   void (*q4)(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc);
   void (*qins4)(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc);
-  /** One block of 32 (codebook tuning): code indices (unpacked), the fp16-exact scale; returns Σ(w − ŵ)². */
-  float (*qins4_block)(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale);
+  /** qins4's assignment used by the codebook tuning, nblocks consecutive blocks of 32: code indices
+   *  (unpacked), the fp16-exact scales and Σ(w − ŵ)² of each block. */
+  void (*qins4_assign)(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t (*idx)[32], float* scale, float* err);
   /** CRC-32 of the coded bytes as zlib computes it: crc32(crc32(0, a), b) = crc32(0, a + b). */
   uint32_t (*crc32)(uint32_t crc, const uint8_t* data, size_t n);
 };
@@ -203,8 +204,8 @@ void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Tab
                       uint16_t* scales, Stats& st, Isa isa);
 void encode_row_seed(const float* w, int cols, float scale, uint8_t* codes, uint8_t* signs, Stats& st);
 
-/** Codes one block of n weights with the 16-entry table: code indices, the (fp16-exact) scale; returns Σ(w − ŵ)². */
-double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out, Isa isa);
+/** Codes one block of n weights with the 16-entry table (generic): code indices, the (fp16-exact) scale; returns Σ(w − ŵ)². */
+double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out);
 
 /** Error of qins8 on a sample for one c (used by the c search). */
 Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8Table& tb, Isa isa);

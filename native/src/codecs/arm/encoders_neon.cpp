@@ -343,12 +343,12 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
     float32x4_t thr[8], ax0[8], ax1[8], a20[8], a21[8];
     if (n > 0) {
       const float32x4_t id_lo = mapping(-n), id_hi = mapping(n);
-      bracket = true;
-      for (int k = 0; k < 8 && bracket; k++) {
+      uint32x4_t outside = vdupq_n_u32(0);
+      for (int k = 0; k < 8; k++) {
         const float32x4_t ya = vmulq_f32(x[k], id_lo), yb = vmulq_f32(x[k], id_hi);
         const uint32x4_t lo = cx.nearest(vminq_f32(ya, yb));
         const uint32x4_t up = vminq_u32(vaddq_u32(lo, vdupq_n_u32(1)), vdupq_n_u32(15));  // T[15] = +inf
-        if (vmaxvq_u32(vcgtq_f32(vmaxq_f32(ya, yb), lookup16(cx.T, up)))) bracket = false;
+        outside = vorrq_u32(outside, vcgtq_f32(vmaxq_f32(ya, yb), lookup16(cx.T, up)));
         thr[k] = lookup16(cx.T, lo);
         const float32x4_t q0 = cx.level(lo), q1 = cx.level(vaddq_u32(lo, vdupq_n_u32(1)));  // 16 reads 0: never chosen
         const float32x4_t wq0 = weighted ? vmulq_f32(q0, wt[k]) : q0, wq1 = weighted ? vmulq_f32(q1, wt[k]) : q1;
@@ -357,6 +357,7 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
         a20[k] = vmulq_f32(wq0, q0);
         a21[k] = vmulq_f32(wq1, q1);
       }
+      bracket = vmaxvq_u32(outside) == 0;
     }
     for (int c = 0; c < m; c++) {
       const float32x4_t id = mapping(c - n);
@@ -414,14 +415,14 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
   }
 }
 
-float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  uint8_t out[1][32];
-  uint16_t h;
-  float e;
-  qins4_group(w, 1, Q4Ctx(tb), tb, search, out, &h, &e);
-  std::memcpy(idx, out[0], 32);
-  *scale = half_f32(h);
-  return e;
+void qins4_assign(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t (*idx)[32], float* scale, float* err) {
+  const Q4Ctx cx(tb);
+  uint16_t h[kGroup];
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    qins4_group(w + 32 * g0, nb, cx, tb, search, idx + g0, h, err + g0);
+    for (int b = 0; b < nb; b++) scale[g0 + b] = half_f32(h[b]);
+  }
 }
 
 void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
@@ -464,7 +465,7 @@ uint32_t crc32_arm(uint32_t crc, const uint8_t* p, size_t n) {
 }  // namespace
 
 const EncoderSet& neon_encoders() {
-  static const EncoderSet set = {"neon", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block, crc32_arm};
+  static const EncoderSet set = {"neon", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_assign, crc32_arm};
   return set;
 }
 

@@ -359,8 +359,17 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
   const int n = search.n, m = 2 * n + 1;
   const bool weighted = search.weighting != Weighting::None;
   alignas(32) float sqx[kMaxQ4Candidates][kGroup], sq2[kMaxQ4Candidates][kGroup], f[kMaxQ4Candidates];
+  // the bracket of each block (entries lo or lo + 1 for every mapping between id_min and id_max)
+  struct Bracket {
+    __m256i lo[4];
+    __m256 thr[4], q0[4], q1[4];
+    float id_min, id_max;
+    bool ok;
+  };
+  Bracket br[kGroup];
   for (int c = 0; c < m; c++) f[c] = 1.0f + static_cast<float>(c - n) / 127.0f;  // candidate t = c - n maps by id0 · f
   for (int b = 0; b < kGroup; b++) {
+    br[b].ok = false;
     if (!((live >> b) & 1)) {  // no candidates: lanes the choice below leaves alone
       for (int c = 0; c < m; c++) sqx[c][b] = sq2[c][b] = 0;
       continue;
@@ -382,26 +391,36 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
     // those of the two outermost candidates. When they differ by at most one in every lane (almost
     // always), a candidate's entry is the lower one or the next, by one comparison with the
     // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
-    bool bracket = false;
-    __m256 thr[4], ax0[4], ax1[4], a20[4], a21[4];
+    Bracket& bk = br[b];
+    bk.ok = false;
+    bool& bracket = bk.ok;
+    __m256* thr = bk.thr;
+    __m256 ax0[4], ax1[4], a20[4], a21[4];
     if (n > 0) {
-      const __m256 id_lo = mapping(-n), id_hi = mapping(n);
-      bracket = true;
-      for (int i = 0; i < 4 && bracket; i++) {
+      const float fa = id0 * f[0], fb = id0 * f[m - 1];
+      const __m256 id_lo = _mm256_set1_ps(fa), id_hi = _mm256_set1_ps(fb);
+      bk.id_min = std::min(fa, fb);
+      bk.id_max = std::max(fa, fb);
+      __m256 outside = _mm256_setzero_ps();
+      for (int i = 0; i < 4; i++) {
         const __m256 ya = _mm256_mul_ps(x[i], id_lo), yb = _mm256_mul_ps(x[i], id_hi);
         const __m256i lo = cx.nearest(_mm256_min_ps(ya, yb));
         // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
         const __m256i up = _mm256_min_epi32(_mm256_add_epi32(lo, _mm256_set1_epi32(1)), _mm256_set1_epi32(15));
-        if (_mm256_movemask_ps(_mm256_cmp_ps(_mm256_max_ps(ya, yb), Q4Ctx::lookup(cx.T_lo, cx.T_hi, up), _CMP_GT_OQ))) bracket = false;
+        outside = _mm256_or_ps(outside, _mm256_cmp_ps(_mm256_max_ps(ya, yb), Q4Ctx::lookup(cx.T_lo, cx.T_hi, up), _CMP_GT_OQ));
         thr[i] = Q4Ctx::lookup(cx.T_lo, cx.T_hi, lo);
         // lo + 1 = 16 reads entry 0: such lanes never move up (their threshold is +inf)
         const __m256 q0 = cx.level(lo), q1 = cx.level(_mm256_add_epi32(lo, _mm256_set1_epi32(1)));
+        bk.lo[i] = lo;
+        bk.q0[i] = q0;
+        bk.q1[i] = q1;
         const __m256 wq0 = weighted ? _mm256_mul_ps(q0, wt[i]) : q0, wq1 = weighted ? _mm256_mul_ps(q1, wt[i]) : q1;
         ax0[i] = _mm256_mul_ps(wq0, x[i]);
         ax1[i] = _mm256_mul_ps(wq1, x[i]);
         a20[i] = _mm256_mul_ps(wq0, q0);
         a21[i] = _mm256_mul_ps(wq1, q1);
       }
+      bracket = _mm256_movemask_ps(outside) == 0;
     }
     // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
     auto sums = [&](int t, __m256& pqx, __m256& pq2) __attribute__((always_inline)) {
@@ -467,23 +486,32 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
     const __m256 iv = _mm256_set1_ps(inv[b]), sv = _mm256_set1_ps(sc[b]);
     __m256i qi[4];
     __m256 d[4];
-    for (int i = 0; i < 4; i++) {
-      qi[i] = cx.nearest(_mm256_mul_ps(x[i], iv));
-      d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, cx.level(qi[i])));
+    const Bracket& bk = br[b];
+    if (bk.ok && inv[b] >= bk.id_min && inv[b] <= bk.id_max) {  // x·inv lies within the bracket: lo or lo + 1
+      for (int i = 0; i < 4; i++) {
+        const __m256 up = _mm256_cmp_ps(_mm256_mul_ps(x[i], iv), bk.thr[i], _CMP_GT_OQ);
+        qi[i] = _mm256_sub_epi32(bk.lo[i], _mm256_castps_si256(up));
+        d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, _mm256_blendv_ps(bk.q0[i], bk.q1[i], up)));
+      }
+    } else {
+      for (int i = 0; i < 4; i++) {
+        qi[i] = cx.nearest(_mm256_mul_ps(x[i], iv));
+        d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, cx.level(qi[i])));
+      }
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx[b]), ubytes32(qi[0], qi[1], qi[2], qi[3]));
     err[b] = sum_p(fold_sq(d));
   }
 }
 
-float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  uint8_t out[1][32];
-  uint16_t h;
-  float e;
-  qins4_group(w, 1, Q4Ctx(tb), tb, search, out, &h, &e);
-  std::memcpy(idx, out[0], 32);
-  *scale = half_f32(h);
-  return e;
+void qins4_assign(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t (*idx)[32], float* scale, float* err) {
+  const Q4Ctx cx(tb);
+  uint16_t h[kGroup];
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    qins4_group(w + 32 * g0, nb, cx, tb, search, idx + g0, h, err + g0);
+    for (int b = 0; b < nb; b++) scale[g0 + b] = half_f32(h[b]);
+  }
 }
 
 void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
@@ -555,7 +583,7 @@ uint32_t crc32_pclmul(uint32_t crc, const uint8_t* p, size_t n) {
 }
 
 const EncoderSet& avx2_encoders() {
-  static const EncoderSet set = {"avx2", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block, crc32_pclmul};
+  static const EncoderSet set = {"avx2", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_assign, crc32_pclmul};
   return set;
 }
 

@@ -363,13 +363,13 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
     if (n > 0) {
       const __m512 id_lo = mapping(-n), id_hi = mapping(n);
       const __m512 xs[2] = {x0, x1}, wts[2] = {wt0, wt1};
-      bracket = true;
-      for (int k = 0; k < 2 && bracket; k++) {
+      __mmask16 outside = 0;
+      for (int k = 0; k < 2; k++) {
         const __m512 ya = _mm512_mul_ps(xs[k], id_lo), yb = _mm512_mul_ps(xs[k], id_hi);
         const __m512i lo = cx.nearest(_mm512_min_ps(ya, yb));
         // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
         const __m512i up = _mm512_min_epi32(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), _mm512_set1_epi32(15));
-        if (_mm512_cmp_ps_mask(_mm512_max_ps(ya, yb), _mm512_permutexvar_ps(up, cx.T), _CMP_GT_OQ)) bracket = false;
+        outside |= _mm512_cmp_ps_mask(_mm512_max_ps(ya, yb), _mm512_permutexvar_ps(up, cx.T), _CMP_GT_OQ);
         thr[k] = _mm512_permutexvar_ps(lo, cx.T);
         const __m512 q0 = _mm512_permutexvar_ps(lo, cx.L), q1 = _mm512_permutexvar_ps(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), cx.L);
         const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wts[k]) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wts[k]) : q1;
@@ -378,6 +378,7 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
         a20[k] = _mm512_mul_ps(wq0, q0);
         a21[k] = _mm512_mul_ps(wq1, q1);
       }
+      bracket = outside == 0;
     }
     // g vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
     auto sums = [&](int t, __m512& gqx, __m512& gq2) __attribute__((always_inline)) {
@@ -444,14 +445,14 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
   }
 }
 
-float qins4_block(const float* w, const Table16& tb, Q4Search search, uint8_t* idx, float* scale) {
-  uint8_t out[1][32];
-  uint16_t h;
-  float e;
-  qins4_group(w, 1, Q4Ctx(tb), tb, search, out, &h, &e);
-  std::memcpy(idx, out[0], 32);
-  *scale = half_f32(h);
-  return e;
+void qins4_assign(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t (*idx)[32], float* scale, float* err) {
+  const Q4Ctx cx(tb);
+  uint16_t h[kGroup];
+  for (int g0 = 0; g0 < nblocks; g0 += kGroup) {
+    const int nb = std::min(kGroup, nblocks - g0);
+    qins4_group(w + 32 * g0, nb, cx, tb, search, idx + g0, h, err + g0);
+    for (int b = 0; b < nb; b++) scale[g0 + b] = half_f32(h[b]);
+  }
 }
 
 void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc_out) {
@@ -479,7 +480,7 @@ void qins4_blocks(const float* w, int nblocks, const Table16& tb, Q4Search searc
 }  // namespace
 
 const EncoderSet& avx512_encoders() {
-  static const EncoderSet set = {"avx512", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_block, crc32_pclmul};
+  static const EncoderSet set = {"avx512", q8_blocks, qins8_blocks, q4_blocks, qins4_blocks, qins4_assign, crc32_pclmul};
   return set;
 }
 
