@@ -1,19 +1,35 @@
 // Node-API surface of the converter's encoders: `exports.codecs = { encode, absMax, tuneQins8,
-// tuneQins4, qins8Codebook, inverse4Codebook, threads }`. Every heavy call runs on a libuv worker
-// (AsyncWorker) and splits rows over its own threads; the JS thread is never blocked.
+// tuneQins4, qins8Codebook, inverse4Codebook, threads, isa }`. Every heavy call runs on a libuv
+// worker (PromiseWorker) and splits rows over its own threads; the JS thread is never blocked.
+// `isa` (job option): 'auto' (default: QINS_KERNELS when set, else the best set of this CPU) or a
+// set name ('generic', 'avx2', 'avx512', 'neon'), refused when this CPU or build lacks it.
+// encode() reads its rows from `src`, or from an open file (`fd`, `offset`) on its own threads,
+// and continues a CRC-32 of the codes when given `crc`.
 #include <napi.h>
 
+#include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "addon_parts.h"
+#include "addon_worker.h"
 #include "codecs/encoders.h"
-#include "codecs/half.h"
 #include "codecs/parallel.h"
 #include "codecs/tune.h"
+#include "kernels/kernels.h"
+
+#if defined(_WIN32)
+#include <io.h>
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
 
 namespace qins {
 namespace {
@@ -90,14 +106,16 @@ bool get_dtype(Napi::Env env, Napi::Object job, Dtype& out) {
   return true;
 }
 
-/** `isa: 'auto' | 'scalar'` (default auto: the best this CPU supports). */
+/** `isa`: 'auto' (the default) or an instruction set name this CPU and build support. */
 bool get_isa(Napi::Env env, Napi::Object job, Isa& out) {
   Napi::Value v = job.Get("isa");
-  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : v.IsUndefined() ? "auto" : "?";
-  if (s == "auto") out = best_isa();
-  else if (s == "scalar") out = Isa::Scalar;
-  else {
-    Napi::TypeError::New(env, "codecs: isa must be 'auto' or 'scalar'").ThrowAsJavaScriptException();
+  if (!v.IsUndefined() && !v.IsString()) {
+    Napi::TypeError::New(env, "codecs: isa must be a string ('auto', 'generic', 'avx2', 'avx512' or 'neon')").ThrowAsJavaScriptException();
+    return false;
+  }
+  std::string err;
+  if (!choose_isa(v.IsString() ? v.As<Napi::String>().Utf8Value() : "auto", &out, &err)) {
+    Napi::RangeError::New(env, "codecs: isa: " + err).ThrowAsJavaScriptException();
     return false;
   }
   return true;
@@ -108,37 +126,91 @@ Napi::Value throw_range(Napi::Env env, const std::string& msg) {
   return env.Undefined();
 }
 
-/** Base for promise-returning workers. */
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  std::vector<Napi::Reference<Napi::Value>> keep;
-
- protected:
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-  Napi::Promise::Deferred deferred_;
-};
-
 // ---------------------------------------------------------------------------------------------
 // encode
 
 enum class Codec { Q8, QINS8, Q4, QINS4, SEED };
 
+/** A failed read: the message and a Node-style code ('EOF' for a file that ended early). */
+struct ReadError {
+  std::string code, message;
+};
+
+const char* errno_code(int e) {
+  switch (e) {
+    case EIO: return "EIO";
+    case EBADF: return "EBADF";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case EFAULT: return "EFAULT";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    default: return "EIO";
+  }
+}
+
+/** Reads n bytes at offset off of the open file fd (positional: safe from several threads). */
+bool read_at(int fd, uint8_t* buf, size_t n, uint64_t off, ReadError* err) {
+  while (n > 0) {
+#if defined(_WIN32)
+    HANDLE h = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+    OVERLAPPED ov = {};
+    ov.Offset = static_cast<DWORD>(off);
+    ov.OffsetHigh = static_cast<DWORD>(off >> 32);
+    DWORD got = 0;
+    const DWORD want = static_cast<DWORD>(std::min<size_t>(n, 1u << 30));
+    if (h == INVALID_HANDLE_VALUE || !ReadFile(h, buf, want, &got, &ov)) {
+      if (GetLastError() == ERROR_HANDLE_EOF) got = 0;
+      else {
+        *err = {"EIO", "read failed (Windows error " + std::to_string(GetLastError()) + ")"};
+        return false;
+      }
+    }
+    const long long r = got;
+#else
+    const ssize_t r = pread(fd, buf, n, static_cast<off_t>(off));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      *err = {errno_code(errno), std::strerror(errno)};
+      return false;
+    }
+#endif
+    if (r == 0) {
+      *err = {"EOF", "the file ended early"};
+      return false;
+    }
+    buf += r;
+    n -= static_cast<size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+/**
+ * Codes rows of one tensor: from `src`, or read straight from the open file `fd` at `offset` (each
+ * thread reads its rows in pieces that stay in its cache: no copy of the chunk in JS memory).
+ * With `crc` (the running CRC-32 of the codes part), also returns the CRC continued over the codes.
+ */
 class EncodeWorker : public PromiseWorker {
  public:
   using PromiseWorker::PromiseWorker;
   Codec codec = Codec::Q8;
   Dtype dtype = Dtype::BF16;
   Bytes src, codes, scales, signs;
+  int fd = -1;
+  uint64_t offset = 0;
+  bool want_crc = false;
+  uint32_t crc = 0;
   size_t rows = 0;
   int cols = 0, block = 32, threads = 1;
   Q4Search search;
   float seed_scale = 0;
-  Isa isa = Isa::Scalar;
+  Isa isa = Isa::Generic;
   Qins8Table t8;
   Table16 t16;
   Stats stats;
+  ReadError read_error;
 
   void Execute() override {
     const int cols_p = (cols + block - 1) / block * block;
@@ -146,34 +218,61 @@ class EncodeWorker : public PromiseWorker {
     const size_t in_row = static_cast<size_t>(cols) * dtype_bytes(dtype);
     const size_t code_row = codec == Codec::SEED ? cols : (codec == Codec::Q4 || codec == Codec::QINS4) ? cols_p / 2 : cols_p;
     const size_t sign_row = (cols + 7) / 8;
+    // rows per read: about 256 KiB
+    const size_t piece = std::max<size_t>(1, (size_t{256} << 10) / std::max<size_t>(in_row, 1));
     std::vector<Stats> per(threads);
+    std::vector<ReadError> errors(threads);
+    std::atomic<bool> failed{false};
     parallel_for(rows, threads, [&](size_t r0, size_t r1, int tid) {
       std::vector<float> w(cols_p, 0.0f);
       std::vector<uint16_t> sc(nb);
+      std::vector<uint8_t> buf(fd >= 0 ? std::min(piece, r1 - r0) * in_row : 0);
       Stats st;
-      for (size_t r = r0; r < r1; r++) {
-        load_f32(src.data + r * in_row, dtype, cols, w.data());
-        uint8_t* crow = codes.data + r * code_row;
-        switch (codec) {
-          case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
-          case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
-          case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
-          case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
-          case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
+      for (size_t p0 = r0; p0 < r1 && !failed.load(std::memory_order_relaxed); p0 += piece) {
+        const size_t p1 = std::min(r1, p0 + piece);
+        const uint8_t* in = src.data + p0 * in_row;
+        if (fd >= 0) {
+          if (!read_at(fd, buf.data(), (p1 - p0) * in_row, offset + p0 * in_row, &errors[tid])) {
+            failed = true;
+            break;
+          }
+          in = buf.data();
         }
-        if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
+        for (size_t r = p0; r < p1; r++) {
+          load_f32(in + (r - p0) * in_row, dtype, cols, w.data());
+          uint8_t* crow = codes.data + r * code_row;
+          switch (codec) {
+            case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+            case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
+            case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+            case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
+            case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
+          }
+          if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
+        }
       }
       per[tid] = st;
     });
+    for (const ReadError& e : errors)
+      if (!e.code.empty()) {
+        read_error = e;
+        SetError("codecs: reading the source: " + e.message);
+        return;
+      }
     for (const Stats& s : per) stats.add(s);
+    if (want_crc) crc = encoders(isa).crc32(crc, codes.data, codes.size);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("sumsq", stats.sumsq);
     o.Set("errsq", stats.errsq);
     o.Set("absmax", stats.absmax);
-    deferred_.Resolve(o);
+    if (want_crc) o.Set("crc", static_cast<double>(crc));
+    return o;
+  }
+  void OnError(const Napi::Error& e) override {
+    if (!read_error.code.empty()) e.Value().Set("code", read_error.code);
+    PromiseWorker::OnError(e);
   }
 };
 
@@ -208,12 +307,27 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   }
   wk->threads = static_cast<int>(threads);
   const bool seed = wk->codec == Codec::SEED;
-  if (!get_bytes(env, job, "src", true, wk->src, wk->keep) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
+  const bool from_file = !job.Get("fd").IsUndefined();
+  if (from_file) {
+    int64_t fd, offset;
+    if (!job.Get("src").IsUndefined()) return throw_range(env, "give either src or fd and offset");
+    if (!get_int(env, job, "fd", -1, 0, INT32_MAX, fd) || !get_int(env, job, "offset", -1, 0, int64_t{1} << 52, offset)) return env.Undefined();
+    wk->fd = static_cast<int>(fd);
+    wk->offset = static_cast<uint64_t>(offset);
+  }
+  if (!job.Get("crc").IsUndefined()) {
+    int64_t crc;
+    if (!get_int(env, job, "crc", 0, 0, UINT32_MAX, crc)) return env.Undefined();
+    wk->want_crc = true;
+    wk->crc = static_cast<uint32_t>(crc);
+  }
+  if ((!from_file && !get_bytes(env, job, "src", true, wk->src, wk->keep)) || !get_bytes(env, job, "codes", true, wk->codes, wk->keep) ||
       !get_bytes(env, job, "scales", !seed, wk->scales, wk->keep) || !get_bytes(env, job, "signs", seed, wk->signs, wk->keep))
     return env.Undefined();
   const size_t cols_p = (cols + block - 1) / block * block;
   const size_t nb = cols_p / block;
-  if (wk->src.size != wk->rows * cols * dtype_bytes(wk->dtype)) return throw_range(env, "src size does not match rows × cols × dtype");
+  if (!from_file && wk->src.size != wk->rows * cols * dtype_bytes(wk->dtype))
+    return throw_range(env, "src size does not match rows × cols × dtype");
   const bool four = wk->codec == Codec::Q4 || wk->codec == Codec::QINS4;
   const size_t code_bytes = wk->rows * (seed ? cols : four ? cols_p / 2 : cols_p);
   if (wk->codes.size != code_bytes) return throw_range(env, "codes size does not match the layout");
@@ -237,7 +351,7 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
     if (!(s >= 0) || !std::isfinite(s)) return throw_range(env, "seedScale must be a finite non-negative number");
     wk->seed_scale = static_cast<float>(s);
   }
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   guard.release()->Queue();
   return p;
 }
@@ -251,7 +365,7 @@ class AbsMaxWorker : public PromiseWorker {
   Bytes src;
   Dtype dtype = Dtype::BF16;
   int threads = 1;
-  float result = 0;
+  float absmax = 0;
   bool finite = true;
   void Execute() override {
     const size_t n = src.size / dtype_bytes(dtype);
@@ -274,15 +388,15 @@ class AbsMaxWorker : public PromiseWorker {
       fin[tid] = ok;
     });
     for (int t = 0; t < threads; t++) {
-      result = std::max(result, mx[t]);
+      absmax = std::max(absmax, mx[t]);
       finite = finite && fin[t];
     }
   }
-  void OnOK() override {
-    Napi::Object o = Napi::Object::New(Env());
-    o.Set("absmax", result);
+  Napi::Value result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("absmax", absmax);
     o.Set("finite", finite);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -297,7 +411,7 @@ Napi::Value AbsMax(const Napi::CallbackInfo& info) {
     return env.Undefined();
   if (wk->src.size % dtype_bytes(wk->dtype) != 0) return throw_range(env, "src size is not a multiple of the dtype size");
   wk->threads = static_cast<int>(threads);
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   wk.release()->Queue();
   return p;
 }
@@ -307,7 +421,7 @@ Napi::Value AbsMax(const Napi::CallbackInfo& info) {
 
 struct SampleJob {
   Bytes src;
-  Isa isa = Isa::Scalar;
+  Isa isa = Isa::Generic;
   Dtype dtype = Dtype::BF16;
   size_t rows = 0;
   int cols = 0, block = 32, threads = 1;
@@ -345,8 +459,7 @@ class TuneQins8Worker : public PromiseWorker {
     s.load();
     res = search_qins8_c(s.w.data(), s.rows, s.cols, s.block, max_c, s.threads, s.isa);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     const Qins8Table t = Qins8Table::make(res.c);
     Napi::Int32Array ints = Napi::Int32Array::New(env, 256);
@@ -363,7 +476,7 @@ class TuneQins8Worker : public PromiseWorker {
       curve.Set(static_cast<uint32_t>(i), pt);
     }
     o.Set("curve", curve);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -374,7 +487,7 @@ Napi::Value TuneQins8(const Napi::CallbackInfo& info) {
   auto wk = std::make_unique<TuneQins8Worker>(env);
   if (!read_sample(env, job, wk->s, wk->keep) || !get_num(env, job, "maxC", 64, wk->max_c)) return env.Undefined();
   if (!(wk->max_c >= 0 && wk->max_c <= 1024)) return throw_range(env, "maxC must be in 0..1024");
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   wk.release()->Queue();
   return p;
 }
@@ -395,8 +508,7 @@ class TuneQins4Worker : public PromiseWorker {
     res = tune_qins4(s.w.data(), s.rows, s.cols, s.block, search, iterations, cd_rounds, anchor_zero, has_init ? init : nullptr, init_c,
                      s.threads, s.isa);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     Napi::Int32Array ints = Napi::Int32Array::New(env, 16);
     for (int i = 0; i < 16; i++) ints[i] = res.ints[i];
@@ -405,7 +517,7 @@ class TuneQins4Worker : public PromiseWorker {
     o.Set("errsq", res.errsq);
     o.Set("sumsq", res.sumsq);
     o.Set("iterations", res.iterations);
-    deferred_.Resolve(o);
+    return o;
   }
 };
 
@@ -435,7 +547,7 @@ Napi::Value TuneQins4(const Napi::CallbackInfo& info) {
   }
   wk->anchor_zero = job.Get("anchorZero").IsUndefined() ? true : job.Get("anchorZero").ToBoolean().Value();
   wk->iterations = static_cast<int>(iterations);
-  Napi::Promise p = wk->Promise();
+  Napi::Promise p = wk->promise();
   wk.release()->Queue();
   return p;
 }
@@ -475,7 +587,17 @@ void InitCodecs(Napi::Env env, Napi::Object exports) {
   codecs.Set("qins8Codebook", Napi::Function::New(env, Qins8Codebook, "qins8Codebook"));
   codecs.Set("inverse4Codebook", Napi::Function::New(env, Inverse4Codebook, "inverse4Codebook"));
   codecs.Set("threads", Napi::Number::New(env, default_threads()));
-  codecs.Set("isa", Napi::String::New(env, isa_name(best_isa())));
+  // The set 'auto' chooses now (QINS_KERNELS is read on every access), or null when QINS_KERNELS
+  // names a set this CPU or build lacks (jobs with isa 'auto' then fail with the reason).
+  codecs.DefineProperty(Napi::PropertyDescriptor::Accessor(
+      env, codecs, "isa",
+      [](const Napi::CallbackInfo& info) -> Napi::Value {
+        Isa isa;
+        std::string err;
+        if (!choose_isa("auto", &isa, &err)) return info.Env().Null();
+        return Napi::String::New(info.Env(), isa_name(isa));
+      },
+      napi_enumerable));
   exports.Set("codecs", codecs);
 }
 

@@ -1,12 +1,14 @@
-// Scalar reference encoders for every quantized codec (see encoders.h and docs/qins-format.md).
-#include "encoders.h"
+// Generic encoders for every quantized codec (see encoders.h and docs/qins-format.md): the
+// reference every SIMD set reproduces, the code for partial blocks and other block sizes, the row
+// drivers and the choice of the encoder set.
+#include "codecs/encoders.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 
-#include "half.h"
+#include "kernels/half.h"
 
 namespace qins::codecs {
 
@@ -20,7 +22,7 @@ void load_f32(const uint8_t* src, Dtype dtype, size_t n, float* out) {
     }
     case Dtype::F16: {
       const uint16_t* s = reinterpret_cast<const uint16_t*>(src);
-      for (size_t i = 0; i < n; i++) out[i] = f16_to_f32(s[i]);
+      for (size_t i = 0; i < n; i++) out[i] = half_f32(s[i]);
       break;
     }
     case Dtype::F32:
@@ -90,6 +92,9 @@ std::string Table16::adopt(const int32_t* ints16, double denom_) {
   }
   if (ints16[0] >= 0) return "4-bit codebook: the first entry must be negative";
   denom = static_cast<float>(denom_);
+  zero = 0;
+  for (int j = 1; j < 16; j++)
+    if (std::abs(ints16[j]) < std::abs(ints16[zero])) zero = j;
   for (int j = 0; j < 15; j++) T[j] = 0.5f * (L[j] + L[j + 1]);
   const float lo = T[0] - 0.01f, hi = T[14] + 0.01f, width = (hi - lo) / 32, eps = 1e-4f;
   lut_lo = lo;
@@ -108,104 +113,46 @@ std::string Table16::adopt(const int32_t* ints16, double denom_) {
   return "";
 }
 
-// ---------------------------------------------------------------------------------------------
-// run-time ISA choice
-
-#if defined(__x86_64__) || defined(_M_X64)
-#define QINS_CODECS_X86 1
-#if defined(_MSC_VER)
-#include <intrin.h>
-#else
-#include <cpuid.h>
-#endif
-static bool cpu_has_avx512() {
-  unsigned a, b, c, d;
-#if defined(_MSC_VER)
-  int r[4];
-  __cpuid(r, 1);
-  c = r[2];
-#else
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-#endif
-  if (!(c & (1u << 27))) return false;  // OSXSAVE
-  unsigned lo, hi;
-#if defined(_MSC_VER)
-  const unsigned long long x = _xgetbv(0);
-  lo = static_cast<unsigned>(x);
-  hi = 0;
-#else
-  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-#endif
-  (void)hi;
-  if ((lo & 0xe6u) != 0xe6u) return false;  // XMM, YMM, opmask, ZMM state enabled by the OS
-#if defined(_MSC_VER)
-  __cpuidex(r, 7, 0);
-  b = r[1];
-#else
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-#endif
-  const bool f = b & (1u << 16), dq = b & (1u << 17), bw = b & (1u << 30), vl = b & (1u << 31);
-  return f && dq && bw && vl;
-}
-#endif
-
-Isa best_isa() {
-  static const Isa isa = [] {
-    const char* force = std::getenv("QINS_CODECS_ISA");
-    if (force && std::strcmp(force, "scalar") == 0) return Isa::Scalar;
-#ifdef QINS_CODECS_X86
-    if (cpu_has_avx512()) return Isa::Avx512;
-#endif
-    return Isa::Scalar;
-  }();
-  return isa;
-}
-
-const char* isa_name(Isa isa) { return isa == Isa::Avx512 ? "avx512" : "scalar"; }
 
 // ---------------------------------------------------------------------------------------------
-// scalar block encoders (reference; also used for partial blocks and other block sizes)
+// generic block encoders (n <= block weights; the rest of the block is padding)
 
 namespace {
 
-/** Round to nearest, ties to even, for |v| < 2^22 (no libm call). */
+/** Round to nearest, ties to even, for |v| < 2^22 (no libm call); larger values stay large. */
 inline float round_ne(float v) { return (v + 12582912.0f) - 12582912.0f; }
 
-struct Acc {
-  double errsq = 0, sumsq = 0;
-  float amax = 0;
-};
-
-void q8_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale, Acc& acc) {
+void q8_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale, BlockSums& acc) {
   float amax = 0;
   for (int j = 0; j < n; j++) amax = std::max(amax, std::fabs(w[j]));
-  const uint16_t h = scale_to_f16(amax);
-  const float s = f16_to_f32(h);
+  const uint16_t h = scale_half(amax);
+  const float s = half_f32(h);
   *scale = h;
   const float inv = s > 0 ? 127.0f / s : 0.0f;
   const float step = s / 127.0f;
-  float e = 0, ss = 0;
+  float e[256], x2[256];
   for (int j = 0; j < n; j++) {
     const float x = w[j];
     const float q = std::min(127.0f, std::max(-127.0f, round_ne(x * inv)));
     codes[j] = static_cast<uint8_t>(static_cast<int8_t>(q));
     const float d = x - q * step;
-    e += d * d;
-    ss += x * x;
+    e[j] = d * d;
+    x2[j] = x * x;
   }
   for (int j = n; j < block; j++) codes[j] = 0;
-  acc.errsq += e;
-  acc.sumsq += ss;
+  acc.errsq += block_sum(e, n);
+  acc.sumsq += block_sum(x2, n);
   acc.amax = std::max(acc.amax, amax);
 }
 
-void qins8_block(const float* w, int n, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scale, Acc& acc) {
+void qins8_block(const float* w, int n, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scale, BlockSums& acc) {
   float amax = 0;
   for (int j = 0; j < n; j++) amax = std::max(amax, std::fabs(w[j]));
-  const uint16_t h = scale_to_f16(amax);
-  const float s = f16_to_f32(h);
+  const uint16_t h = scale_half(amax);
+  const float s = half_f32(h);
   *scale = h;
-  float e = 0, ss = 0;
+  float e[256], x2[256];
+  for (int j = 0; j < n; j++) x2[j] = w[j] * w[j];
   if (s > 0) {
     const float inv = tb.denom / s;
     for (int j = 0; j < n; j++) {
@@ -215,19 +162,17 @@ void qins8_block(const float* w, int n, int block, const Qins8Table& tb, uint8_t
       codes[j] = static_cast<uint8_t>(k == 0 ? 0 : (neg ? 128 + k : k));
       const float r = s * tb.lev[k];
       const float d = v - (neg ? -r : r);
-      e += d * d;
-      ss += v * v;
+      e[j] = d * d;
     }
   } else {
     for (int j = 0; j < n; j++) {
       codes[j] = 0;
-      e += w[j] * w[j];
-      ss += w[j] * w[j];
+      e[j] = x2[j];
     }
   }
   for (int j = n; j < block; j++) codes[j] = 0;
-  acc.errsq += e;
-  acc.sumsq += ss;
+  acc.errsq += block_sum(e, n);
+  acc.sumsq += block_sum(x2, n);
   acc.amax = std::max(acc.amax, amax);
 }
 
@@ -236,9 +181,9 @@ void pack_nibbles(const uint8_t* idx, int block, uint8_t* out) {
   for (int j = 0; j < half; j++) out[j] = static_cast<uint8_t>((idx[j] & 15) | ((idx[j + half] & 15) << 4));
 }
 
-void q4_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale, Acc& acc) {
+void q4_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale, BlockSums& acc) {
   uint8_t idx[256];
-  float amax = 0, mx = 0;
+  float amax = 0, mx = 0;  // mx: the first weight of the largest magnitude (+0 for an all-zero block)
   for (int j = 0; j < n; j++) {
     const float a = std::fabs(w[j]);
     if (a > amax) {
@@ -246,25 +191,25 @@ void q4_block(const float* w, int n, int block, uint8_t* codes, uint16_t* scale,
       mx = w[j];
     }
   }
-  const uint16_t h = scale_to_f16(-mx);
-  const float s = f16_to_f32(h);
+  const uint16_t h = scale_half(-mx);
+  const float s = half_f32(h);
   *scale = h;
   const float id = s != 0 ? 8.0f / s : 0.0f;
   const float step = s / 8.0f;
-  float e = 0, ss = 0;
+  float e[256], x2[256];
   for (int j = 0; j < n; j++) {
     const float x = w[j];
     const float qf = std::min(15.0f, std::max(0.0f, x * id + 8.5f));
     const int q = static_cast<int>(qf);
     idx[j] = static_cast<uint8_t>(q);
     const float d = x - static_cast<float>(q - 8) * step;
-    e += d * d;
-    ss += x * x;
+    e[j] = d * d;
+    x2[j] = x * x;
   }
   for (int j = n; j < block; j++) idx[j] = 8;
   pack_nibbles(idx, block, codes);
-  acc.errsq += e;
-  acc.sumsq += ss;
+  acc.errsq += block_sum(e, n);
+  acc.sumsq += block_sum(x2, n);
   acc.amax = std::max(acc.amax, amax);
 }
 
@@ -276,25 +221,16 @@ void block_weights(const float* w, int n, Weighting mode, float* wt) {
   } else if (mode == Weighting::Square) {
     for (int j = 0; j < n; j++) wt[j] = w[j] * w[j];
   } else {
-    float s2 = 0;
-    for (int j = 0; j < n; j++) s2 += w[j] * w[j];
+    for (int j = 0; j < n; j++) wt[j] = w[j] * w[j];
+    float s2 = block_sum(wt, n);
     s2 = n > 0 ? 2.0f * s2 / static_cast<float>(n) : 0.0f;
-    for (int j = 0; j < n; j++) wt[j] = std::sqrt(s2 + w[j] * w[j]);
+    for (int j = 0; j < n; j++) wt[j] = std::sqrt(s2 + wt[j]);
   }
 }
 
 namespace {
 
-/** The entry closest to zero (0 itself in every codebook the converter makes): padding code. */
-int zero_index(const Table16& tb) {
-  int best = 0;
-  for (int j = 1; j < 16; j++)
-    if (std::abs(tb.ints[j]) < std::abs(tb.ints[best])) best = j;
-  return best;
-}
-
-double qins4_block_scalar(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out) {
-  const int zero = zero_index(tb);
+double qins4_block_generic(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out) {
   float amax = 0, mx = 0;
   for (int j = 0; j < n; j++) {
     const float a = std::fabs(w[j]);
@@ -304,7 +240,7 @@ double qins4_block_scalar(const float* w, int n, const Table16& tb, Q4Search sea
     }
   }
   if (amax == 0) {
-    for (int j = 0; j < n; j++) code_idx[j] = static_cast<uint8_t>(zero);
+    for (int j = 0; j < n; j++) code_idx[j] = static_cast<uint8_t>(tb.zero);
     *scale_out = 0;
     return 0;
   }
@@ -312,91 +248,200 @@ double qins4_block_scalar(const float* w, int n, const Table16& tb, Q4Search sea
   // compressed / stretched mappings; each assignment gets its least-squares scale, and the one
   // that removes the most error wins.
   const float id0 = tb.L[0] / mx;
-  float wt[256];
+  float wt[256], a[256], b[256];
   block_weights(w, n, search.weighting, wt);
   float best = -1, best_d = 0;
   for (int t = -search.n; t <= search.n; t++) {
     const float id = id0 * (1.0f + static_cast<float>(t) / 127.0f);
-    float sumqx = 0, sumq2 = 0;
     for (int j = 0; j < n; j++) {
       const float q = tb.L[tb.nearest(w[j] * id)];
       const float wq = q * wt[j];
-      sumqx += wq * w[j];
-      sumq2 += wq * q;
+      a[j] = wq * w[j];
+      b[j] = wq * q;
     }
+    const float sumqx = block_sum(a, n), sumq2 = block_sum(b, n);
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
       best = sumqx * sumqx / sumq2;
       best_d = sumqx / sumq2;
     }
   }
-  const float s = f16_to_f32(scale_to_f16(best_d));
+  const float s = half_f32(scale_half(best_d));
   *scale_out = s;
-  float e = 0;
   if (s == 0) {
     for (int j = 0; j < n; j++) {
-      code_idx[j] = static_cast<uint8_t>(zero);
-      e += w[j] * w[j];
+      code_idx[j] = static_cast<uint8_t>(tb.zero);
+      a[j] = w[j] * w[j];
     }
-    return e;
+    return block_sum(a, n);
   }
   const float inv = 1.0f / s;
   for (int j = 0; j < n; j++) {
     const int q = tb.nearest(w[j] * inv);
     code_idx[j] = static_cast<uint8_t>(q);
     const float d = w[j] - s * tb.L[q];
-    e += d * d;
+    a[j] = d * d;
   }
-  return e;
+  return block_sum(a, n);
+}
+
+// The generic EncoderSet: the block encoders above on full blocks of 32.
+void q8_generic(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  for (int b = 0; b < nblocks; b++) q8_block(w + 32 * b, 32, 32, codes + 32 * b, scales + b, acc);
+}
+void qins8_generic(const float* w, int nblocks, const Qins8Table& tb, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  for (int b = 0; b < nblocks; b++) qins8_block(w + 32 * b, 32, 32, tb, codes + 32 * b, scales + b, acc);
+}
+void q4_generic(const float* w, int nblocks, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  for (int b = 0; b < nblocks; b++) q4_block(w + 32 * b, 32, 32, codes + 16 * b, scales + b, acc);
+}
+void qins4_assign_generic(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t (*idx)[32], float* scale, float* err) {
+  for (int b = 0; b < nblocks; b++) err[b] = static_cast<float>(qins4_block_generic(w + 32 * b, 32, tb, search, idx[b], scale + b));
+}
+
+/** One full qins4 block of a row: codes, scale, sums (the generic row encoder for every block size). */
+void qins4_row_block(const float* w, int n, int block, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scale,
+                     BlockSums& acc, double (*assign)(const float*, int, const Table16&, Q4Search, uint8_t*, float*)) {
+  uint8_t idx[256];
+  float s = 0;
+  acc.errsq += assign(w, n, tb, search, idx, &s);
+  for (int j = n; j < block; j++) idx[j] = static_cast<uint8_t>(tb.zero);
+  *scale = scale_half(s);
+  pack_nibbles(idx, block, codes);
+  float x2[256], amax = 0;
+  for (int j = 0; j < n; j++) {
+    x2[j] = w[j] * w[j];
+    amax = std::max(amax, std::fabs(w[j]));
+  }
+  acc.sumsq += block_sum(x2, n);
+  acc.amax = std::max(acc.amax, amax);
+}
+
+void qins4_generic(const float* w, int nblocks, const Table16& tb, Q4Search search, uint8_t* codes, uint16_t* scales, BlockSums& acc) {
+  for (int b = 0; b < nblocks; b++) qins4_row_block(w + 32 * b, 32, 32, tb, search, codes + 16 * b, scales + b, acc, qins4_block_generic);
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// rows
+// CRC-32 (reflected polynomial 0xEDB88320, zlib's pre- and post-inversion)
 
-#ifdef QINS_CODECS_X86
-#define QINS_SIMD32(isa, block) ((isa) == Isa::Avx512 && (block) == 32)
-#else
-#define QINS_SIMD32(isa, block) false
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "crc32_generic reads words as little-endian"
 #endif
 
-template <class Block>
-static void rows_by_block(const float* w, int cols, int cols_p, int block, Stats& st, int simd_blocks, Acc& acc, Block&& f) {
-  const int nb = cols_p / block;
-  for (int b = simd_blocks; b < nb; b++) {
-    const int j0 = b * block;
-    f(j0, std::max(0, std::min(block, cols - j0)), b);
+namespace {
+struct CrcTables {
+  uint32_t t[8][256];
+  CrcTables() {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+      t[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+      for (int k = 1; k < 8; k++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
   }
+};
+const CrcTables& crc_tables() {
+  static const CrcTables tables;
+  return tables;
+}
+}  // namespace
+
+uint32_t crc32_generic(uint32_t crc, const uint8_t* p, size_t n) {
+  const auto& t = crc_tables().t;
+  uint32_t c = ~crc;
+  for (; n && (reinterpret_cast<uintptr_t>(p) & 7); n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    v ^= c;
+    c = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^ t[4][(v >> 24) & 0xff] ^ t[3][(v >> 32) & 0xff] ^
+        t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+  }
+  for (; n; n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  return ~c;
+}
+
+const EncoderSet& generic_encoders() {
+  static const EncoderSet set = {"generic", q8_generic, qins8_generic, q4_generic, qins4_generic, qins4_assign_generic, crc32_generic};
+  return set;
+}
+
+const EncoderSet& encoders(Isa isa) {
+  switch (isa) {
+#if defined(QINS_HAVE_X86_KERNELS)
+    case Isa::Avx2: return avx2_encoders();
+    case Isa::Avx512: return avx512_encoders();
+#endif
+#if defined(QINS_HAVE_NEON_KERNELS)
+    case Isa::Neon: return neon_encoders();
+#endif
+    default: return generic_encoders();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rows: full blocks of 32 through the chosen set, the rest (and other block sizes) generic
+
+namespace {
+inline int simd_blocks(int cols, int block) { return block == kBlock ? cols / kBlock : 0; }
+inline void finish(const BlockSums& acc, Stats& st) {
   st.errsq += acc.errsq;
   st.sumsq += acc.sumsq;
   st.absmax = std::max(st.absmax, acc.amax);
 }
+inline int block_len(int cols, int j0, int block) { return std::max(0, std::min(block, cols - j0)); }
+}  // namespace
 
 void encode_row_q8(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa) {
-  Acc acc;
-  int done = 0;
-#ifdef QINS_CODECS_X86
-  if (QINS_SIMD32(isa, block)) {
-    done = cols / 32;
-    avx512::q8_blocks(w, done, codes, scales, acc.errsq, acc.sumsq, acc.amax);
+  BlockSums acc;
+  const int full = simd_blocks(cols, block);
+  if (full) encoders(isa).q8(w, full, codes, scales, acc);
+  for (int b = full; b < cols_p / block; b++) {
+    const int j0 = b * block;
+    q8_block(w + j0, block_len(cols, j0, block), block, codes + j0, scales + b, acc);
   }
-#endif
-  rows_by_block(w, cols, cols_p, block, st, done, acc,
-                [&](int j0, int n, int b) { q8_block(w + j0, n, block, codes + j0, scales + b, acc); });
+  finish(acc, st);
 }
 
 void encode_row_qins8(const float* w, int cols, int cols_p, int block, const Qins8Table& tb, uint8_t* codes, uint16_t* scales,
                       Stats& st, Isa isa) {
-  Acc acc;
-  int done = 0;
-#ifdef QINS_CODECS_X86
-  if (QINS_SIMD32(isa, block)) {
-    done = cols / 32;
-    avx512::qins8_blocks(w, done, tb, codes, scales, acc.errsq, acc.sumsq, acc.amax);
+  BlockSums acc;
+  const int full = simd_blocks(cols, block);
+  if (full) encoders(isa).qins8(w, full, tb, codes, scales, acc);
+  for (int b = full; b < cols_p / block; b++) {
+    const int j0 = b * block;
+    qins8_block(w + j0, block_len(cols, j0, block), block, tb, codes + j0, scales + b, acc);
   }
-#endif
-  rows_by_block(w, cols, cols_p, block, st, done, acc,
-                [&](int j0, int n, int b) { qins8_block(w + j0, n, block, tb, codes + j0, scales + b, acc); });
+  finish(acc, st);
+}
+
+void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa) {
+  BlockSums acc;
+  const int full = simd_blocks(cols, block);
+  if (full) encoders(isa).q4(w, full, codes, scales, acc);
+  for (int b = full; b < cols_p / block; b++) {
+    const int j0 = b * block;
+    q4_block(w + j0, block_len(cols, j0, block), block, codes + j0 / 2, scales + b, acc);
+  }
+  finish(acc, st);
+}
+
+void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, Q4Search search, uint8_t* codes,
+                      uint16_t* scales, Stats& st, Isa isa) {
+  BlockSums acc;
+  const int full = simd_blocks(cols, block);
+  if (full) encoders(isa).qins4(w, full, tb, search, codes, scales, acc);
+  for (int b = full; b < cols_p / block; b++) {
+    const int j0 = b * block;
+    qins4_row_block(w + j0, block_len(cols, j0, block), block, tb, search, codes + j0 / 2, scales + b, acc, qins4_block_generic);
+  }
+  finish(acc, st);
+}
+
+double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out) {
+  return qins4_block_generic(w, n, tb, search, code_idx, scale_out);
 }
 
 Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8Table& tb, Isa isa) {
@@ -410,60 +455,6 @@ Stats qins8_error(const float* w, size_t rows, int cols, int block, const Qins8T
     encode_row_qins8(row.data(), cols, cols_p, block, tb, codes.data(), scales.data(), st, isa);
   }
   return st;
-}
-
-void encode_row_q4(const float* w, int cols, int cols_p, int block, uint8_t* codes, uint16_t* scales, Stats& st, Isa isa) {
-  Acc acc;
-  int done = 0;
-#ifdef QINS_CODECS_X86
-  if (QINS_SIMD32(isa, block)) {
-    done = cols / 32;
-    avx512::q4_blocks(w, done, codes, scales, acc.errsq, acc.sumsq, acc.amax);
-  }
-#endif
-  rows_by_block(w, cols, cols_p, block, st, done, acc,
-                [&](int j0, int n, int b) { q4_block(w + j0, n, block, codes + j0 / 2, scales + b, acc); });
-}
-
-double qins4_block_assign(const float* w, int n, const Table16& tb, Q4Search search, uint8_t* code_idx, float* scale_out, Isa isa) {
-#ifdef QINS_CODECS_X86
-  if (isa == Isa::Avx512 && n == 32) return avx512::qins4_block(w, tb, search, code_idx, scale_out);
-#endif
-  return qins4_block_scalar(w, n, tb, search, code_idx, scale_out);
-}
-
-void encode_row_qins4(const float* w, int cols, int cols_p, int block, const Table16& tb, Q4Search search, uint8_t* codes,
-                      uint16_t* scales, Stats& st, Isa isa) {
-  const int nb = cols_p / block;
-  const int zero = zero_index(tb);
-  uint8_t idx[256];
-  double e = 0, ss = 0;
-  float amax = 0;
-  int first = 0;
-#ifdef QINS_CODECS_X86
-  if (QINS_SIMD32(isa, block)) {
-    first = cols / 32;
-    avx512::qins4_blocks(w, first, tb, search, codes, scales, e, ss, amax);
-  }
-#endif
-  for (int b = first; b < nb; b++) {
-    const int j0 = b * block;
-    const int n = std::max(0, std::min(block, cols - j0));
-    float s = 0;
-    e += qins4_block_assign(w + j0, n, tb, search, idx, &s, isa);
-    for (int j = n; j < block; j++) idx[j] = static_cast<uint8_t>(zero);
-    scales[b] = scale_to_f16(s);
-    pack_nibbles(idx, block, codes + j0 / 2);
-    float bs = 0;
-    for (int j = 0; j < n; j++) {
-      bs += w[j0 + j] * w[j0 + j];
-      amax = std::max(amax, std::fabs(w[j0 + j]));
-    }
-    ss += bs;
-  }
-  st.errsq += e;
-  st.sumsq += ss;
-  st.absmax = std::max(st.absmax, amax);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,30 +65,71 @@ struct Pass {
   double num[16] = {}, den[16] = {};
 };
 
+/** The sample's blocks are summed in this many fixed parts, added in order: a pass gives the same
+ *  sums whatever the number of threads (one thread per part at most). */
+constexpr int kPassParts = 2;
+
 /** Codes every block of the sample with `tb`; accumulates the error and the Lloyd sums. */
 Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, Q4Search search, int threads, Isa isa) {
   const int nb = (cols + block - 1) / block;
   const size_t nblocks = rows * nb;
-  std::vector<Pass> parts(std::max(1, threads));
-  parallel_for(nblocks, threads, [&](size_t b0, size_t b1, int tid) {
-    Pass& p = parts[tid];
-    uint8_t idx[256];
-    for (size_t bi = b0; bi < b1; bi++) {
-      const size_t r = bi / nb;
-      const int j0 = static_cast<int>(bi % nb) * block;
-      const int n = std::min(block, cols - j0);
-      const float* x = w + r * cols + j0;
-      float s = 0;
-      p.errsq += qins4_block_assign(x, n, tb, search, idx, &s, isa);
-      float wtb[256];
-      block_weights(x, n, search.weighting, wtb);
-      for (int j = 0; j < n; j++) {
-        const double wt = wtb[j];
-        p.sumsq += static_cast<double>(x[j]) * x[j];
-        p.num[idx[j]] += wt * x[j] * s;
-        p.den[idx[j]] += wt * s * s;
-        const double d = x[j] - static_cast<double>(s) * tb.L[idx[j]];
-        p.werr += wt * d * d;
+  Pass parts[kPassParts];
+  parallel_for(kPassParts, threads, [&](size_t q0, size_t q1, int) {
+    for (size_t q = q0; q < q1; q++) {
+      const size_t per = nblocks / kPassParts, rem = nblocks % kPassParts;
+      const size_t b0 = q * per + std::min(q, rem), b1 = b0 + per + (q < rem ? 1 : 0);
+      Pass& p = parts[q];
+      // full blocks of 32 of one row go to the set's assignment in runs, the rest one by one (generic)
+      constexpr int kRun = 64;
+      uint8_t idx[kRun][32], one[256];
+      float sc[kRun], er[kRun];
+      const EncoderSet& set = encoders(isa);
+      for (size_t bi = b0; bi < b1;) {
+        const size_t r = bi / nb;
+        const int jb = static_cast<int>(bi % nb);
+        const float* row = w + r * cols;
+        const int full = block == 32 ? cols / 32 : 0;  // full blocks of this row
+        int run = 0;
+        if (jb < full) {
+          run = static_cast<int>(std::min<size_t>({static_cast<size_t>(kRun), static_cast<size_t>(full - jb), b1 - bi}));
+          set.qins4_assign(row + 32 * jb, run, tb, search, idx, sc, er);
+        } else {
+          run = 1;
+        }
+        for (int k = 0; k < run; k++) {
+          const int j0 = (jb + k) * block;
+          const int n = std::min(block, cols - j0);
+          const float* x = row + j0;
+          const uint8_t* id = one;
+          float s = 0;
+          if (jb < full) {
+            p.errsq += er[k];
+            s = sc[k];
+            id = idx[k];
+          } else {
+            p.errsq += qins4_block_assign(x, n, tb, search, one, &s);
+          }
+          if (search.weighting == Weighting::None) {  // wt = 1: the same sums, without the weighted error
+            const double ss = static_cast<double>(s) * s;
+            for (int j = 0; j < n; j++) {
+              p.sumsq += static_cast<double>(x[j]) * x[j];
+              p.num[id[j]] += static_cast<double>(x[j]) * s;
+              p.den[id[j]] += ss;
+            }
+            continue;
+          }
+          float wtb[256];
+          block_weights(x, n, search.weighting, wtb);
+          for (int j = 0; j < n; j++) {
+            const double wt = wtb[j];
+            p.sumsq += static_cast<double>(x[j]) * x[j];
+            p.num[id[j]] += wt * x[j] * s;
+            p.den[id[j]] += wt * s * s;
+            const double d = x[j] - static_cast<double>(s) * tb.L[id[j]];
+            p.werr += wt * d * d;
+          }
+        }
+        bi += run;
       }
     }
   });

@@ -15,7 +15,8 @@ struct Qins8Search {
   /** (c, errsq) of every candidate evaluated, in order. */
   std::vector<std::pair<double, double>> curve;
 };
-/** Grid search of c over 0..max_c (step 2), then a refinement around the best (step 1/4). */
+/** Grid search of c over 0..max_c (step 2), then a refinement around the best (step 1/4). The
+ *  threads share out the candidates: the result does not depend on their number. */
 Qins8Search search_qins8_c(const float* w, size_t rows, int cols, int block, double max_c, int threads, Isa isa);
 
 struct Qins4Tune {
@@ -30,7 +31,8 @@ struct Qins4Tune {
  * inverse-family codebooks for several c including the c → ∞ uniform limit), then over-relaxed
  * Lloyd iterations, then coordinate descent on the integer entries (`cd_rounds` passes per step
  * size; steps 8, 4, 2, 1 from an inverse-family start, 2, 1 from `init`). -127 stays fixed (the block
- * extreme's level); 0 stays fixed when `anchor_zero` (tensors whose width needs padding).
+ * extreme's level); 0 stays fixed when `anchor_zero` (tensors whose width needs padding). Each pass
+ * sums the sample in fixed parts, so the result does not depend on the number of threads.
  */
 Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search search, int iterations, int cd_rounds, bool anchor_zero,
                      const int32_t* init, double init_c, int threads, Isa isa);

@@ -1,5 +1,6 @@
-// Run-time choice of the kernel set from the CPU's features (cpuid + xgetbv on x86; NEON is the
-// arm64 baseline).
+// Run-time choice of the instruction set from the CPU's features (cpuid + xgetbv on x86; NEON is
+// the arm64 baseline), for the kernels and the encoders alike.
+#include <cstdlib>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -47,7 +48,7 @@ X86Features detect() {
   const unsigned max_leaf = r[0];
   if (max_leaf < 7) return f;
   cpuid(1, 0, r);
-  const bool osxsave = (r[2] >> 27) & 1, fma = (r[2] >> 12) & 1, f16c = (r[2] >> 29) & 1;
+  const bool osxsave = (r[2] >> 27) & 1, fma = (r[2] >> 12) & 1, f16c = (r[2] >> 29) & 1, pclmul = (r[2] >> 1) & 1;
   if (!osxsave) return f;
   const unsigned long long xcr0 = xgetbv0();
   const bool ymm_os = (xcr0 & 0x6) == 0x6;
@@ -57,7 +58,7 @@ X86Features detect() {
   const bool avx512f = (r[1] >> 16) & 1, avx512dq = (r[1] >> 17) & 1, avx512bw = (r[1] >> 30) & 1,
              avx512vl = (r[1] >> 31) & 1;
   const bool vbmi = (r[2] >> 1) & 1, vnni = (r[2] >> 11) & 1;
-  f.avx2 = ymm_os && avx2 && fma && f16c && bmi2;
+  f.avx2 = ymm_os && avx2 && fma && f16c && bmi2 && pclmul;  // PCLMULQDQ: the encoders' CRC (every AVX2 CPU has it)
   f.avx512 = f.avx2 && zmm_os && avx512f && avx512dq && avx512bw && avx512vl && vbmi && vnni;
   return f;
 }
@@ -110,6 +111,32 @@ Isa best_isa() {
   if (isa_available(Isa::Avx2)) return Isa::Avx2;
   if (isa_available(Isa::Neon)) return Isa::Neon;
   return Isa::Generic;
+}
+
+bool choose_isa(const std::string& requested, Isa* out, std::string* err) {
+  std::string name = requested.empty() ? "auto" : requested;
+  if (name == "auto") {
+    const char* env = std::getenv("QINS_KERNELS");
+    if (env && *env && std::strcmp(env, "auto") != 0) name = env;
+  }
+  if (name == "auto") {
+    *out = best_isa();
+    return true;
+  }
+  Isa isa;
+  if (!parse_isa(name.c_str(), &isa)) {
+    *err = "unknown kernel set '" + name + "' (expected auto, generic, avx2, avx512 or neon)";
+    return false;
+  }
+  if (!isa_available(isa)) {
+    std::string have;
+    for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon})
+      if (isa_available(i)) have += std::string(have.empty() ? "" : ", ") + isa_name(i);
+    *err = "kernel set '" + name + "' is not available on this CPU or build (available: " + have + ")";
+    return false;
+  }
+  *out = isa;
+  return true;
 }
 
 const KernelSet& kernels(Isa isa) {

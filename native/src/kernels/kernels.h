@@ -15,6 +15,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace qins {
 
@@ -203,6 +204,10 @@ bool parse_isa(const char* name, Isa* out);
 bool isa_available(Isa isa);
 // The fastest available set.
 Isa best_isa();
+// The set to use for a requested name ("auto" or "" = the env QINS_KERNELS when it names a set,
+// else best_isa()): false with a one-line reason when the name is unknown or the set is not
+// available. Shared by the engine and the converter's encoders.
+bool choose_isa(const std::string& requested, Isa* out, std::string* err);
 const KernelSet& kernels(Isa isa);  // isa must be available
 
 // Per-ISA tables (defined only in builds that contain them).

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "addon_parts.h"
+#include "addon_worker.h"
 #include "kernels/kernels.h"
 #include "model/bandwidth.h"
 #include "model/cpu_info.h"
@@ -251,31 +252,6 @@ bool read_desc(Napi::Env env, const Napi::Object& d, ModelDesc* out, std::string
 }
 
 // ---------------------------------------------------------------------------------------------
-
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
- protected:
-  virtual Napi::Value result(Napi::Env env) { return env.Undefined(); }
-  virtual void finished() {}
-  void OnOK() override {
-    finished();
-    deferred_.Resolve(result(Env()));
-  }
-  void OnError(const Napi::Error& e) override {
-    finished();
-    deferred_.Reject(e.Value());
-  }
-  Napi::Promise::Deferred deferred_;
-};
-
-Napi::Value rejected(Napi::Env env, const std::string& message) {
-  auto d = Napi::Promise::Deferred::New(env);
-  d.Reject(Napi::Error::New(env, message).Value());
-  return d.Promise();
-}
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  public:

@@ -216,22 +216,8 @@ class Loader {
 };
 
 bool pick_kernels(const std::string& requested, const KernelSet** out, std::string* err) {
-  std::string name = requested.empty() ? "auto" : requested;
-  if (name == "auto") {
-    const char* env = std::getenv("QINS_KERNELS");
-    if (env && *env && std::strcmp(env, "auto") != 0) name = env;
-  }
-  Isa isa = best_isa();
-  if (name != "auto") {
-    if (!parse_isa(name.c_str(), &isa)) {
-      *err = "unknown kernel set '" + name + "' (expected auto, generic, avx2, avx512 or neon)";
-      return false;
-    }
-    if (!isa_available(isa)) {
-      *err = "kernel set '" + name + "' is not available on this CPU or build";
-      return false;
-    }
-  }
+  Isa isa;
+  if (!choose_isa(requested, &isa, err)) return false;
   *out = &kernels(isa);
   return true;
 }

@@ -62,7 +62,7 @@ export async function inspectQins(path: string): Promise<QinsInspection> {
       bytes,
       bits_per_weight: Math.round(((8 * bytes) / n) * 1e4) / 1e4,
       snr_db: t.snr_db ?? null,
-      ...(cb?.kind === 'offset-inverse' && cb.c !== undefined ? { c: cb.c } : {}),
+      ...((cb?.kind === 'offset-inverse' || cb?.kind === 'inverse-segments') && cb.c !== undefined ? { c: cb.c } : {}),
     };
   });
   const coded = header.tensors.filter((t) => t.shape.length === 2);

@@ -21,7 +21,7 @@ import {
 } from './codecs.js';
 import { ConvertError, fsError, throwIfAborted } from './errors.js';
 import { encodeHeaderInto, entryFor, placeTensors, reserveHeaderBytes, type PlacedTensor } from './layout.js';
-import { loadNativeCodecs, type NativeCodecs } from './native-codecs.js';
+import { loadNativeCodecs, type EncodeStats, type NativeCodecs } from './native-codecs.js';
 import type { SourceDtype, SourceTensor } from './safetensors.js';
 import { AtomicFile, type WriterIo } from './writer.js';
 
@@ -263,7 +263,10 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       });
       tasks[tasks.length - 1]!.last = true;
     });
-    const srcPool = [Buffer.allocUnsafeSlow(maxSrc), Buffer.allocUnsafeSlow(maxSrc)];
+    // Coded tensors are read by the native encoder itself (straight from the shard, on its threads);
+    // only passthrough codecs read chunks into JS buffers.
+    const readsInJs = (task: ChunkTask): boolean => isPassthrough(task.t.codec);
+    const srcPool = tasks.some(readsInJs) ? [Buffer.allocUnsafeSlow(maxSrc), Buffer.allocUnsafeSlow(maxSrc)] : [];
     const outPool = [Buffer.allocUnsafeSlow(maxOut), Buffer.allocUnsafeSlow(maxOut)];
     /** the seed's max|w| pass reads into its own buffer (the pool may hold a read in flight) */
     let scanBuf: Buffer | null = null;
@@ -326,12 +329,13 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     };
 
     let lastQins4: { ints: Int32Array; c: number } | null = null;
-    const prepare = async (t: PlacedTensor): Promise<TensorState> => {
+    /** A tensor's codebook (tuned on a sample) or scale; tuneThreads do not change the result. */
+    const prepare = async (t: PlacedTensor, tuneThreads: number): Promise<TensorState> => {
       const st: TensorState = { crc: 0, sumsq: 0, errsq: 0, small: new Map() };
       for (const [name, part] of Object.entries(t.entry.parts).slice(1)) st.small.set(name, Buffer.alloc(part.bytes));
       if (t.codec === 'qins8') {
         const s = await sampleRows(t, QINS8_SAMPLE_WEIGHTS);
-        const r = await native!.tuneQins8({ src: s.buf, dtype: 'F32', rows: s.rows, cols: t.cols, block: BLOCK, threads });
+        const r = await native!.tuneQins8({ src: s.buf, dtype: 'F32', rows: s.rows, cols: t.cols, block: BLOCK, threads: tuneThreads });
         st.c = r.c;
         st.ints = r.ints;
       } else if (t.codec === 'qins4' && fixedFor(t.plan.name)) {
@@ -346,7 +350,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
           rows: s.rows,
           cols: t.cols,
           block: BLOCK,
-          threads,
+          threads: tuneThreads,
           search: Math.min(qins4Search, QINS4_TUNE_SEARCH),
           weighting: WEIGHTING[opts.qins4Weighting ?? DEFAULT_QINS4_WEIGHTING],
           ...(warm ? { ...QINS4_WARM, init: warm.ints, initC: warm.c } : QINS4_COLD),
@@ -377,41 +381,61 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       return st;
     };
 
-    const encodeChunk = async (task: ChunkTask, st: TensorState, raw: Buffer, outBuf: Buffer): Promise<Buffer> => {
+    /** A failed native read of a shard, as readInto reports it. */
+    const sourceReadError = (e: unknown, src: SourceTensor): unknown => {
+      const err = e as NodeJS.ErrnoException;
+      if (!(err instanceof Error) || !err.message.startsWith('codecs: reading the source') || !err.code) return e;
+      if (err.code === 'EOF')
+        return new ConvertError('BAD_CHECKPOINT', `${basename(src.file)}: tensor ${src.name}: file ended early (truncated shard?)`, src.file, src.name);
+      return fsError(err, basename(src.file), `reading tensor ${src.name}`);
+    };
+
+    /** Codes one chunk; raw holds its rows when read in JS, else the encoder reads them (and continues the CRC). */
+    const encodeChunk = async (task: ChunkTask, st: TensorState, raw: Buffer | null, outBuf: Buffer): Promise<Buffer> => {
       const { t } = task;
       const dtype = task.src.dtype as SourceDtype;
       const parts = matrixRowParts(t.codec, t.cols);
       const codes = outBuf.subarray(0, task.rows * parts[0]!.bytes);
       if (isPassthrough(t.codec)) {
-        const r = passthrough(raw, dtype, t.codec as 'bf16' | 'f32', codes);
+        const r = passthrough(raw!, dtype, t.codec as 'bf16' | 'f32', codes);
         st.sumsq += r.sumsq;
         st.errsq += r.errsq;
+        st.crc = crc32(codes, st.crc);
         return codes;
       }
       const small = (name: string): Uint8Array | undefined => {
         const per = parts.find((p) => p.name === name)?.bytes;
         return per === undefined ? undefined : st.small.get(name)!.subarray(task.outRow * per, (task.outRow + task.rows) * per);
       };
-      const r = await native!.encode({
-        codec: t.codec as 'q8' | 'qins8' | 'q4' | 'qins4' | 'qins-seed',
-        src: raw,
-        dtype,
-        rows: task.rows,
-        cols: t.cols,
-        block: BLOCK,
-        codes,
-        scales: small('scales'),
-        signs: small('signs'),
-        ints: st.ints,
-        denom: t.codec === 'qins8' ? qins8Codebook(st.c!).denom : 127,
-        c: st.c,
-        seedScale: st.seedScale,
-        search: qins4Search,
-        weighting: WEIGHTING[opts.qins4Weighting ?? DEFAULT_QINS4_WEIGHTING],
-        threads,
-      });
+      const rowBytes = task.src.bytes / task.src.shape[0]!;
+      const from = raw ? { src: raw } : { fd: handles.get(task.src.file)!.fd, offset: task.src.offset + task.r0 * rowBytes };
+      let r: EncodeStats;
+      try {
+        r = await native!.encode({
+          codec: t.codec as 'q8' | 'qins8' | 'q4' | 'qins4' | 'qins-seed',
+          ...from,
+          dtype,
+          rows: task.rows,
+          cols: t.cols,
+          block: BLOCK,
+          codes,
+          scales: small('scales'),
+          signs: small('signs'),
+          ints: st.ints,
+          denom: t.codec === 'qins8' ? qins8Codebook(st.c!).denom : 127,
+          c: st.c,
+          seedScale: st.seedScale,
+          search: qins4Search,
+          weighting: WEIGHTING[opts.qins4Weighting ?? DEFAULT_QINS4_WEIGHTING],
+          threads,
+          crc: st.crc,
+        });
+      } catch (e) {
+        throw sourceReadError(e, task.src);
+      }
       st.sumsq += r.sumsq;
       st.errsq += r.errsq;
+      st.crc = r.crc!;
       return codes;
     };
 
@@ -450,23 +474,31 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     encodeStart = performance.now();
     emit(true);
     let state: TensorState | null = null;
-    let pendingRead: Promise<Buffer> | null = tasks.length ? track(readInto(tasks[0]!.src, tasks[0]!.r0, tasks[0]!.rows, srcPool[0]!)) : null;
+    const readChunk = (task: ChunkTask | undefined, slot: number): Promise<Buffer> | null =>
+      task && readsInJs(task) ? track(readInto(task.src, task.r0, task.rows, srcPool[slot]!)) : null;
+    let pendingRead = readChunk(tasks[0], 0);
     let pendingWrite: Promise<void> = Promise.resolve();
+    // Each tensor is prepared (tuning on its sample, the seed's max|w| pass) while the one before it
+    // is encoded, on one thread beside the encoder's; in order, so qins4 still starts from the
+    // previous tensor's codebook. The first one is prepared on every thread.
+    const starts = tasks.filter((x) => x.first).map((x) => x.t);
+    let nextPrepared: Promise<TensorState> | null = null;
+    let started = 0;
     for (let i = 0; i < tasks.length; i++) {
       throwIfAborted(signal, 'conversion');
       const task = tasks[i]!;
       if (task.first) {
         progress.tensor = task.t.plan.name;
         emit(true);
-        state = await prepare(task.t);
+        state = await (nextPrepared ?? prepare(task.t, threads));
+        const following = starts[++started];
+        nextPrepared = following ? track(prepare(following, 1)) : null;
       }
-      const raw = await pendingRead!;
-      const next = tasks[i + 1];
-      pendingRead = next ? track(readInto(next.src, next.r0, next.rows, srcPool[(i + 1) % 2]!)) : null;
+      const raw = pendingRead ? await pendingRead : null;
+      pendingRead = readChunk(tasks[i + 1], (i + 1) % 2);
       const codes = await encodeChunk(task, state!, raw, outPool[i % 2]!);
       const codesPart = Object.values(task.t.entry.parts)[0]!;
       const rowOut = matrixRowParts(task.t.codec, task.t.cols)[0]!.bytes;
-      state!.crc = crc32(codes, state!.crc);
       await pendingWrite;
       pendingWrite = track(out.write(codes, codesPart.offset + task.outRow * rowOut));
       if (task.last) {

@@ -6,10 +6,23 @@ import type { SourceDtype } from './safetensors.js';
 import { ConvertError } from './errors.js';
 
 export type NativeCodecName = 'q8' | 'qins8' | 'q4' | 'qins4' | 'qins-seed';
+/** The engine's instruction sets (native/src/kernels/dispatch.cpp); the encoders use the same ones. */
+export type NativeIsa = 'generic' | 'avx2' | 'avx512' | 'neon';
+/**
+ * Which encoder set a job uses: 'auto' (the default) is the env QINS_KERNELS when it names a set,
+ * else the best this CPU runs; a set this CPU or build lacks is refused (the call throws).
+ * Every set produces the same codes.
+ */
+export type IsaChoice = 'auto' | NativeIsa;
 
 export interface EncodeJob {
   codec: NativeCodecName;
-  src: Uint8Array;
+  /** The rows, or else `fd` + `offset`: the native threads read them from the open file. */
+  src?: Uint8Array;
+  /** An open file descriptor holding the rows at `offset` (rows × cols × dtype bytes). A failed read
+   *  rejects with an Error whose `code` is 'EOF' (the file ended early) or the errno name. */
+  fd?: number;
+  offset?: number;
   dtype: SourceDtype;
   rows: number;
   cols: number;
@@ -31,11 +44,16 @@ export interface EncodeJob {
   /** qins4 error weights: 0 none, 1 w², 2 sqrt(σ² + w²) */
   weighting?: 0 | 1 | 2;
   threads?: number;
+  isa?: IsaChoice;
+  /** The running CRC-32 of the codes part: the result then holds it continued over `codes`. */
+  crc?: number;
 }
 export interface EncodeStats {
   sumsq: number;
   errsq: number;
   absmax: number;
+  /** With `crc` in the job. */
+  crc?: number;
 }
 export interface SampleJob {
   src: Uint8Array;
@@ -44,6 +62,7 @@ export interface SampleJob {
   cols: number;
   block?: number;
   threads?: number;
+  isa?: IsaChoice;
 }
 export interface NativeCodecs {
   encode(job: EncodeJob): Promise<EncodeStats>;
@@ -55,6 +74,8 @@ export interface NativeCodecs {
   qins8Codebook(c: number): Int32Array;
   inverse4Codebook(c: number): Int32Array;
   readonly threads: number;
+  /** The set 'auto' chooses now, or null when QINS_KERNELS names a set this CPU or build lacks. */
+  readonly isa: NativeIsa | null;
 }
 
 let cached: NativeCodecs | null = null;

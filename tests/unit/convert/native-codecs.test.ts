@@ -1,9 +1,14 @@
-// The native encoders on hand-made inputs: exact codes where the format pins them down, the
-// SIMD paths against the scalar reference, padding, codebook agreement with TypeScript.
+// The native encoders on hand-made inputs: exact codes where the format pins them down, every
+// SIMD encoder set against the generic one, padding, codebook agreement with TypeScript.
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeTensor } from '../../../src-main/core/convert/decode.js';
 import { f16ToF32, Q4_CODEBOOK, Q8_CODEBOOK, qins8Codebook, inverse4Codebook } from '../../../src-main/core/convert/codecs.js';
-import { loadNativeCodecs, type EncodeJob, type NativeCodecName } from '../../../src-main/core/convert/native-codecs.js';
+import { loadNativeCodecs, type EncodeJob, type NativeCodecName, type NativeIsa } from '../../../src-main/core/convert/native-codecs.js';
+import { loadNative } from '../../../src-main/engine/native.js';
 import type { Codebook, TensorEntry } from '../../../src-main/core/qins-format.js';
 import { normals } from './helpers.js';
 
@@ -37,6 +42,7 @@ async function encode(codec: NativeCodecName, w: Float32Array, rows: number, col
   });
   return { codes, scales, signs, ...r };
 }
+const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 function decode(codec: TensorEntry['codec'], e: Encoded, rows: number, cols: number, cb?: Codebook, scale?: number): Float32Array {
   const entry: TensorEntry = { name: 't', shape: [rows, cols], codec, offset: 0, bytes: 0, crc32: 0, parts: {}, block: 32, scale };
@@ -143,37 +149,109 @@ describe('exact codes', () => {
   });
 });
 
-describe('SIMD paths against the scalar reference', () => {
+const cpu = loadNative().cpuInfo();
+const simdSets = cpu.available.filter((i) => i !== 'generic') as NativeIsa[];
+
+describe('instruction sets', () => {
+  it("'auto' is the engine's choice (QINS_KERNELS when set), and sets this CPU lacks are refused", () => {
+    const saved = process.env.QINS_KERNELS;
+    try {
+      delete process.env.QINS_KERNELS;
+      expect(native.isa).toBe(cpu.best);
+      process.env.QINS_KERNELS = 'generic';
+      expect(native.isa).toBe('generic');
+      const missing = (['generic', 'avx2', 'avx512', 'neon'] as const).find((i) => !cpu.available.includes(i));
+      if (missing) {
+        process.env.QINS_KERNELS = missing;
+        expect(native.isa).toBeNull();
+        const job = { codec: 'q8', src: new Uint8Array(128), dtype: 'F32', rows: 1, cols: 32, codes: new Uint8Array(32), scales: new Uint8Array(2) } as const;
+        expect(() => native.encode(job)).toThrow(new RegExp(`isa: kernel set '${missing}' is not available on this CPU`));
+        expect(() => native.encode({ ...job, isa: missing })).toThrow(/not available on this CPU or build \(available: generic/);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.QINS_KERNELS;
+      else process.env.QINS_KERNELS = saved;
+    }
+    expect(() =>
+      native.encode({ codec: 'q8', src: new Uint8Array(128), dtype: 'F32', rows: 1, cols: 32, codes: new Uint8Array(32), scales: new Uint8Array(2), isa: 'scalar' as never }),
+    ).toThrow(/unknown kernel set 'scalar' \(expected auto, generic, avx2, avx512 or neon\)/);
+  });
+});
+
+describe.each(simdSets.map((isa) => [isa]))('the %s encoders against the generic ones', (isa) => {
   const rows = 40;
   for (const cols of [3072, 100]) {
     const w = normals(rows * cols, 0.02, cols);
     w[7] = 0.5; // an outlier
     for (let j = 0; j < 32; j++) w[cols + j] = 0; // an all-zero block
-    it.each([['q8'], ['qins8'], ['q4']])(`%s, ${cols} columns: identical codes and scales`, async (codec) => {
+    it.each([['q8'], ['qins8'], ['q4']])(`%s, ${cols} columns: identical codes, scales and error sums`, async (codec) => {
       const cb = qins8Codebook(7.25);
       const extra = codec === 'qins8' ? { ints: Int32Array.from(cb.ints), denom: cb.denom, c: 7.25 } : {};
-      const a = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'scalar' } as never);
-      const b = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'auto' } as never);
-      expect(Buffer.from(b.codes).equals(Buffer.from(a.codes))).toBe(true);
-      expect(Buffer.from(b.scales).equals(Buffer.from(a.scales))).toBe(true);
-      expect(b.errsq).toBeCloseTo(a.errsq, 6);
+      const a = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa: 'generic' });
+      const b = await encode(codec as NativeCodecName, w, rows, cols, { ...extra, isa });
+      expect(same(b.codes, a.codes)).toBe(true);
+      expect(same(b.scales, a.scales)).toBe(true);
+      expect(b.errsq).toBe(a.errsq);
+      expect(b.sumsq).toBe(a.sumsq);
     });
     it.each([
       ['tuned-like', [-127, -89, -65, -49, -36, -25, -13, 0, 11, 21, 29, 38, 49, 64, 83, 109]],
       ['crowded (bucket table unusable)', [-127, -60, -50, -40, -30, -20, -10, -5, 0, 3, 6, 10, 20, 40, 80, 127]],
-    ])(`qins4 with a %s codebook, ${cols} columns: same error, nearly identical codes`, async (_n, ints) => {
+    ])(`qins4 with a %s codebook, ${cols} columns: identical codes, scales and error sums`, async (_n, ints) => {
       for (const weighting of [0, 1, 2] as const) {
         const extra = { ints: Int32Array.from(ints), denom: 127, search: 4, weighting };
-        const a = await encode('qins4', w, rows, cols, { ...extra, isa: 'scalar' } as never);
-        const b = await encode('qins4', w, rows, cols, { ...extra, isa: 'auto' } as never);
-        // The scale search compares float sums accumulated in a different order: near ties may differ.
-        let same = 0;
-        for (let i = 0; i < a.codes.length; i++) same += a.codes[i] === b.codes[i] ? 1 : 0;
-        expect(same / a.codes.length).toBeGreaterThan(0.99);
-        expect(Math.abs(b.errsq - a.errsq) / a.errsq).toBeLessThan(1e-3);
+        const a = await encode('qins4', w, rows, cols, { ...extra, isa: 'generic' });
+        const b = await encode('qins4', w, rows, cols, { ...extra, isa });
+        // every set sums each block in the same order, so even the scale search's near ties agree
+        expect(same(b.codes, a.codes)).toBe(true);
+        expect(same(b.scales, a.scales)).toBe(true);
+        expect(b.errsq).toBe(a.errsq);
       }
     });
   }
+  it('tuning: the same qins8 c and qins4 codebook', async () => {
+    const w = normals(32 * 256, 0.02, 21);
+    const job = { src: f32bytes(w), dtype: 'F32', rows: 32, cols: 256 } as const;
+    const [a8, b8] = await Promise.all([native.tuneQins8({ ...job, isa: 'generic' }), native.tuneQins8({ ...job, isa })]);
+    expect(b8.c).toBe(a8.c);
+    expect(b8.curve).toEqual(a8.curve);
+    const t4 = { ...job, search: 1, iterations: 4, cdRounds: 1 };
+    const [a4, b4] = await Promise.all([native.tuneQins4({ ...t4, isa: 'generic' }), native.tuneQins4({ ...t4, isa })]);
+    expect(Array.from(b4.ints)).toEqual(Array.from(a4.ints));
+    expect(b4.errsq).toBe(a4.errsq);
+  });
+});
+
+describe('rows read from the file, CRC of the codes', () => {
+  it('fd + offset codes what src codes, crc continues zlib\'s CRC-32, a file that ends early rejects with code EOF', async () => {
+    const rows = 12;
+    const cols = 200;
+    const w = normals(rows * cols, 0.02, 31);
+    const dir = mkdtempSync(join(tmpdir(), 'qins-codecs-'));
+    const file = join(dir, 'rows.bin');
+    writeFileSync(file, Buffer.concat([Buffer.alloc(100, 7), Buffer.from(f32bytes(w))]));
+    const fd = openSync(file, 'r');
+    try {
+      for (const codec of ['q8', 'q4'] as const) {
+        const a = await encode(codec, w, rows, cols);
+        const b = await encode(codec, w, rows, cols, { src: undefined, fd, offset: 100, crc: 0x1234abcd, threads: 3 });
+        expect(same(b.codes, a.codes)).toBe(true);
+        expect(same(b.scales, a.scales)).toBe(true);
+        expect(b.errsq).toBe(a.errsq);
+        expect((b as unknown as { crc: number }).crc).toBe(crc32(b.codes, 0x1234abcd));
+      }
+      await expect(encode('q8', w, rows, cols, { src: undefined, fd, offset: 200 })).rejects.toMatchObject({
+        code: 'EOF',
+        message: expect.stringMatching(/reading the source: the file ended early/),
+      });
+      expect(() => native.encode({ codec: 'q8', src: f32bytes(w), fd, offset: 0, dtype: 'F32', rows, cols, codes: new Uint8Array(rows * 224), scales: new Uint8Array(rows * 14) })).toThrow(
+        /either src or fd/,
+      );
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('decoding what the encoders wrote', () => {
