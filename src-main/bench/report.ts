@@ -89,7 +89,7 @@ export interface PeerRow {
   ratios: Array<PeerRatio | null>;
 }
 
-const kernelSetName = (e: SuiteEntry): string => {
+const kernelSetName = (e: Pick<SuiteEntry, 'kernels'>): string => {
   const k = e.kernels ?? '';
   if (/avx512|sapphirerapids|zen4|icelake|skylakex|cascadelake|cooperlake|cannonlake/i.test(k)) return 'AVX-512';
   if (/avx2|haswell|alderlake/i.test(k)) return 'AVX2';
@@ -233,8 +233,81 @@ export function checkTargets(r: SuiteResult): TargetCheck[] {
   ];
 }
 
+/** Fraction of the best probe a decode at depth 0 streams (weights + one embedding row + the KV of one position). */
+const depth0Fraction = (r: SuiteResult, e: SuiteEntry | undefined): number | null => {
+  const best = r.bandwidth.bound.best_gbs;
+  if (!e || best === null || e.stream_bytes_per_token_depth0 === null || e.decode_depth0_tok_s === null) return null;
+  return (e.stream_bytes_per_token_depth0 * e.decode_depth0_tok_s) / (best * 1e9);
+};
+
+/**
+ * The kernel targets against llama.cpp at the Phi-3.5 scale, per kernel set (the default set and,
+ * on AVX-512 CPUs, the AVX2 one): decode after the prompt and at depth 0, prefill, the share of the
+ * read bandwidth at depth 0, and the conversion against llama-quantize.
+ */
+export function checkKernelTargets(r: SuiteResult): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const prefill = r.settings.prefill_tokens;
+  const sets = [
+    { suffix: '', name: kernelSetName(find(r, 'phi35', 'qins8') ?? find(r, 'phi35', 'qins4') ?? ({ kernels: null } as SuiteEntry)) },
+    { suffix: '-avx2', name: 'AVX2' },
+  ];
+  for (const k of sets) {
+    const q8 = find(r, 'phi35', `qins8${k.suffix}`);
+    const q4 = find(r, 'phi35', `qins4${k.suffix}`);
+    const l8 = find(r, 'phi35', `llama-q8_0${k.suffix}`);
+    const l4 = find(r, 'phi35', `llama-q4_0${k.suffix}`);
+    if (!q8 && !q4) continue;
+    const pair = (ours: SuiteEntry | undefined, peer: SuiteEntry | undefined, f: Figure, limit: number, what: string, type: string) => {
+      const x = ours && peer ? peerRatio(ours.stats[f], peer.stats[f], true) : null;
+      out.push({
+        target: `Phi-3.5 scale, ${k.name}: ${what} ≥ ${limit.toFixed(1)}× llama.cpp ${type}`,
+        measured: x === null ? '–' : `${x.value.toFixed(2)}× (${speed(ours?.[f] as number | null)} vs ${speed(peer?.[f] as number | null)} tok/s)`,
+        status: status(x === null ? null : x.value >= limit),
+      });
+    };
+    pair(q8, l8, 'decode_tok_s', 1.0, `qins8 decode after ${prefill}`, 'Q8_0');
+    pair(q8, l8, 'decode_depth0_tok_s', 1.0, 'qins8 decode at depth 0', 'Q8_0');
+    pair(q4, l4, 'decode_tok_s', 1.1, `qins4 decode after ${prefill}`, 'Q4_0');
+    pair(q4, l4, 'decode_depth0_tok_s', 1.1, 'qins4 decode at depth 0', 'Q4_0');
+    pair(q8, l8, 'prefill_tok_s', 1.0, `qins8 prefill ${prefill}`, 'Q8_0');
+    pair(q4, l4, 'prefill_tok_s', 1.0, `qins4 prefill ${prefill}`, 'Q4_0');
+    const known = r.bandwidth.bound.known.phi35 === true;
+    for (const [e, codec, limit] of [[q8, 'qins8', 0.85], [q4, 'qins4', 0.8]] as const) {
+      const f = depth0Fraction(r, e);
+      out.push({
+        target: `Phi-3.5 scale, ${k.name}: ${codec} decode at depth 0 ≥ ${(100 * limit).toFixed(0)} % of the read bandwidth`,
+        measured: !known ? 'bound unknown (see the bandwidth section)' : pct(f),
+        status: status(!known || f === null ? null : f >= limit),
+      });
+    }
+  }
+  const conv = r.conversions.filter((c) => c.scale === 'phi35');
+  for (const [ours, peer] of [['qins8', 'llama-quantize Q8_0'], ['qins4', 'llama-quantize Q4_0']] as const) {
+    const a = conv.find((c) => !c.peer && c.codec === ours);
+    const b = conv.find((c) => c.peer && c.codec === peer);
+    out.push({
+      target: `Phi-3.5 scale: convert to ${ours} no slower than ${peer}`,
+      measured: a && b ? `${a.wall_seconds.toFixed(1)} s vs ${b.wall_seconds.toFixed(1)} s (${(b.wall_seconds / a.wall_seconds).toFixed(2)}×)` : '–',
+      status: status(a && b ? a.wall_seconds <= b.wall_seconds : null),
+    });
+  }
+  const ours = conv.filter((c) => !c.peer);
+  const peak = ours.length && ours.every((c) => c.peak_rss_bytes !== null) ? Math.max(...ours.map((c) => c.peak_rss_bytes as number)) : null;
+  out.push({ target: 'Phi-3.5 scale: conversion peak RSS ≤ 600 MB (every codec)', measured: peak === null ? '–' : mb(peak), status: status(peak === null ? null : peak <= 600 * MB) });
+  const f16 = find(r, 'tiny', 'qins8');
+  const f32 = find(r, 'tiny', 'qins8-kv-f32');
+  const dkv = f16?.ppl != null && f32?.ppl != null ? 100 * (f16.ppl / f32.ppl - 1) : null;
+  out.push({
+    target: 'tiny: qins8 perplexity with the f16 KV cache (default) within 0.05 % of f32',
+    measured: dkv === null ? '–' : `${signed(dkv, 3)} (${num(f16?.ppl, 3)} vs ${num(f32?.ppl, 3)})`,
+    status: status(dkv === null ? null : Math.abs(dkv) <= 0.05),
+  });
+  return out;
+}
+
 export function targetsTable(r: SuiteResult): string {
-  const rows = checkTargets(r).map((t) => `| ${t.target} | ${cell(t.measured)} | ${t.status === 'not met' ? '**not met**' : t.status} |`);
+  const rows = [...checkKernelTargets(r), ...checkTargets(r)].map((t) => `| ${t.target} | ${cell(t.measured)} | ${t.status === 'not met' ? '**not met**' : t.status} |`);
   return ['| target | measured | status |', '|---|---|---|', ...rows].join('\n');
 }
 
@@ -408,7 +481,7 @@ function conversionTable(list: ConversionMeasure[]): string {
   for (const c of list) {
     const cpu = c.user_seconds === null || c.sys_seconds === null ? '–' : `${c.user_seconds.toFixed(1)} + ${c.sys_seconds.toFixed(1)} s`;
     lines.push(
-      `| ${c.label} | ${c.wall_seconds.toFixed(1)} s | ${(c.source_bytes / c.wall_seconds / MB).toFixed(0)} MB/s | ${cpu} | ${mib(c.peak_rss_bytes)} | ${c.snr_db === null ? 'lossless' : `${c.snr_db.toFixed(2)} dB`} | ${(c.file_bytes / c.source_bytes).toFixed(3)}× | ${c.load_avg_1m.toFixed(2)} |`,
+      `| ${c.label} | ${c.wall_seconds.toFixed(1)} s | ${(c.source_bytes / c.wall_seconds / MB).toFixed(0)} MB/s | ${cpu} | ${mib(c.peak_rss_bytes)} | ${c.peer ? '–' : c.snr_db === null ? 'lossless' : `${c.snr_db.toFixed(2)} dB`} | ${(c.file_bytes / c.source_bytes).toFixed(3)}× | ${c.load_avg_1m.toFixed(2)} |`,
     );
   }
   return lines.join('\n');
@@ -466,7 +539,7 @@ export function renderReport(r: SuiteResult, files: ReportFiles): string {
     out.push(
       `## ${SCALE_NAMES[scale]}`,
       '',
-      `${n} round${n > 1 ? 's' : ''}, interleaved: each round measured every configuration once, in this order, each in a fresh process. A measurement: load → first token, prefill of ${r.settings.prefill_tokens} tokens, ${r.settings.warmup_steps} untimed + ${r.settings.decode_tokens} timed decode steps after it, then ${r.settings.warmup_steps} untimed + ${r.settings.decode_tokens} timed steps after a one-token prompt (depth 0).` +
+      `${n} round${n > 1 ? 's' : ''}, interleaved: each round measured every configuration once, in this order, each in a fresh process${scale === 'phi35' && n > 1 ? ' (ORT FP32, ORT int4 and qins-seed, slow references no target ratio depends on, in the first round only)' : ''}. A measurement: load → first token, prefill of ${r.settings.prefill_tokens} tokens, ${r.settings.warmup_steps} untimed + ${r.settings.decode_tokens} timed decode steps after it, then ${r.settings.warmup_steps} untimed + ${r.settings.decode_tokens} timed steps after a one-token prompt (depth 0).` +
         (scale === 'phi35' ? ' Random weights: speed and memory only; quality at this scale means nothing and is not reported.' : ''),
       '',
       scaleTable(r, scale),
@@ -479,7 +552,13 @@ export function renderReport(r: SuiteResult, files: ReportFiles): string {
   out.push('## Targets', '', targetsTable(r), '');
   out.push("## The seed's claims against these measurements", '', claimsTable(r), '');
   if (r.conversions.length > 0) {
-    out.push('## Conversions', '', 'Each .qins file was converted anew in this run: wall time, CPU time and peak RSS of the `qins convert` process (its own getrusage).', '');
+    const q = r.quantize;
+    const peerConv = q.binary
+      ? q.error
+        ? ` llama-quantize (${q.variant}) failed: ${q.error}.`
+        : ` Beside them at the Phi-3.5 scale, llama.cpp's \`llama-quantize\` (${q.variant} build, built from the source bundled with the peer package by \`npm run peer:quantize\`), the same threads, from the same source exported as a BF16 GGUF (\`qins convert --codec bf16\` + \`qins export-gguf\`, in the page cache), timed by /usr/bin/time.`
+      : ` No llama-quantize comparison: ${q.reason}.`;
+    out.push('## Conversions', '', `Each .qins file was converted anew in this run: wall time, CPU time and peak RSS of the \`qins convert\` process (its own getrusage).${peerConv}`, '');
     for (const s of r.settings.scales) {
       const list = r.conversions.filter((c) => c.scale === s);
       if (list.length) out.push(`${SCALE_NAMES[s]}:`, '', conversionTable(list), '');

@@ -22,6 +22,7 @@ import { inspectGraph } from '../engine/onnx/inspect.js';
 import { boundFraction } from './bound.js';
 import { runNodeScript, runQins, type ChildResult } from './child.js';
 import { peerAvailable, peerDir } from './llama-peer.js';
+import { findQuantizePeer, measureQuantizePeer, type QuantizePeer } from './quantize-peer.js';
 import { machineInfo, probeBandwidth, type BandwidthProbe, type MachineInfo } from './machine.js';
 import type { PeerBenchResult } from './peer-bench.js';
 
@@ -49,17 +50,21 @@ export interface BenchConfig {
   qualityOnly?: boolean;
   /** qins4: a fixed table instead of tuning one per tensor. */
   codebook?: string;
+  /** Measured in the first round only at the Phi-3.5 scale: slow references no target ratio depends on. */
+  phi35Once?: boolean;
+  /** qins (quality only): the KV cache type of the perplexity run (default: the engine's f16). */
+  kv?: 'f32';
 }
 
 /** Everything one suite run measures, in report order. ORT FP32 is the reference of the seed's claims; llama.cpp of the speed ratios. */
 export const CONFIGS: readonly BenchConfig[] = [
-  { id: 'ort-fp32', label: 'ORT FP32', engine: 'ort', ort: 'fp32' },
+  { id: 'ort-fp32', label: 'ORT FP32', engine: 'ort', ort: 'fp32', phi35Once: true },
   { id: 'qins8', label: 'qins8', engine: 'qins', codec: 'qins8' },
   { id: 'qins4', label: 'qins4', engine: 'qins', codec: 'qins4' },
-  { id: 'qins-seed', label: 'qins-seed', engine: 'qins', codec: 'qins-seed' },
+  { id: 'qins-seed', label: 'qins-seed', engine: 'qins', codec: 'qins-seed', phi35Once: true },
   { id: 'q8', label: 'q8', engine: 'qins', codec: 'q8' },
   { id: 'q4', label: 'q4', engine: 'qins', codec: 'q4' },
-  { id: 'ort-int4', label: 'ORT int4', engine: 'ort', ort: 'int4' },
+  { id: 'ort-int4', label: 'ORT int4', engine: 'ort', ort: 'int4', phi35Once: true },
   { id: 'llama-q8_0', label: 'llama.cpp Q8_0', engine: 'llama.cpp', codec: 'q8', gguf: 'Q8_0' },
   { id: 'llama-q4_0', label: 'llama.cpp Q4_0', engine: 'llama.cpp', codec: 'q4', gguf: 'Q4_0' },
   { id: 'qins8-avx2', label: 'qins8 (AVX2)', engine: 'qins', codec: 'qins8', kernels: 'avx2', avx512Only: true },
@@ -68,6 +73,7 @@ export const CONFIGS: readonly BenchConfig[] = [
   { id: 'q4-avx2', label: 'q4 (AVX2)', engine: 'qins', codec: 'q4', kernels: 'avx2', avx512Only: true },
   { id: 'llama-q8_0-avx2', label: 'llama.cpp Q8_0 (AVX2)', engine: 'llama.cpp', codec: 'q8', gguf: 'Q8_0', kernels: 'avx2', avx512Only: true },
   { id: 'llama-q4_0-avx2', label: 'llama.cpp Q4_0 (AVX2)', engine: 'llama.cpp', codec: 'q4', gguf: 'Q4_0', kernels: 'avx2', avx512Only: true },
+  { id: 'qins8-kv-f32', label: 'qins8, f32 KV cache', engine: 'qins', codec: 'qins8', kv: 'f32', qualityOnly: true },
   { id: 'qins4-iq4nl', label: 'qins4, IQ4_NL table', engine: 'qins', codec: 'qins4', codebook: IQ4_NL_TABLE, qualityOnly: true },
 ];
 
@@ -175,9 +181,11 @@ export interface ConversionMeasure {
   peak_rss_bytes: number | null;
   source_bytes: number;
   file_bytes: number;
-  bits_per_weight: number;
+  bits_per_weight: number | null;
   snr_db: number | null;
   load_avg_1m: number;
+  /** llama-quantize (the conversion peer) rather than `qins convert`. */
+  peer: boolean;
 }
 
 export interface PeerRun {
@@ -226,6 +234,8 @@ export interface SuiteResult {
   entries: SuiteEntry[];
   conversions: ConversionMeasure[];
   peer: PeerRun;
+  /** llama-quantize, the conversion peer of the Phi-3.5 scale: which build ran, or why none did. */
+  quantize: QuantizePeer & { error: string | null };
   bandwidth: { probes: BandwidthProbe[]; bound: BoundCheck };
   seconds: number;
 }
@@ -439,6 +449,9 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
     }
   }
 
+  const quantize: QuantizePeer & { error: string | null } =
+    o.peer === false ? { binary: null, variant: null, reason: 'left out of this run (--no-peer)', error: null } : { ...findQuantizePeer(machine.cpu_features), error: null };
+
   const probes: BandwidthProbe[] = [];
   const probe = async (when: string): Promise<void> => {
     try {
@@ -462,6 +475,19 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
     entries.push(...scaleEntries);
     const byId = new Map(scaleEntries.map((e) => [e.id, e]));
     if (!peer.available) for (const e of scaleEntries) if (e.engine === 'llama.cpp') e.error = `not measured: ${peer.reason}`;
+
+    // 0. The conversion peer (Phi-3.5 scale): llama-quantize on the same source, same threads; first,
+    //    while the disk holds no models yet (its BF16 GGUF is as large as the source).
+    if (scale === 'phi35' && o.peer !== false && here.some((c) => c.engine === 'qins' && (c.codec === 'qins8' || c.codec === 'qins4'))) {
+      if (!quantize.binary) slog(`llama-quantize: ${quantize.reason}`);
+      else
+        try {
+          conversions.push(...(await measureQuantizePeer(quantize, scale, source, dir, threads, slog)));
+        } catch (err) {
+          quantize.error = (err as Error).message.split('\n')[0] ?? 'failed';
+          slog(`llama-quantize: failed: ${quantize.error}`);
+        }
+    }
 
     // 1. Models: every .qins file converted anew (measured), ONNX exports cached, GGUF exported.
     if (scale === 'phi35') {
@@ -501,6 +527,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
       for (const c of timed) {
         const e = byId.get(c.id)!;
         if (e.error !== null) continue;
+        if (c.phi35Once && scale === 'phi35' && round > 1) continue;
         const clog = (l: string) => slog(`round ${round}/${rounds[scale]} ${c.label}: ${l}`);
         try {
           const load0 = loadavg()[0] ?? 0;
@@ -526,6 +553,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
           clog('perplexity on the eval text');
           const args = ['eval', e.model, '--text', evalText, '--window', '512', '--ctx', '512'];
           if (threads) args.push('--threads', String(threads));
+          if (c.kv) args.push('--kv', c.kv);
           const p = await runQins<EvalJson>(args, { onLine: clog });
           e.ppl = p.json.ppl;
           e.ppl_tokens = p.json.tokens;
@@ -567,6 +595,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
     entries,
     conversions,
     peer,
+    quantize,
     bandwidth: { probes, bound: checkBound(entries, scales, best) },
     seconds: (performance.now() - t0) / 1000,
   };
@@ -603,6 +632,7 @@ async function prepareModel(
       bits_per_weight: r.json.stats.bits_per_weight,
       snr_db: r.json.stats.snr_db,
       load_avg_1m: load,
+      peer: false,
     });
     return { model, file_bytes: r.json.file_bytes, bits_per_weight: r.json.stats.bits_per_weight, convert_seconds: r.seconds, snr_db: r.json.stats.snr_db };
   }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeChart, qualityChart } from '../../../src-main/bench/chart.js';
 import {
   checkClaims,
+  checkKernelTargets,
   checkTargets,
   combineVerdicts,
   peerRatio,
@@ -129,8 +130,25 @@ function result(entries: SuiteEntry[], o: { bandwidth?: number; peer?: boolean }
         bits_per_weight: 8.5,
         snr_db: 32.13,
         load_avg_1m: 1.2,
+        peer: false,
+      },
+      {
+        scale: 'phi35',
+        codec: 'llama-quantize Q8_0',
+        label: 'llama-quantize Q8_0 (avx512, from a BF16 GGUF)',
+        wall_seconds: 25,
+        user_seconds: 40,
+        sys_seconds: 5,
+        peak_rss_bytes: 300 * 2 ** 20,
+        source_bytes: 7.6e9,
+        file_bytes: 4.06e9,
+        bits_per_weight: null,
+        snr_db: null,
+        load_avg_1m: 1.1,
+        peer: true,
       },
     ],
+    quantize: { binary: '/w/llama-quantize/avx512/llama-quantize', variant: 'avx512', reason: null, error: null },
     peer:
       o.peer === false
         ? { available: false, reason: 'llama.cpp peer not installed (npm run peer:install)', version: null, llama_cpp_release: null, cpu_library: null, avx2_dir: null, avx2_cpu_library: null, avx2_reason: null, system_info: null }
@@ -293,6 +311,29 @@ describe('targets and verdicts', () => {
   });
 });
 
+describe('kernel targets against llama.cpp', () => {
+  it('judges each kernel set, the depth-0 bandwidth share, the conversion race and the KV cache from the numbers', () => {
+    const r = sample();
+    const q8 = r.entries.find((e) => e.scale === 'phi35' && e.id === 'qins8')!;
+    q8.stream_bytes_per_token_depth0 = 4e9; // 4 GB × 6 tok/s (median at depth 0) = 24 of the 30 GB/s probe
+    r.entries.push(entry('tiny', 'qins8-kv-f32', 'qins8, f32 KV cache', null, { ppl: 120.25 }));
+    const t = checkKernelTargets(r);
+    const by = (s: string) => t.filter((x) => x.target.startsWith(s));
+    const [after, depth0] = by('Phi-3.5 scale, AVX-512: qins8 decode');
+    expect(after).toEqual({ target: 'Phi-3.5 scale, AVX-512: qins8 decode after 512 ≥ 1.0× llama.cpp Q8_0', measured: '1.25× (5.00 vs 4.00 tok/s)', status: 'met' });
+    expect(depth0!.measured).toBe('1.25× (6.00 vs 4.80 tok/s)');
+    expect(by('Phi-3.5 scale, AVX-512: qins8 prefill')[0]!.status).toBe('not met');
+    expect(by('Phi-3.5 scale, AVX2: qins8 decode after')[0]).toMatchObject({ measured: '0.80× (4.00 vs 5.00 tok/s)', status: 'not met' });
+    // qins4 was not measured: never "met"
+    expect(by('Phi-3.5 scale, AVX-512: qins4').every((x) => x.status === 'not measured')).toBe(true);
+    expect(by('Phi-3.5 scale, AVX-512: qins8 decode at depth 0 ≥ 85 %')[0]).toMatchObject({ measured: '80.0 %', status: 'not met' });
+    expect(by('Phi-3.5 scale: convert to qins8')[0]).toMatchObject({ measured: '20.0 s vs 25.0 s (1.25×)', status: 'met' });
+    expect(by('Phi-3.5 scale: convert to qins4')[0]!.status).toBe('not measured');
+    expect(by('Phi-3.5 scale: conversion peak RSS')[0]).toMatchObject({ measured: '199.2 MB', status: 'met' });
+    expect(by('tiny: qins8 perplexity with the f16 KV')[0]).toMatchObject({ measured: '+0.042 % (120.300 vs 120.250)', status: 'met' });
+  });
+});
+
 describe('README blocks', () => {
   it('replaces only the claims block, which leads with the ratios against llama.cpp', () => {
     const readme = 'intro\n<!-- bench:claims -->\nold table\n<!-- /bench:claims -->\noutro\n';
@@ -312,6 +353,7 @@ describe('README blocks', () => {
     expect(blocks).toEqual(['bench:targets', 'convert:phi35', 'bench:iq4nl']);
     expect(text).not.toContain('hand run');
     expect(text).toContain('| qins8 | 20.0 s | 380 MB/s | 14.5 + 10.0 s | 190 MiB | 32.13 dB | 0.534× | 1.20 |');
+    expect(text).toContain('| llama-quantize Q8_0 (avx512, from a BF16 GGUF) | 25.0 s | 304 MB/s | 40.0 + 5.0 s | 300 MiB | – | 0.534× | 1.10 |');
     expect(text).toContain('allows at most 7.50 tok/s; qins8 decoded at 5.00 tok/s (66.7 % of it).');
     expect(text).toContain('qins4\'s per-tensor tables fit the weights better than llama.cpp\'s fixed IQ4_NL table (SNR 24.07 vs 23.41 dB) yet measure worse: perplexity +2.83 % with the tuned tables, +2.42 % with the IQ4_NL table');
     // a tiny-only run leaves the Phi-3.5 blocks alone

@@ -1,0 +1,125 @@
+// llama.cpp's `llama-quantize` as the conversion peer of the Phi-3.5-scale run: the same bf16
+// source, exported once as a BF16 GGUF (`qins convert --codec bf16`, then `qins export-gguf`), then
+// quantized to Q8_0 and Q4_0 with the same thread count as our converter. The binary is built from
+// the llama.cpp source the peer package ships (`npm run peer:quantize`, scripts/peer-quantize.mjs);
+// without it the report says why the conversion comparison is missing.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appRoot } from '../core/paths.js';
+import { runQins } from './child.js';
+import type { ConversionMeasure, Scale } from './suite.js';
+
+export interface QuantizePeer {
+  /** The llama-quantize binary, or null with the reason. */
+  binary: string | null;
+  variant: string | null;
+  reason: string | null;
+}
+
+/** The llama-quantize build this CPU runs best (x86-64: avx512 when the CPU has it, else avx2). */
+export function findQuantizePeer(cpuFeatures: string[]): QuantizePeer {
+  const dir = join(appRoot(), '.bench', 'llama-quantize');
+  const order = process.arch === 'arm64' ? ['neon'] : cpuFeatures.includes('avx512') ? ['avx512', 'avx2'] : ['avx2'];
+  for (const v of order) {
+    const bin = join(dir, v, 'llama-quantize');
+    if (existsSync(bin)) return { binary: bin, variant: v, reason: null };
+  }
+  return { binary: null, variant: null, reason: `no llama-quantize build in ${dir} (npm run peer:quantize builds it from the peer's bundled llama.cpp source)` };
+}
+
+interface TimeResult {
+  wall_seconds: number;
+  user_seconds: number | null;
+  sys_seconds: number | null;
+  peak_rss_bytes: number | null;
+}
+
+/** Runs a program under /usr/bin/time (when present) for its CPU time and peak RSS. */
+function timed(cmd: string, args: string[], log: (l: string) => void): Promise<TimeResult> {
+  const useTime = existsSync('/usr/bin/time');
+  const out = join(tmpdir(), `qins-quantize-time-${process.pid}.txt`);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = useTime
+      ? spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', out, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const onData = (d: Buffer) => {
+      tail = (tail + d.toString()).slice(-2000);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = (performance.now() - t0) / 1000;
+      if (code !== 0) return reject(new Error(`llama-quantize failed (exit ${code}): ${tail.trim().split('\n').pop() ?? ''}`));
+      let r: TimeResult = { wall_seconds: wall, user_seconds: null, sys_seconds: null, peak_rss_bytes: null };
+      if (useTime)
+        try {
+          const [, u, s, m] = readFileSync(out, 'utf8').trim().split(/\s+/).map(Number);
+          r = { wall_seconds: wall, user_seconds: u ?? null, sys_seconds: s ?? null, peak_rss_bytes: m ? m * 1024 : null };
+        } catch {
+          log('llama-quantize: /usr/bin/time wrote no figures');
+        }
+      resolve(r);
+    });
+  });
+}
+
+/**
+ * Quantizes the source with llama-quantize to Q8_0 and Q4_0 (threads as given) and returns one
+ * conversion measure each. The BF16 GGUF and the outputs are deleted afterwards.
+ */
+export async function measureQuantizePeer(
+  peer: QuantizePeer,
+  scale: Scale,
+  source: string,
+  dir: string,
+  threads: number | null,
+  log: (l: string) => void,
+): Promise<ConversionMeasure[]> {
+  if (!peer.binary) return [];
+  const bf16 = join(dir, 'quantize-source-bf16.qins');
+  const gguf = join(dir, 'quantize-source-bf16.gguf');
+  const out: ConversionMeasure[] = [];
+  try {
+    log('llama-quantize: the source as a BF16 GGUF (qins convert --codec bf16, qins export-gguf)');
+    await runQins(['convert', source, '-o', bf16, '--codec', 'bf16'], { onLine: log });
+    await runQins(['export-gguf', bf16, '-o', gguf, '--force'], { onLine: log });
+    await rm(bf16, { force: true });
+    const sourceBytes = (await stat(gguf)).size;
+    for (const type of ['Q8_0', 'Q4_0'] as const) {
+      const target = join(dir, `quantize-${type}.gguf`);
+      log(`llama-quantize ${type} (${peer.variant})`);
+      const load = loadavg()[0] ?? 0;
+      const args = [gguf, target, type];
+      if (threads) args.push(String(threads));
+      const t = await timed(peer.binary, args, log);
+      const fileBytes = (await stat(target)).size;
+      await rm(target, { force: true });
+      out.push({
+        scale,
+        codec: `llama-quantize ${type}`,
+        label: `llama-quantize ${type} (${peer.variant}, from a BF16 GGUF)`,
+        wall_seconds: t.wall_seconds,
+        user_seconds: t.user_seconds,
+        sys_seconds: t.sys_seconds,
+        peak_rss_bytes: t.peak_rss_bytes,
+        source_bytes: sourceBytes,
+        file_bytes: fileBytes,
+        bits_per_weight: null,
+        snr_db: null,
+        load_avg_1m: load,
+        peer: true,
+      });
+      log(`llama-quantize ${type}: ${t.wall_seconds.toFixed(1)} s`);
+    }
+  } finally {
+    await rm(bf16, { force: true });
+    await rm(gguf, { force: true });
+  }
+  return out;
+}
