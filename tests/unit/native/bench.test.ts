@@ -21,7 +21,9 @@ describe('bench', () => {
     const factory: BackendFactory = async (path, o) => {
       opened = o;
       const b = await openQinsBackend(path, o);
-      const counting: InferenceBackend = {
+      // `info` passes through: the bench reads the backend's KV type and kernel set from it
+      const counting: InferenceBackend & { info: typeof b.info } = {
+        info: b.info,
         kind: b.kind,
         spec: b.spec,
         contextLength: b.contextLength,
@@ -49,8 +51,8 @@ describe('bench', () => {
     expect(r.decode_tok_s).toBeGreaterThan(0);
     expect(r.decode_depth0_tok_s).toBeGreaterThan(0);
     for (const s of r.samples) expect(Object.keys(s).sort()).toEqual(['decode_depth0_tok_s', 'decode_tok_s', 'prefill_tok_s']);
-    // streamed bytes: weights + one embedding row + the KV attended (f32 by default)
-    expect(r.kv_type).toBe('f32');
+    // streamed bytes: weights + one embedding row + the KV attended (f16 by default)
+    expect(r.kv_type).toBe('f16');
     expect(r.kv_bytes_per_position).toBe(r.kv_bytes / 47);
     expect(r.stream_bytes_per_token).toBeCloseTo(r.weight_bytes + r.embedding_row_bytes + r.kv_bytes_per_position * (41 + 3.5), 6);
     expect(r.peak_rss_bytes ?? Infinity).toBeGreaterThanOrEqual(r.rss_bytes * 0.99);
