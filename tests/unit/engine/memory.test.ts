@@ -33,7 +33,7 @@ describe('ModelSlot.memory with the native engine', () => {
     await slot.load(file, { threads: 2, contextLength: 256 });
     const { model, session } = slot.current();
     const s = model.spec;
-    const perPosition = s.num_layers * 2 * s.num_kv_heads * s.head_dim * 4; // f32 KV cache
+    const perPosition = s.num_layers * 2 * s.num_kv_heads * s.head_dim * 2; // f16 KV cache (the default)
     const size = statSync(file).size;
     const before = await slot.memory();
     expect(before).toMatchObject({ weightsFileBytes: size, kvBytesUsed: 0, kvBytesReserved: 256 * perPosition });
