@@ -15,7 +15,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat as fileStat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Codec } from '../core/qins-format.js';
+import type { Codec } from '../engine/format/qins-format.js';
 import { appRoot, assetsDir } from '../core/paths.js';
 import type { BenchResult } from '../engine/bench.js';
 import { inspectGraph } from '../engine/onnx/inspect.js';

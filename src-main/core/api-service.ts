@@ -1,7 +1,7 @@
 // The OpenAI-compatible API's view of the core: completions go through the same generation
 // queue as the chat UI (one generation at a time per loaded model), without touching the store.
 import { randomUUID } from 'node:crypto';
-import { QinsError } from '../../src-preload/contract.js';
+import { QinsError } from '../../src-shared/contract.js';
 import type { CompletionRequest, CompletionResult, CompletionService } from '../web/openai.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { GenerationQueue } from './generation-queue.js';

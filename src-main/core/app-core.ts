@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-preload/contract.js';
+import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-shared/contract.js';
 import { openAiRoute } from '../web/openai.js';
 import { startWebHost, type WebHost } from '../web/server.js';
 import { ApiCompletionService } from './api-service.js';

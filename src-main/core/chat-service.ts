@@ -10,8 +10,8 @@ import {
   type ConversationView,
   type GenerationSample,
   QinsError,
-} from '../../src-preload/contract.js';
-import type { HostChatMessage, HostGenerateResult } from '../engine/protocol.js';
+} from '../../src-shared/contract.js';
+import type { HostChatMessage, HostGenerateResult } from '../../src-shared/engine-protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { GenerationQueue } from './generation-queue.js';
 import type { Broadcast, ModelLibrary } from './library.js';

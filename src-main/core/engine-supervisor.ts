@@ -4,9 +4,9 @@
 // utilityProcess.fork under Electron), so this module stays free of Electron.
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { type EngineStatus, QinsError } from '../../src-preload/contract.js';
-import type { FromHost, HostMethod, HostMethods, ToHost } from '../engine/protocol.js';
-import { isFromHost } from '../engine/protocol.js';
+import { type EngineStatus, QinsError } from '../../src-shared/contract.js';
+import type { FromHost, HostMethod, HostMethods, ToHost } from '../../src-shared/engine-protocol.js';
+import { isFromHost } from '../../src-shared/engine-protocol.js';
 
 /** A running child process, whatever launched it. */
 export interface HostProcess {

@@ -14,14 +14,14 @@ import {
   type ModelInfo,
   type ModelStatus,
   QinsError,
-} from '../../src-preload/contract.js';
-import type { Codec } from './codecs.js';
+} from '../../src-shared/contract.js';
+import type { Codec } from '../../src-shared/codecs.js';
 import { isOrtModelDir, readOrtModelDir, specParams } from '../engine/onnx/model-dir.js';
 import { inspectGraph, onnxWeightSummary } from '../engine/onnx/inspect.js';
-import type { HostMethods } from '../engine/protocol.js';
+import type { HostMethods } from '../../src-shared/engine-protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { assetsDir, modelsDir } from './paths.js';
-import { readQinsHeader } from './qins-format.js';
+import { readQinsHeader } from '../engine/format/qins-format.js';
 import type { ChatStore, ModelRecord } from './store/index.js';
 
 export type Broadcast = <E extends EventChannel>(event: E, payload: EventOf<E>) => void;

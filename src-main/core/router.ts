@@ -14,7 +14,7 @@ import {
   InvokeMessage,
   isRequestChannel,
   requests,
-} from '../../src-preload/contract.js';
+} from '../../src-shared/contract.js';
 
 /** One connected UI (a BrowserWindow or a WebSocket). */
 export interface ClientContext {

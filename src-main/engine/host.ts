@@ -1,14 +1,14 @@
 // The engine host: a child process that owns the native engine (models, generation, conversion)
 // so that a crash or a long computation never takes the main process down with it.
 // Started with child_process.fork (plain Node) or Electron's utilityProcess.fork.
-import { QinsError } from '../../src-preload/contract.js';
+import { QinsError } from '../../src-shared/contract.js';
 import { toErrorShape } from '../core/router.js';
 import { convertJob } from './host/convert.js';
 import { perplexityJob } from './host/eval.js';
 import { generateReply } from './host/generate.js';
 import { Jobs } from './host/jobs.js';
 import { ModelSlot } from './host/model-slot.js';
-import type { FromHost, HostEventName, HostEvents, HostMethod, HostMethods, ToHost } from './protocol.js';
+import type { FromHost, HostEventName, HostEvents, HostMethod, HostMethods, ToHost } from '../../src-shared/engine-protocol.js';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;

@@ -3,8 +3,8 @@
 // the package root, so this works from the sources, from the out/main bundles and from a packaged
 // app (app.asar → app.asar.unpacked). QINS_ADDON may name a .node file to load instead.
 import { createRequire } from 'node:module';
-import type { ModelSpec } from '../core/qins-format.js';
-import { nativeAddonDir, resolveNativeAddon } from '../core/native-path.js';
+import type { ModelSpec } from './format/qins-format.js';
+import { nativeAddonDir, resolveNativeAddon } from './native-path.js';
 import { appRoot } from '../core/paths.js';
 
 export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avx512' | 'neon';

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { type ErrorCode, QinsError } from '../../src-preload/contract.js';
-import { type SamplingSettings, defaultSampling } from '../core/store/schema.js';
+import { type ErrorCode, QinsError } from '../../src-shared/contract.js';
+import { type SamplingSettings, defaultSampling } from '../../src-shared/records.js';
 
 export interface ApiChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -7,7 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { EventChannel } from '../../src-preload/contract.js';
+import type { EventChannel } from '../../src-shared/contract.js';
 import type { AppCore } from '../core/app-core.js';
 import { SECURITY_HEADERS, TOKEN_COOKIE, hostAllowed, newToken, originAllowed, tokenFrom } from './security.js';
 

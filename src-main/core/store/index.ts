@@ -16,7 +16,7 @@ export {
   writeFileAtomic,
 } from './transfer.js';
 export type { ExportSummary, ImportSummary } from './transfer.js';
-export * from './schema.js';
+export * from '../../../src-shared/records.js';
 
 /** Opens the store at the data directory's qins.db ($QINS_HOME or the app-data folder). */
 export function openChatStore(options: ChatStoreOptions = {}, file: string = dbPath()): ChatStore {

@@ -38,7 +38,7 @@ import {
   ModelRecord as ModelRecordSchema,
   ModelQualityRecord as ModelQualityRecordSchema,
   type ModelQualityRecord,
-} from './schema.js';
+} from '../../../src-shared/records.js';
 import { buildSearchQuery, likeSnippet } from './search-query.js';
 import { StreamingWriter, type StreamingWriterOptions } from './streaming.js';
 

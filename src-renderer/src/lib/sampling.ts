@@ -1,6 +1,6 @@
 // The sampling controls: one description per setting drives the slider, the number box and the
 // clamping, so the panel and its tests agree on ranges.
-import type { SamplingSettings } from '../../../src-preload/contract';
+import type { SamplingSettings } from '../../../src-shared/contract';
 
 export type NumericKey = 'temperature' | 'top_p' | 'top_k' | 'min_p' | 'repetition_penalty' | 'max_tokens' | 'seed';
 

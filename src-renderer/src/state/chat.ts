@@ -11,7 +11,7 @@ import type {
   Preset,
   SamplingSettings,
   ThreadEntry,
-} from '../../../src-preload/contract';
+} from '../../../src-shared/contract';
 import { readable } from '../lib/errors';
 import { qins } from '../lib/qins';
 import { useApp } from './app';

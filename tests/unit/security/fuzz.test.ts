@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, requestChannels, requests } from '../../../src-preload/contract.js';
+import { ErrorCode, requestChannels, requests } from '../../../src-shared/contract.js';
 import { AppCore, type ConnectedClient } from '../../../src-main/core/app-core.js';
 import { forkLauncher } from '../../../src-main/core/engine-supervisor.js';
 import { startWebHost, type WebHost } from '../../../src-main/web/server.js';

@@ -1,4 +1,4 @@
-import { APP_CODECS } from '../../../../src-main/core/codecs';
+import { APP_CODECS } from '../../../../src-shared/codecs';
 import { cn } from '../../lib/cn';
 import type { ImportChoice } from '../../state/models';
 

@@ -1,9 +1,9 @@
 // The message channel between the main process and the engine host (a child process).
 // Requests carry an id and are answered exactly once; events flow from the host unprompted
 // (streams are keyed by the job id the main process chose).
-import type { EngineMemory, QinsErrorShape } from '../../src-preload/contract.js';
-import type { Codec } from '../core/codecs.js';
-import type { ContextPolicy, SamplingSettings } from '../core/store/schema.js';
+import type { EngineMemory, QinsErrorShape } from './contract.js';
+import type { Codec } from './codecs.js';
+import type { ContextPolicy, SamplingSettings } from './records.js';
 
 export interface HostChatMessage {
   role: 'system' | 'user' | 'assistant';

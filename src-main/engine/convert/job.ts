@@ -5,7 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Codec, QINS_FORMAT_VERSION, type Codebook, type QinsHeader } from '../qins-format.js';
+import { Codec, QINS_FORMAT_VERSION, type Codebook, type QinsHeader } from '../format/qins-format.js';
 import { architectureOf, buildModelSpec, isMatrix, planTensors, sourceDtype } from './arch.js';
 import { openCheckpoint, readCheckpointConfig } from './checkpoint.js';
 import {

@@ -1,7 +1,7 @@
 // Loads the native encoders (native/src/codecs, exported as `codecs` by the QINS addon).
 import { createRequire } from 'node:module';
 import { nativeAddonDir, resolveNativeAddon } from '../native-path.js';
-import { appRoot } from '../paths.js';
+import { appRoot } from '../../core/paths.js';
 import type { SourceDtype } from './safetensors.js';
 import { ConvertError } from './errors.js';
 

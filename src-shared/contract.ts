@@ -3,7 +3,7 @@
 // payload against it, the preload bridge and the WebSocket shim expose `window.qins` from it, and
 // the tests fuzz it. Nothing in this file may import Node or Electron: it is bundled into the renderer.
 import { z } from 'zod';
-import { Codec } from '../src-main/core/codecs.js';
+import { Codec } from './codecs.js';
 import {
   Conversation,
   ConversationPatch,
@@ -18,7 +18,7 @@ import {
   Settings,
   SettingsPatch,
   ThreadEntry,
-} from '../src-main/core/store/schema.js';
+} from './records.js';
 
 export {
   Codec,

@@ -1,6 +1,6 @@
 // Codec layouts and codebooks (docs/qins-format.md "Codecs and payload layout"), plus the
 // passthrough conversions done in TypeScript (bf16 / f32 and the f32 1-D tensors).
-import type { Codebook, Codec } from '../qins-format.js';
+import type { Codebook, Codec } from '../format/qins-format.js';
 import type { SourceDtype } from './safetensors.js';
 
 export const BLOCK = 32;
