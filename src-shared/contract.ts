@@ -71,6 +71,13 @@ export class QinsError extends Error {
   }
 }
 
+/** Any thrown value as `{code, message}`: a QinsError keeps its code, anything else is INTERNAL. */
+export function toErrorShape(e: unknown): QinsErrorShape {
+  if (e instanceof QinsError) return e.toJSON();
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'INTERNAL', message: message.slice(0, 1000) || 'internal error' };
+}
+
 // ─── Shared shapes ─────────────────────────────────────────────────────────────────────────────
 
 const Empty = z.object({}).strict();

@@ -5,8 +5,6 @@ import {
   type EventChannel,
   type EventOf,
   type ParsedRequestOf,
-  QinsError,
-  type QinsErrorShape,
   type ReplyMessage,
   type RequestChannel,
   type ResponseOf,
@@ -14,6 +12,7 @@ import {
   InvokeMessage,
   isRequestChannel,
   requests,
+  toErrorShape,
 } from '../../src-shared/contract.js';
 
 /** One connected UI (a BrowserWindow or a WebSocket). */
@@ -43,13 +42,6 @@ function describeZodError(error: { issues: Array<{ path: PropertyKey[]; message:
   if (!issue) return 'invalid payload';
   const where = issue.path.length ? issue.path.map(String).join('.') : 'payload';
   return `${where}: ${issue.message}`.slice(0, MAX_DETAIL);
-}
-
-/** Converts anything thrown by a handler into the wire error shape. */
-export function toErrorShape(e: unknown): QinsErrorShape {
-  if (e instanceof QinsError) return e.toJSON();
-  const message = e instanceof Error ? e.message : String(e);
-  return { code: 'INTERNAL', message: message.slice(0, 1000) || 'internal error' };
 }
 
 export function createRouter(handlers: Handlers): Router {

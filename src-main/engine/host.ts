@@ -1,8 +1,7 @@
 // The engine host: a child process that owns the native engine (models, generation, conversion)
 // so that a crash or a long computation never takes the main process down with it.
 // Started with child_process.fork (plain Node) or Electron's utilityProcess.fork.
-import { QinsError } from '../../src-shared/contract.js';
-import { toErrorShape } from '../core/router.js';
+import { QinsError, toErrorShape } from '../../src-shared/contract.js';
 import { convertJob } from './host/convert.js';
 import { perplexityJob } from './host/eval.js';
 import { generateReply } from './host/generate.js';
