@@ -2,10 +2,43 @@
 // queue as the chat UI (one generation at a time per loaded model), without touching the store.
 import { randomUUID } from 'node:crypto';
 import { QinsError } from '../../src-shared/contract.js';
-import type { CompletionRequest, CompletionResult, CompletionService } from '../web/openai.js';
+import type { SamplingSettings } from '../../src-shared/records.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { GenerationQueue } from './generation-queue.js';
 import type { ModelLibrary } from './library.js';
+
+export interface ApiChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  /** The model the client asked for; undefined = the loaded model. */
+  model: string | undefined;
+  messages: ApiChatMessage[];
+  sampling: SamplingSettings;
+  signal: AbortSignal;
+  /** Called with each new piece of reply text, in order. */
+  onDelta(text: string): void;
+}
+
+export interface CompletionResult {
+  model: string;
+  text: string;
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What the API needs from the core (a generation queue in front of the engine host). */
+export interface CompletionService {
+  listModels(): Promise<Array<{ id: string; created: number }>>;
+  /**
+   * Runs one completion. Rejects with QinsError: BUSY when the queue is full, NOT_FOUND for an
+   * unknown model, CANCELLED when `signal` fired before it started, ENGINE_* when the engine failed.
+   */
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+}
 
 export class ApiCompletionService implements CompletionService {
   constructor(
