@@ -2,6 +2,7 @@
 // queue as the chat UI (one generation at a time per loaded model), without touching the store.
 import { randomUUID } from 'node:crypto';
 import { QinsError } from '../../src-shared/contract.js';
+import type { HostEventArgs } from '../../src-shared/engine-protocol.js';
 import type { SamplingSettings } from '../../src-shared/records.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { GenerationQueue } from './generation-queue.js';
@@ -60,9 +61,8 @@ export class ApiCompletionService implements CompletionService {
       throw new QinsError('NOT_FOUND', `no model "${req.model}" (GET /v1/models lists them)`);
     }
     const jobId = randomUUID();
-    const onEvent = (event: string, data: unknown) => {
-      const d = data as { jobId: string; text: string };
-      if (event === 'generate.delta' && d.jobId === jobId && d.text) req.onDelta(d.text);
+    const onEvent = (...[event, data]: HostEventArgs) => {
+      if (event === 'generate.delta' && data.jobId === jobId && data.text) req.onDelta(data.text);
     };
     const onAbort = () => {
       if (this.queue.cancel(jobId)) void this.engine.call('generate.cancel', { jobId }).catch(() => undefined);
