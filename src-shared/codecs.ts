@@ -1,5 +1,5 @@
 // Codec and architecture names, free of Node imports so the contract and the renderer can use them.
-// core/qins-format.ts re-exports these for the file format.
+// src-main/engine/format/qins-format.ts re-exports these for the file format.
 import { z } from 'zod';
 
 export const CODECS = ['qins8', 'qins4', 'qins-seed', 'q8', 'q4', 'bf16', 'f32'] as const;

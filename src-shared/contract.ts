@@ -1,7 +1,8 @@
-// The typed contract between the UI (renderer or browser) and the main process (DESIGN §3).
-// Every request, response and event is a zod schema here; the main-side router validates every
-// payload against it, the preload bridge and the WebSocket shim expose `window.qins` from it, and
-// the tests fuzz it. Nothing in this file may import Node or Electron: it is bundled into the renderer.
+// The typed contract between the UI (renderer or browser) and the main process (README
+// "Architecture"). Every request, response and event is a zod schema here; the main-side router
+// validates every payload against it, the preload bridge and the WebSocket shim expose `window.qins`
+// from it, and the tests fuzz it. Like all of src-shared/, it imports no Node or Electron (lint
+// enforces it): it is bundled into the renderer.
 import { z } from 'zod';
 import { Codec } from './codecs.js';
 import {
@@ -414,7 +415,6 @@ export type ResponseOf<C extends RequestChannel> = z.output<(typeof requests)[C]
 export type EventOf<E extends EventChannel> = z.output<(typeof events)[E]>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
-export const eventChannels = Object.keys(events) as EventChannel[];
 
 export const isRequestChannel = (c: unknown): c is RequestChannel =>
   typeof c === 'string' && Object.prototype.hasOwnProperty.call(requests, c);

@@ -220,7 +220,7 @@ export const ModelRecord = z
     name: z.string().min(1).max(500),
     /** Absolute path of the .qins file. */
     path: z.string().min(1),
-    /** Codec of the weights (see CODECS in core/qins-format.ts; stored as text so old rows stay readable). */
+    /** Codec of the weights (see CODECS in codecs.ts; stored as text so old rows stay readable). */
     codec: z.string().min(1).max(100),
     architecture: z.string().min(1).max(100),
     params: Count,

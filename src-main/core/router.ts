@@ -8,7 +8,6 @@ import {
   type ReplyMessage,
   type RequestChannel,
   type ResponseOf,
-  events,
   InvokeMessage,
   isRequestChannel,
   requests,
@@ -74,9 +73,4 @@ export function createRouter(handlers: Handlers): Router {
       }
     },
   };
-}
-
-/** Validates an outgoing event in development and tests; a bad event is a bug in the main process. */
-export function checkEvent<E extends EventChannel>(event: E, payload: EventOf<E>): boolean {
-  return events[event].safeParse(payload).success;
 }

@@ -1,5 +1,5 @@
 // The conversation store (issue 5). Main-process code uses ChatStore; the contract and the
-// renderer import domain types from ./schema.js only (it has no Node imports).
+// renderer import the domain types from src-shared/records.ts (it has no Node imports).
 import { dbPath } from '../paths.js';
 import { ChatStore, type ChatStoreOptions } from './repository.js';
 

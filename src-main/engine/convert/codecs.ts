@@ -39,11 +39,6 @@ export function matrixParts(codec: Codec, rows: number, cols: number, block = BL
   return matrixRowParts(codec, cols, block).map((p) => ({ name: p.name, bytes: p.bytes * rows }));
 }
 
-/** Nominal bits per weight of a codec (block 32, widths a multiple of the block). */
-export function nominalBits(codec: Codec): number {
-  return { qins8: 8.5, q8: 8.5, qins4: 4.5, q4: 4.5, 'qins-seed': 9, bf16: 16, f32: 32 }[codec];
-}
-
 /** qins8 segments: eight magnitude segments of sixteen linear steps (docs/qins-format.md). */
 export const QINS8_SEGMENTS = 8;
 export const QINS8_STEPS = 16;

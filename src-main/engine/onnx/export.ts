@@ -15,7 +15,6 @@ import { CanonicalWeights } from './hf-weights.js';
 import type { Int4Options } from './int4.js';
 
 export const MODEL_FILE = 'model.onnx';
-export const DATA_FILE = 'model.onnx.data';
 /** Files copied verbatim from the checkpoint when present (the tokenizer and template travel with the model). */
 export const COPIED_FILES = [
   'config.json',

@@ -1,7 +1,7 @@
 // The canonical decoder tensors (docs/qins-format.md: embed, layers.{i}.qkv, …) of an HF
 // checkpoint as float32, read one at a time. The checkpoint reader, the ModelSpec and the
 // HF-name → canonical mapping (q/k/v and gate/up fused row-wise) are the converter's
-// (src-main/core/convert), so the ONNX export and the .qins converter agree by construction.
+// (src-main/engine/convert), so the ONNX export and the .qins converter agree by construction.
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ModelSpec } from '../format/qins-format.js';
 import { planTensors, type PlannedTensor } from '../convert/arch.js';

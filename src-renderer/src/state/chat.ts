@@ -111,11 +111,6 @@ function adopt(s: ChatState, e: ChatEvent, now: number): LiveReply {
   return { jobId: e.jobId, conversationId: e.conversationId, messageId: e.messageId, base: shown, text: '', tokens: 0, queued: null, startedAt: now, firstTokenAt: null };
 }
 
-/** Deltas not yet applied for a message (tests and the done handler use this). */
-export function dropPending(messageId: string): void {
-  pending.delete(messageId);
-}
-
 // ─── Saving per-conversation settings ────────────────────────────────────────────────────────
 
 type SettingsPatch = { sampling?: SamplingSettings; systemPrompt?: string };
