@@ -35,20 +35,30 @@ export default tseslint.config(
   // ─── Boundaries between processes (README "Architecture"). One no-restricted-imports entry per
   // folder: in flat config a later entry for the same rule replaces an earlier one, it does not merge.
   {
-    // The web host and the CLI run in plain Node: Electron stays in src-main/electron.
-    files: ['src-main/web/**/*.ts', 'src-main/cli/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
+    // The `qins` CLI: a host in plain Node (Electron stays in src-main/electron).
+    files: ['src-main/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('electron')] }] },
+  },
+  {
+    // The web host: plain Node, started by a host (electron/, cli/), serving the core.
+    files: ['src-main/web/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('electron'), folder('cli'), folder('bench')] }] },
+  },
+  {
+    // The benchmark suite (run by `qins bench-suite`): the core's paths and the engine, no hosts.
+    files: ['src-main/bench/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('web'), folder('electron'), folder('cli')] }] },
   },
   {
     // Main-process services: plain Node, started by a host (electron/, cli/), never starting one.
     files: ['src-main/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('web'), folder('electron'), folder('cli')] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('web'), folder('electron'), folder('cli'), folder('bench')] }] },
   },
   {
     // The engine host (a child process) and the library it runs: no main-process services.
     files: ['src-main/engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('core'), folder('web'), folder('electron'), folder('cli')] }],
+      'no-restricted-imports': ['error', { paths: [noElectron], patterns: [folder('core'), folder('web'), folder('electron'), folder('cli'), folder('bench')] }],
     },
   },
   {

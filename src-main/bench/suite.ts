@@ -19,7 +19,7 @@ import type { Codec } from '../engine/format/qins-format.js';
 import { appRoot, assetsDir } from '../core/paths.js';
 import type { BenchResult } from '../engine/bench.js';
 import { inspectGraph } from '../engine/onnx/inspect.js';
-import { boundFraction } from './bound.js';
+import { boundFraction } from '../engine/bound.js';
 import { runNodeScript, runQins, type ChildResult } from './child.js';
 import { peerAvailable, peerDir } from './llama-peer.js';
 import { findQuantizePeer, measureQuantizePeer, type QuantizePeer } from './quantize-peer.js';

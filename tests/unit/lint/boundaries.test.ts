@@ -40,9 +40,29 @@ const cases: Array<{ file: string; wrong: string[]; right: string[] }> = [
     right: ['../format/qins-format.js', '../native.js', '../../../src-shared/engine-protocol.js', 'node:path'],
   },
   {
+    file: 'src-main/engine/bench.ts',
+    wrong: ['../bench/suite.js'],
+    right: ['./bound.js'],
+  },
+  {
     file: 'src-main/engine/probe.ts',
     wrong: ['../core/router.js'],
     right: ['./convert/index.js', '../../src-shared/codecs.js'],
+  },
+  {
+    file: 'src-main/web/probe.ts',
+    wrong: ['../electron/protocol.js', '../cli/output.js', '../bench/suite.js', 'electron'],
+    right: ['../core/app-core.js', './static.js', 'ws'],
+  },
+  {
+    file: 'src-main/cli/commands/probe.ts',
+    wrong: ['../../electron/main.js', 'electron'],
+    right: ['../../core/headless.js', '../../web/server.js', '../../engine/native.js', '../../bench/suite.js'],
+  },
+  {
+    file: 'src-main/bench/probe.ts',
+    wrong: ['../web/server.js', '../cli/output.js', '../electron/ipc.js'],
+    right: ['../core/paths.js', '../engine/bound.js'],
   },
   {
     file: 'src-shared/probe.ts',
