@@ -21,12 +21,12 @@ const cases: Array<{ file: string; wrong: string[]; right: string[] }> = [
   },
   {
     file: 'src-preload/probe.ts',
-    wrong: ['../src-main/core/router.js', '../src-main/web/static.js'],
+    wrong: ['../src-main/core/router.js', '../src-main/web/static.js', '../src-renderer/src/lib/qins.js'],
     right: ['../src-shared/contract.js', './api.js', 'electron'],
   },
   {
     file: 'src-main/core/probe.ts',
-    wrong: ['../web/server.js', '../electron/main.js', '../cli/output.js', 'electron'],
+    wrong: ['../web/server.js', '../electron/main.js', '../cli/output.js', 'electron', '../../src-preload/api.js', '../../src-renderer/src/lib/cn.js'],
     right: ['../../src-shared/contract.js', '../engine/native.js', './paths.js', 'node:fs'],
   },
   {
@@ -48,6 +48,11 @@ const cases: Array<{ file: string; wrong: string[]; right: string[] }> = [
     file: 'src-main/engine/probe.ts',
     wrong: ['../core/router.js'],
     right: ['./convert/index.js', '../../src-shared/codecs.js'],
+  },
+  {
+    file: 'src-main/electron/probe.ts',
+    wrong: ['../cli/output.js', '../bench/suite.js', '../../src-preload/api.js'],
+    right: ['../core/app-core.js', '../web/server.js', '../engine/native.js', 'electron'],
   },
   {
     file: 'src-main/web/probe.ts',
