@@ -3,8 +3,8 @@ import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 
-// Three bundles, one per process (DESIGN §2). The main bundle has several entries: the Electron
-// main process, the `qins` CLI (plain Node) and the engine host (a child process).
+// Three bundles, one per process (README "Architecture"). The main bundle has several entries: the
+// Electron main process, the `qins` CLI (plain Node) and the engine host (a child process).
 export default defineConfig({
   main: {
     build: {

@@ -2,7 +2,7 @@
 // Electron IPC — and nothing else.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createApi } from './api.js';
-import { type EventMessage, IPC_EVENT, IPC_INVOKE, type ReplyMessage, isEventChannel } from './contract.js';
+import { type EventMessage, IPC_EVENT, IPC_INVOKE, type ReplyMessage, isEventChannel } from '../src-shared/contract.js';
 
 const api = createApi(
   {

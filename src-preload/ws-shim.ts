@@ -2,7 +2,7 @@
 // WebSocket (`qins serve`). Reconnects when the socket drops; requests made while disconnected
 // wait for the connection, requests in flight when it drops fail with ENGINE_UNAVAILABLE.
 import { createApi } from './api.js';
-import type { EventMessage, InvokeMessage, QinsApi, ReplyMessage } from './contract.js';
+import type { EventMessage, InvokeMessage, QinsApi, ReplyMessage } from '../src-shared/contract.js';
 
 interface Waiting {
   resolve(reply: ReplyMessage): void;

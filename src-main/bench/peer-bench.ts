@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { readGguf, type GgufFile } from '../engine/gguf/index.js';
 import { benchTokens, BenchError, median, peakRssBytes, type BenchResult, type BenchSample } from '../engine/bench.js';
-import { decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from './bound.js';
+import { decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from '../engine/bound.js';
 import { loadPeer, openPeerModel, type PeerContextInfo, type PeerInfo } from './llama-peer.js';
 
 export interface PeerBenchOptions {

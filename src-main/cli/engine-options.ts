@@ -7,7 +7,7 @@ import type { ActivationMode, KernelChoice, KvType } from '../engine/native.js';
 import { SamplingError, type SamplingParams } from '../engine/sampler.js';
 import { TemplateError } from '../engine/template.js';
 import { TokenizerError } from '../engine/tokenizer.js';
-import { QinsFormatError } from '../core/qins-format.js';
+import { QinsFormatError } from '../engine/format/qins-format.js';
 import { CliError } from './output.js';
 
 export interface EngineFlags {

@@ -1,5 +1,5 @@
-// Shared CLI conventions (DESIGN §7): with --json a command prints exactly one JSON object on
-// stdout; human progress goes to stderr; bad input exits non-zero with a one-line reason.
+// Shared CLI conventions (README "Command line"): with --json a command prints exactly one JSON
+// object on stdout; human progress goes to stderr; bad input exits non-zero with a one-line reason.
 
 export class CliError extends Error {
   constructor(

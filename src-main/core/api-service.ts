@@ -1,11 +1,45 @@
 // The OpenAI-compatible API's view of the core: completions go through the same generation
 // queue as the chat UI (one generation at a time per loaded model), without touching the store.
 import { randomUUID } from 'node:crypto';
-import { QinsError } from '../../src-preload/contract.js';
-import type { CompletionRequest, CompletionResult, CompletionService } from '../web/openai.js';
+import { QinsError } from '../../src-shared/contract.js';
+import type { HostEventArgs } from '../../src-shared/engine-protocol.js';
+import type { SamplingSettings } from '../../src-shared/records.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { GenerationQueue } from './generation-queue.js';
 import type { ModelLibrary } from './library.js';
+
+export interface ApiChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  /** The model the client asked for; undefined = the loaded model. */
+  model: string | undefined;
+  messages: ApiChatMessage[];
+  sampling: SamplingSettings;
+  signal: AbortSignal;
+  /** Called with each new piece of reply text, in order. */
+  onDelta(text: string): void;
+}
+
+export interface CompletionResult {
+  model: string;
+  text: string;
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What the API needs from the core (a generation queue in front of the engine host). */
+export interface CompletionService {
+  listModels(): Promise<Array<{ id: string; created: number }>>;
+  /**
+   * Runs one completion. Rejects with QinsError: BUSY when the queue is full, NOT_FOUND for an
+   * unknown model, CANCELLED when `signal` fired before it started, ENGINE_* when the engine failed.
+   */
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+}
 
 export class ApiCompletionService implements CompletionService {
   constructor(
@@ -27,9 +61,8 @@ export class ApiCompletionService implements CompletionService {
       throw new QinsError('NOT_FOUND', `no model "${req.model}" (GET /v1/models lists them)`);
     }
     const jobId = randomUUID();
-    const onEvent = (event: string, data: unknown) => {
-      const d = data as { jobId: string; text: string };
-      if (event === 'generate.delta' && d.jobId === jobId && d.text) req.onDelta(d.text);
+    const onEvent = (...[event, data]: HostEventArgs) => {
+      if (event === 'generate.delta' && data.jobId === jobId && data.text) req.onDelta(data.text);
     };
     const onAbort = () => {
       if (this.queue.cancel(jobId)) void this.engine.call('generate.cancel', { jobId }).catch(() => undefined);

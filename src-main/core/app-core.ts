@@ -4,15 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-preload/contract.js';
-import { openAiRoute } from '../web/openai.js';
-import { startWebHost, type WebHost } from '../web/server.js';
+import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-shared/contract.js';
 import { ApiCompletionService } from './api-service.js';
 import { ChatService, fromStoreError } from './chat-service.js';
 import { EngineSupervisor, type HostLauncher } from './engine-supervisor.js';
 import { GenerationQueue } from './generation-queue.js';
 import { ModelLibrary } from './library.js';
-import { appRoot, assetsDir, dataDir, dbPath, modelsDir, rendererDir } from './paths.js';
+import { appRoot, assetsDir, dataDir, dbPath, modelsDir } from './paths.js';
 import { type ClientContext, type Handlers, type Router, createRouter } from './router.js';
 import { type ChatStore, openChatStore, parseExportDocument, renderExport } from './store/index.js';
 import { Telemetry } from './telemetry.js';
@@ -24,10 +22,20 @@ export interface CoreOptions {
   electron?: { electron: string; chrome: string };
   /** Convert the embedded default model on first run (default true). */
   firstRun?: boolean;
-  /** Port of the desktop app's API when the user enables it. */
-  apiPort?: number;
+  /**
+   * Desktop app: starts the web host that serves the local API when the user turns it on. The
+   * process that owns the core provides it (electron/main.ts); the core never starts a web host.
+   */
+  startApi?: (core: AppCore) => Promise<ServingHost>;
   /** Desktop app: shows the native folder picker; resolves with the chosen path or null. */
   pickFolder?: () => Promise<string | null>;
+}
+
+/** A web host serving this core, as the core sees it (web/server.ts WebHost). */
+export interface ServingHost {
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
 }
 
 /** A connected UI client; `close()` runs the cleanups its subscriptions registered. */
@@ -53,7 +61,7 @@ export class AppCore {
   readonly completions: ApiCompletionService;
   private readonly clients = new Map<string, ConnectedClient>();
   /** The web host serving this core (qins serve) or the desktop app's API host when enabled. */
-  private webHost: WebHost | undefined;
+  private webHost: ServingHost | undefined;
 
   constructor(private readonly options: CoreOptions) {
     mkdirSync(dataDir(), { recursive: true });
@@ -123,13 +131,8 @@ export class AppCore {
   }
 
   /** `qins serve`: the web host that serves this core (its API is always on). */
-  attachWebHost(host: WebHost): void {
+  attachWebHost(host: ServingHost): void {
     this.webHost = host;
-  }
-
-  /** HTTP routes the web host adds for this core (the OpenAI-compatible API). */
-  webRoutes() {
-    return [openAiRoute(this.completions)];
   }
 
   apiStatus(): ApiStatus {
@@ -144,10 +147,8 @@ export class AppCore {
       return this.apiStatus();
     }
     if (enabled && !this.webHost) {
-      const port = this.options.apiPort ?? 7860;
-      this.webHost = await startWebHost({ core: this, rendererDir: rendererDir(), port, routes: this.webRoutes() }).catch(() =>
-        startWebHost({ core: this, rendererDir: rendererDir(), port: 0, routes: this.webRoutes() }),
-      );
+      if (!this.options.startApi) throw new QinsError('UNSUPPORTED', 'this app cannot start the local API');
+      this.webHost = await this.options.startApi(this);
     } else if (!enabled && this.webHost) {
       await this.webHost.close();
       this.webHost = undefined;

@@ -10,8 +10,8 @@ import {
   type ConversationView,
   type GenerationSample,
   QinsError,
-} from '../../src-preload/contract.js';
-import type { HostChatMessage, HostGenerateResult } from '../engine/protocol.js';
+} from '../../src-shared/contract.js';
+import type { HostChatMessage, HostEventArgs, HostGenerateResult } from '../../src-shared/engine-protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { GenerationQueue } from './generation-queue.js';
 import type { Broadcast, ModelLibrary } from './library.js';
@@ -222,8 +222,7 @@ export class ChatService {
   private async generate(reply: ActiveReply, messages: HostChatMessage[], prefix: string, conversation: Conversation): Promise<void> {
     const { jobId, conversationId, messageId } = reply;
     const base = { jobId, conversationId, messageId };
-    const onEvent = (event: string, data: unknown) => {
-      const d = data as { jobId: string; text: string; tokens: number };
+    const onEvent = (...[event, d]: HostEventArgs) => {
       if (event !== 'generate.delta' || d.jobId !== jobId) return;
       reply.tokens = d.tokens;
       reply.firstTokenAt ??= performance.now();

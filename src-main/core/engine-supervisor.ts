@@ -4,9 +4,8 @@
 // utilityProcess.fork under Electron), so this module stays free of Electron.
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { type EngineStatus, QinsError } from '../../src-preload/contract.js';
-import type { FromHost, HostMethod, HostMethods, ToHost } from '../engine/protocol.js';
-import { isFromHost } from '../engine/protocol.js';
+import { type EngineStatus, QinsError } from '../../src-shared/contract.js';
+import { type FromHost, type HostEventArgs, type HostMethod, type HostMethods, type ToHost, parseFromHost } from '../../src-shared/engine-protocol.js';
 
 /** A running child process, whatever launched it. */
 export interface HostProcess {
@@ -60,8 +59,8 @@ export interface SupervisorOptions {
 
 export interface SupervisorEvents {
   status: [EngineStatus];
-  /** An unsolicited host event (generation tokens, conversion progress, …). */
-  event: [string, unknown];
+  /** An unsolicited host event (generation tokens, conversion progress, …): its name, then its data. */
+  event: HostEventArgs;
 }
 
 export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
@@ -123,8 +122,9 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
         reject(new QinsError('ENGINE_UNAVAILABLE', 'the engine host did not start in time'));
         child.kill();
       }, this.opts.startTimeoutMs);
-      child.onMessage((m) => {
-        if (!isFromHost(m)) return;
+      child.onMessage((raw) => {
+        const m = parseFromHost(raw);
+        if (!m) return;
         if (m.kind === 'ready') {
           isReady = true;
           clearTimeout(timer);
@@ -165,7 +165,7 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
 
   private onHostMessage(m: Exclude<FromHost, { kind: 'ready' }>): void {
     if (m.kind === 'event') {
-      this.emit('event', m.event, m.data);
+      this.emit('event', ...([m.event, m.data] as HostEventArgs));
       return;
     }
     const p = this.pending.get(m.id);

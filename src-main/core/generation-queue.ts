@@ -1,7 +1,7 @@
 // One generation at a time on the loaded model: chat replies from the UI and API completions
 // wait their turn here. The queue is bounded (a full queue refuses with BUSY) and a job can be
 // cancelled while it waits or while it runs.
-import { QinsError } from '../../src-preload/contract.js';
+import { QinsError } from '../../src-shared/contract.js';
 
 export interface QueuedJob<T> {
   jobId: string;

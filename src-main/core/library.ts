@@ -14,14 +14,14 @@ import {
   type ModelInfo,
   type ModelStatus,
   QinsError,
-} from '../../src-preload/contract.js';
-import type { Codec } from './codecs.js';
+} from '../../src-shared/contract.js';
+import type { Codec } from '../../src-shared/codecs.js';
 import { isOrtModelDir, readOrtModelDir, specParams } from '../engine/onnx/model-dir.js';
 import { inspectGraph, onnxWeightSummary } from '../engine/onnx/inspect.js';
-import type { HostMethods } from '../engine/protocol.js';
+import type { HostEventArgs, HostMethods } from '../../src-shared/engine-protocol.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { assetsDir, modelsDir } from './paths.js';
-import { readQinsHeader } from './qins-format.js';
+import { readQinsHeader } from '../engine/format/qins-format.js';
 import type { ChatStore, ModelRecord } from './store/index.js';
 
 export type Broadcast = <E extends EventChannel>(event: E, payload: EventOf<E>) => void;
@@ -212,8 +212,7 @@ export class ModelLibrary {
       const dir = modelsDir();
       await mkdir(dir, { recursive: true });
       const destination = join(dir, kind === 'export' ? id : `${id}.qins`);
-      const onProgress = (event: string, data: unknown) => {
-        const d = data as { jobId: string; progress: ConvertJob['progress'] };
+      const onProgress = (...[event, d]: HostEventArgs) => {
         if (event !== 'convert.progress' || d.jobId !== jobId || !d.progress) return;
         job.progress = d.progress;
         emit({ jobId, type: 'progress', source, kind, codec, progress: d.progress });
@@ -346,8 +345,7 @@ export class ModelLibrary {
     const jobId = randomUUID();
     const emit = (e: EvalEvent) => this.broadcast('eval.event', e);
     let stage = 'model';
-    const onProgress = (event: string, data: unknown) => {
-      const d = data as { jobId: string; done: number; total: number };
+    const onProgress = (...[event, d]: HostEventArgs) => {
       if (event === 'eval.progress' && d.jobId.startsWith(jobId)) emit({ jobId, type: 'progress', modelId: id, done: d.done, total: d.total, stage });
       if (event === 'convert.progress' && d.jobId.startsWith(jobId)) emit({ jobId, type: 'progress', modelId: id, done: 0, total: 0, stage: 'preparing reference' });
     };

@@ -1,8 +1,10 @@
 // Where the app keeps its data and where its bundled resources are.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { appRoot } from '../engine/app-root.js';
+
+export { appRoot };
 
 let dataDirOverride: string | undefined;
 
@@ -27,24 +29,6 @@ export function dataDir(env = process.env): string {
 
 export const dbPath = (env = process.env): string => join(dataDir(env), 'qins.db');
 export const modelsDir = (env = process.env): string => join(dataDir(env), 'models');
-
-let cachedRoot: string | undefined;
-
-/**
- * The package root (the folder holding package.json), found by walking up from this module, so it
- * works from sources (src-main/core) and from bundles (out/main). Inside a packaged app this is the
- * app.asar root; unpacked native files live beside it in app.asar.unpacked.
- */
-export function appRoot(): string {
-  if (cachedRoot) return cachedRoot;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return (cachedRoot = dir);
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the application root (no package.json above this module)');
-    dir = up;
-  }
-}
 
 /** Bundled resources (the embedded default model, the eval text, icons). */
 export function assetsDir(): string {

@@ -5,16 +5,14 @@ import {
   type EventChannel,
   type EventOf,
   type ParsedRequestOf,
-  QinsError,
-  type QinsErrorShape,
   type ReplyMessage,
   type RequestChannel,
   type ResponseOf,
-  events,
   InvokeMessage,
   isRequestChannel,
   requests,
-} from '../../src-preload/contract.js';
+  toErrorShape,
+} from '../../src-shared/contract.js';
 
 /** One connected UI (a BrowserWindow or a WebSocket). */
 export interface ClientContext {
@@ -43,13 +41,6 @@ function describeZodError(error: { issues: Array<{ path: PropertyKey[]; message:
   if (!issue) return 'invalid payload';
   const where = issue.path.length ? issue.path.map(String).join('.') : 'payload';
   return `${where}: ${issue.message}`.slice(0, MAX_DETAIL);
-}
-
-/** Converts anything thrown by a handler into the wire error shape. */
-export function toErrorShape(e: unknown): QinsErrorShape {
-  if (e instanceof QinsError) return e.toJSON();
-  const message = e instanceof Error ? e.message : String(e);
-  return { code: 'INTERNAL', message: message.slice(0, 1000) || 'internal error' };
 }
 
 export function createRouter(handlers: Handlers): Router {
@@ -82,9 +73,4 @@ export function createRouter(handlers: Handlers): Router {
       }
     },
   };
-}
-
-/** Validates an outgoing event in development and tests; a bad event is a bug in the main process. */
-export function checkEvent<E extends EventChannel>(event: E, payload: EventOf<E>): boolean {
-  return events[event].safeParse(payload).success;
 }

@@ -1,7 +1,7 @@
 // Memory telemetry: real numbers from the processes, sampled on demand and streamed ~1 Hz.
 import { randomUUID } from 'node:crypto';
 import { freemem, totalmem } from 'node:os';
-import type { EngineMemory, GenerationSample, ProcessMemory, TelemetrySample } from '../../src-preload/contract.js';
+import type { EngineMemory, GenerationSample, ProcessMemory, TelemetrySample } from '../../src-shared/contract.js';
 
 export function processMemory(): ProcessMemory {
   const m = process.memoryUsage();

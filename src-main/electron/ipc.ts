@@ -1,7 +1,7 @@
 // Connects renderer windows to the core router over Electron IPC. Each WebContents is one client;
 // messages from anything but our own main frames are refused.
 import type { IpcMain, WebContents } from 'electron';
-import { IPC_EVENT, IPC_INVOKE, type ReplyMessage } from '../../src-preload/contract.js';
+import { IPC_EVENT, IPC_INVOKE, type ReplyMessage } from '../../src-shared/contract.js';
 import type { AppCore, ConnectedClient } from '../core/app-core.js';
 import { isTrustedSender } from './security.js';
 

@@ -7,6 +7,7 @@ import { setDataDir } from '../core/paths.js';
 import { utilityLauncher } from './engine-launcher.js';
 import { wireIpc } from './ipc.js';
 import { buildMenu } from './menu.js';
+import { startApiHost } from '../web/server.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { APP_ORIGIN, hardenSession, hardenWebContents, mainWindowOptions, trustedOrigins } from './security.js';
 
@@ -40,6 +41,7 @@ void app.whenReady().then(async () => {
     mode: 'electron',
     launcher: utilityLauncher(engineHostEntry()),
     electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
+    startApi: (c) => startApiHost(c),
     pickFolder: async () => {
       const options = { title: 'Choose a HuggingFace checkpoint folder', properties: ['openDirectory' as const] };
       const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);

@@ -7,18 +7,6 @@ import type { BrowserWindowConstructorOptions, Session, WebContents, WebFrameMai
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://qins`;
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {
     width: 1280,

@@ -1,7 +1,7 @@
 // The interface every inference engine implements (the native QINS engine and the ONNX Runtime
 // reference). Tokenization, templates, sampling and the KV-prefix bookkeeping live above it
 // (see generate.ts), so both engines are driven by exactly the same code.
-import type { ModelSpec } from '../core/qins-format.js';
+import type { ModelSpec } from './format/qins-format.js';
 
 export type EngineKind = 'qins' | 'ort';
 

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { stat } from 'node:fs/promises';
-import { decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from '../bench/bound.js';
-import { readQinsHeader } from '../core/qins-format.js';
+import { decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from './bound.js';
+import { readQinsHeader } from './format/qins-format.js';
 import type { InferenceBackend } from './backend.js';
 import { loadNative, type BandwidthResult } from './native.js';
 

@@ -1,14 +1,13 @@
 // The engine host: a child process that owns the native engine (models, generation, conversion)
 // so that a crash or a long computation never takes the main process down with it.
 // Started with child_process.fork (plain Node) or Electron's utilityProcess.fork.
-import { QinsError } from '../../src-preload/contract.js';
-import { toErrorShape } from '../core/router.js';
+import { QinsError, toErrorShape } from '../../src-shared/contract.js';
 import { convertJob } from './host/convert.js';
 import { perplexityJob } from './host/eval.js';
 import { generateReply } from './host/generate.js';
 import { Jobs } from './host/jobs.js';
 import { ModelSlot } from './host/model-slot.js';
-import type { FromHost, HostEventName, HostEvents, HostMethod, HostMethods, ToHost } from './protocol.js';
+import { type FromHost, type HostEventName, type HostEvents, type HostMethod, type HostMethods, parseToHost } from '../../src-shared/engine-protocol.js';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -62,13 +61,13 @@ const methods: Impl = {
 };
 
 port.onMessage(async (raw) => {
-  const msg = raw as ToHost;
-  if (typeof msg !== 'object' || msg === null || msg.kind !== 'request' || typeof msg.id !== 'number') return;
-  const impl = (methods as Record<string, ((p: unknown) => unknown) | undefined>)[msg.method];
-  if (!impl) {
-    port.send({ kind: 'reply', id: msg.id, ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `engine host: unknown method ${String(msg.method)}` } });
+  const parsed = parseToHost(raw);
+  if (!parsed.ok) {
+    if (parsed.id !== null) port.send({ kind: 'reply', id: parsed.id, ok: false, error: parsed.error });
     return;
   }
+  const msg = parsed.request;
+  const impl = (methods as Record<string, (p: unknown) => unknown>)[msg.method]!;
   try {
     port.send({ kind: 'reply', id: msg.id, ok: true, result: await impl(msg.params) });
   } catch (e) {

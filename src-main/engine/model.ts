@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { ActivationMode, KernelChoice, KvType } from './native.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from '../core/qins-format.js';
+import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from './format/qins-format.js';
 import type { EngineKind, InferenceBackend } from './backend.js';
 import { ChatSession, type ChatSessionOptions } from './generate.js';
 import { ChatTemplate, TemplateError } from './template.js';

@@ -1,11 +1,13 @@
-// Loads the QINS native addon (native/, built by node-gyp) the node-gyp-build way: a local build in
-// native/build/Release, else a prebuild in native/prebuilds/<platform>-<arch>/. native/ is found from
-// the package root, so this works from the sources, from the out/main bundles and from a packaged
-// app (app.asar → app.asar.unpacked). QINS_ADDON may name a .node file to load instead.
+// Loads the QINS native addon (native/, built by node-gyp): the one loader, used by the engine
+// (loadNative) and by the converter's encoders (convert/native-codecs.ts). Where the file is comes
+// from native-path.ts, the node-gyp-build way: a local build in native/build/Release, else a prebuild
+// in native/prebuilds/<platform>-<arch>/. native/ is found from the package root, so this works from
+// the sources, from the out/main bundles and from a packaged app (app.asar → app.asar.unpacked).
+// QINS_ADDON may name a .node file to load instead.
 import { createRequire } from 'node:module';
-import type { ModelSpec } from '../core/qins-format.js';
-import { nativeAddonDir, resolveNativeAddon } from '../core/native-path.js';
-import { appRoot } from '../core/paths.js';
+import { appRoot } from './app-root.js';
+import type { ModelSpec } from './format/qins-format.js';
+import { nativeAddonDir, resolveNativeAddon } from './native-path.js';
 
 export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avx512' | 'neon';
 export type KvType = 'f32' | 'f16' | 'q8';
@@ -119,13 +121,21 @@ export function nativeDir(): string {
   return nativeAddonDir(appRoot());
 }
 
+/**
+ * The addon's exports (QINS_ADDON, else the file native-path.ts resolves under nativeDir()). Throws
+ * what require throws (a missing or unloadable file); callers word the error for their users.
+ */
+export function loadAddon(): Record<string, unknown> {
+  const require = createRequire(import.meta.url);
+  const override = process.env.QINS_ADDON;
+  return (override ? require(override) : require(resolveNativeAddon(nativeDir()).path)) as Record<string, unknown>;
+}
+
 export function loadNative(): QinsNative {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
   let addon: Partial<QinsNative>;
   try {
-    const override = process.env.QINS_ADDON;
-    addon = (override ? require(override) : require(resolveNativeAddon(nativeDir()).path)) as Partial<QinsNative>;
+    addon = loadAddon() as Partial<QinsNative>;
   } catch (e) {
     throw new NativeUnavailableError(`the QINS native addon cannot be loaded (${(e as Error).message.split('\n')[0]}); run npm run build:native`);
   }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ModelSpec } from '../core/qins-format.js';
+import type { ModelSpec } from './format/qins-format.js';
 import type { BackendMemory, ForwardOptions, InferenceBackend } from './backend.js';
 import { DecoderSession } from './onnx/decoder-session.js';
 import { inspectGraph, type GraphWeights } from './onnx/inspect.js';

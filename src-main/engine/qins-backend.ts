@@ -2,7 +2,7 @@
 // tensor table, codebooks and ModelSpec to the addon (which mmaps the file and checks it again),
 // and serialises forward calls (the KV cache is sequential state).
 import { resolve } from 'node:path';
-import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from '../core/qins-format.js';
+import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from './format/qins-format.js';
 import type { BackendMemory, ForwardOptions, InferenceBackend } from './backend.js';
 import { loadNative, type NativeModel, type NativeModelDesc, type NativeModelInfo, type NativeOpenOptions } from './native.js';
 

@@ -1,6 +1,7 @@
 // Next-token sampling: repetition penalty, then temperature (0 = greedy), top-k, top-p, min-p,
 // in the order HF transformers applies its logits warpers, and a seeded PRNG so that the same seed
 // and settings give the same tokens.
+import { SAMPLING_BOUNDS, SAMPLING_DEFAULTS } from '../../src-shared/sampling.js';
 
 export interface SamplingParams {
   /** 0 = greedy (argmax; ties go to the lowest id). */
@@ -23,14 +24,15 @@ export interface SamplingParams {
   stop: string[];
 }
 
+/** The app's sampling defaults (src-shared/sampling.ts) in the sampler's terms. */
 export const DEFAULT_SAMPLING: Readonly<SamplingParams> = Object.freeze({
-  temperature: 0.7,
-  topK: 40,
-  topP: 0.95,
-  minP: 0.05,
-  repetitionPenalty: 1.1,
+  temperature: SAMPLING_DEFAULTS.temperature,
+  topK: SAMPLING_DEFAULTS.top_k,
+  topP: SAMPLING_DEFAULTS.top_p,
+  minP: SAMPLING_DEFAULTS.min_p,
+  repetitionPenalty: SAMPLING_DEFAULTS.repetition_penalty,
   repeatLastN: 64,
-  maxTokens: 512,
+  maxTokens: SAMPLING_DEFAULTS.max_tokens,
   stop: [],
 });
 
@@ -48,7 +50,7 @@ export class SamplingError extends Error {
   override name = 'SamplingError';
 }
 
-const MAX_SEED = 2 ** 53 - 1;
+const MAX_SEED = SAMPLING_BOUNDS.seed.max;
 
 /** Fills in defaults and checks every value; throws SamplingError with a one-line reason. */
 export function resolveSampling(p: Partial<SamplingParams> = {}): SamplingParams {

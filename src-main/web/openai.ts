@@ -4,41 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { type ErrorCode, QinsError } from '../../src-preload/contract.js';
-import { type SamplingSettings, defaultSampling } from '../core/store/schema.js';
+import { type ErrorCode, QinsError } from '../../src-shared/contract.js';
+import type { ApiChatMessage, CompletionRequest, CompletionResult, CompletionService } from '../core/api-service.js';
+import { type SamplingSettings, defaultSampling } from '../../src-shared/records.js';
 
-export interface ApiChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-export interface CompletionRequest {
-  /** The model the client asked for; undefined = the loaded model. */
-  model: string | undefined;
-  messages: ApiChatMessage[];
-  sampling: SamplingSettings;
-  signal: AbortSignal;
-  /** Called with each new piece of reply text, in order. */
-  onDelta(text: string): void;
-}
-
-export interface CompletionResult {
-  model: string;
-  text: string;
-  finishReason: 'stop' | 'length';
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** What the API needs from the core (a generation queue in front of the engine host). */
-export interface CompletionService {
-  listModels(): Promise<Array<{ id: string; created: number }>>;
-  /**
-   * Runs one completion. Rejects with QinsError: BUSY when the queue is full, NOT_FOUND for an
-   * unknown model, CANCELLED when `signal` fired before it started, ENGINE_* when the engine failed.
-   */
-  complete(request: CompletionRequest): Promise<CompletionResult>;
-}
+export type { ApiChatMessage, CompletionRequest, CompletionResult, CompletionService };
 
 export const MAX_API_BODY_BYTES = 1024 * 1024;
 
@@ -251,6 +221,11 @@ async function chatCompletions(service: CompletionService, req: IncomingMessage,
     res.write(`data: ${JSON.stringify(errorBody(shape.message, 'server_error', shape.code))}\n\n`);
     res.end();
   }
+}
+
+/** The HTTP routes a web host adds for a core: the OpenAI-compatible API. */
+export function apiRoutes(core: { completions: CompletionService }) {
+  return [openAiRoute(core.completions)];
 }
 
 /** The web host route for `/v1/*`; returns false for other paths. */

@@ -2,6 +2,7 @@
 // security headers of every response. Pure functions, tested on their own.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { CONTENT_SECURITY_POLICY } from './static.js';
 
 export const TOKEN_COOKIE = 'qins_token';
 
@@ -56,19 +57,6 @@ export function tokenFrom(req: IncomingMessage, url: URL, token: string): TokenS
   if (c !== undefined && safeEqual(c, token)) return 'cookie';
   return null;
 }
-
-/** Content-Security-Policy of the served UI: our own scripts, styles and socket only. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,

@@ -2,31 +2,19 @@
 // same UI runs in a browser (`qins serve`). Every request needs the per-start token (URL, cookie or
 // Bearer header), a loopback Host header, and — for sockets — our own Origin.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { EventChannel } from '../../src-preload/contract.js';
+import type { EventChannel } from '../../src-shared/contract.js';
 import type { AppCore } from '../core/app-core.js';
+import { rendererDir } from '../core/paths.js';
+import { apiRoutes } from './openai.js';
+import { findStatic, mimeType } from './static.js';
 import { SECURITY_HEADERS, TOKEN_COOKIE, hostAllowed, newToken, originAllowed, tokenFrom } from './security.js';
 
 export const DEFAULT_PORT = 7860;
 /** Largest WebSocket message or HTTP body we accept. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export interface WebHostOptions {
   core: AppCore;
@@ -53,38 +41,15 @@ function sendText(res: ServerResponse, status: number, text: string, headers: Re
   res.end(`${text}\n`);
 }
 
-/** Resolves a URL path inside `root`; null when it would escape it. */
-export function resolveInside(root: string, urlPath: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0')) return null;
-  const base = resolve(root);
-  const full = resolve(base, `.${decoded.startsWith('/') ? decoded : `/${decoded}`}`);
-  return full === base || full.startsWith(base + sep) ? full : null;
-}
-
 async function serveStatic(root: string, url: URL, res: ServerResponse, setCookie: string | undefined): Promise<void> {
-  let file = resolveInside(root, url.pathname);
-  if (file === null) return sendText(res, 400, 'bad path');
-  let info = await stat(file).catch(() => null);
-  if (info?.isDirectory()) {
-    file = join(file, 'index.html');
-    info = await stat(file).catch(() => null);
-  }
-  // Client-side routes fall back to the app; missing assets are 404s.
-  if (!info && !extname(url.pathname)) {
-    file = join(root, 'index.html');
-    info = await stat(file).catch(() => null);
-  }
-  if (!info?.isFile()) return sendText(res, 404, 'not found');
+  const found = await findStatic(root, url.pathname);
+  if (found.kind === 'bad-path') return sendText(res, 400, 'bad path');
+  if (found.kind === 'not-found') return sendText(res, 404, 'not found');
+  const file = found.path;
   const headers: Record<string, string> = {
     ...SECURITY_HEADERS,
-    'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-    'Content-Length': String(info.size),
+    'Content-Type': mimeType(file),
+    'Content-Length': String(found.size),
     'Cache-Control': file.endsWith('.html') ? 'no-store' : 'private, max-age=3600',
   };
   if (setCookie) headers['Set-Cookie'] = setCookie;
@@ -173,4 +138,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         server.closeAllConnections();
       }),
   };
+}
+
+
+/**
+ * The desktop app's local API (Settings → API): a web host serving the built renderer and `/v1/*`
+ * for `core`, on `port` if it is free, else on any free port.
+ */
+export function startApiHost(core: AppCore, port = DEFAULT_PORT): Promise<WebHost> {
+  const start = (p: number) => startWebHost({ core, rendererDir: rendererDir(), port: p, routes: apiRoutes(core) });
+  return start(port).catch(() => start(0));
 }

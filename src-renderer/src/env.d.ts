@@ -1,4 +1,4 @@
-import type { QinsApi } from '../../src-preload/contract';
+import type { QinsApi } from '../../src-shared/contract';
 
 declare global {
   interface Window {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { QinsFormatError } from '../../core/qins-format.js';
+import { QinsFormatError } from '../../engine/format/qins-format.js';
 import type { EngineKind } from '../../engine/backend.js';
 import { BenchError, runBench, type BackendFactory, type BenchResult } from '../../engine/bench.js';
 import { backendOpeners, ModelOpenError } from '../../engine/model.js';

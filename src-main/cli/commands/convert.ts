@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CODECS, type Codec } from '../../core/qins-format.js';
-import { convertCheckpoint, ConvertError, inspectQins, type ConvertProgress } from '../../core/convert/index.js';
+import { CODECS, type Codec } from '../../engine/format/qins-format.js';
+import { convertCheckpoint, ConvertError, inspectQins, type ConvertProgress } from '../../engine/convert/index.js';
 import { CliError, info, printJson } from '../output.js';
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConvertError } from '../../core/convert/errors.js';
+import { ConvertError } from '../../engine/convert/errors.js';
 import { exportOnnx, ExportError } from '../../engine/onnx/export.js';
 import { CliError, info, printJson } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { inspectQins } from '../../core/convert/index.js';
+import { inspectQins } from '../../engine/convert/index.js';
 import { info, printJson } from '../output.js';
 import { asCliError } from './convert.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_PACK_QUALITY, packQins, type PackProgress } from '../../core/convert/index.js';
+import { DEFAULT_PACK_QUALITY, packQins, type PackProgress } from '../../engine/convert/index.js';
 import { CliError, info, printJson } from '../output.js';
 import { asCliError, withInterrupt } from './convert.js';
 

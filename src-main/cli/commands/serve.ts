@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startHeadlessCore } from '../../core/headless.js';
 import { rendererDir } from '../../core/paths.js';
+import { apiRoutes } from '../../web/openai.js';
 import { DEFAULT_PORT, startWebHost } from '../../web/server.js';
 import { CliError, info, printJson } from '../output.js';
 
@@ -21,7 +22,7 @@ export function register(program: Command): void {
       const core = await startHeadlessCore();
       let host;
       try {
-        host = await startWebHost({ core, rendererDir: rendererDir(), port, routes: core.webRoutes() });
+        host = await startWebHost({ core, rendererDir: rendererDir(), port, routes: apiRoutes(core) });
         core.attachWebHost(host);
       } catch (e) {
         await core.stop();

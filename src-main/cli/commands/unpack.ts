@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { unpackQinz } from '../../core/convert/index.js';
+import { unpackQinz } from '../../engine/convert/index.js';
 import { info, printJson } from '../output.js';
 import { asCliError, withInterrupt } from './convert.js';
 import { packProgress } from './pack.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { verifyQins } from '../../core/convert/index.js';
+import { verifyQins } from '../../engine/convert/index.js';
 import { CliError, printJson } from '../output.js';
 import { asCliError, withInterrupt } from './convert.js';
 

@@ -1,6 +1,6 @@
 // Readable renderings of an export document: Markdown and a single self-contained HTML file.
 // Both show each conversation's selected branch (the JSON export carries every branch).
-import type { ExportConversation, ExportDocument, ExportMessage, MessageStats, SamplingSettings } from './schema.js';
+import type { ExportConversation, ExportDocument, ExportMessage, MessageStats, SamplingSettings } from '../../../src-shared/records.js';
 
 export interface ThreadStep {
   message: ExportMessage;

@@ -1,5 +1,5 @@
 // The conversation store (issue 5). Main-process code uses ChatStore; the contract and the
-// renderer import domain types from ./schema.js only (it has no Node imports).
+// renderer import the domain types from src-shared/records.ts (it has no Node imports).
 import { dbPath } from '../paths.js';
 import { ChatStore, type ChatStoreOptions } from './repository.js';
 
@@ -16,7 +16,7 @@ export {
   writeFileAtomic,
 } from './transfer.js';
 export type { ExportSummary, ImportSummary } from './transfer.js';
-export * from './schema.js';
+export * from '../../../src-shared/records.js';
 
 /** Opens the store at the data directory's qins.db ($QINS_HOME or the app-data folder). */
 export function openChatStore(options: ChatStoreOptions = {}, file: string = dbPath()): ChatStore {

@@ -1,6 +1,6 @@
 // The conversation store: the one typed repository over the SQLite database. Every SQL statement
 // the app runs against its data lives in this module (plus the migrations); callers get and pass
-// the domain types of ./schema.ts. All calls are synchronous (better-sqlite3).
+// the domain types of src-shared/records.ts. All calls are synchronous (better-sqlite3).
 import { randomUUID } from 'node:crypto';
 import type { Statement as SqliteStatement } from 'better-sqlite3';
 import type { z } from 'zod';
@@ -38,7 +38,7 @@ import {
   ModelRecord as ModelRecordSchema,
   ModelQualityRecord as ModelQualityRecordSchema,
   type ModelQualityRecord,
-} from './schema.js';
+} from '../../../src-shared/records.js';
 import { buildSearchQuery, likeSnippet } from './search-query.js';
 import { StreamingWriter, type StreamingWriterOptions } from './streaming.js';
 

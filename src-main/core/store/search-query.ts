@@ -1,7 +1,7 @@
 // Turns what the user typed into an FTS5 MATCH expression plus LIKE patterns, and makes snippets
 // for matches the FTS index cannot highlight. The search tables use the trigram tokenizer, which
 // needs at least three characters per term; shorter terms are matched with LIKE instead.
-import { SNIPPET_ELLIPSIS, SNIPPET_MARK_CLOSE, SNIPPET_MARK_OPEN } from './schema.js';
+import { SNIPPET_ELLIPSIS, SNIPPET_MARK_CLOSE, SNIPPET_MARK_OPEN } from '../../../src-shared/records.js';
 
 export interface SearchQuery {
   /** FTS5 expression (every long term as a quoted phrase, all required), or null if none. */

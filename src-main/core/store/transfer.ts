@@ -11,7 +11,7 @@ import {
   type ExportConversation,
   type ExportFormat,
   type ImportResult,
-} from './schema.js';
+} from '../../../src-shared/records.js';
 
 /** Larger files are refused rather than read into memory. */
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;

@@ -4,10 +4,10 @@
 // then written tensor by tensor (bounded memory) to a temp file that is renamed into place.
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConvertError, fsError } from '../../core/convert/errors.js';
-import { readHeaderOrThrow } from '../../core/convert/inspect.js';
-import type { WriterIo } from '../../core/convert/writer.js';
-import type { Codec, QinsHeader, TensorEntry } from '../../core/qins-format.js';
+import { ConvertError, fsError } from '../convert/errors.js';
+import { readHeaderOrThrow } from '../convert/inspect.js';
+import type { WriterIo } from '../convert/writer.js';
+import type { Codec, QinsHeader, TensorEntry } from '../format/qins-format.js';
 import { architecturePlan, MetadataExportError, type GgufArchitecture } from './metadata.js';
 import { f32Tensor, sliceTensor, type SourceFile } from './tensors.js';
 import { tokenizerMetadata, TokenizerExportError, type TokenizerKind } from './tokenizer.js';

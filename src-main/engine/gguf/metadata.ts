@@ -1,7 +1,7 @@
 // Model metadata for llama.cpp: the general.* and <arch>.* keys, the RoPE tensors llama.cpp reads
 // instead of scaling keys (llama3: rope_freqs.weight; phi3 longrope: rope_factors_long/short), and
 // how the canonical fused tensors map onto the architecture's GGUF tensors.
-import type { Codec, ModelSpec, QinsHeader } from '../../core/qins-format.js';
+import type { Codec, ModelSpec, QinsHeader } from '../format/qins-format.js';
 import { gguf, LlamaFileType, type GgufValue } from './writer.js';
 
 export type GgufArchitecture = 'phi3' | 'llama' | 'qwen2';

@@ -12,9 +12,9 @@
 //   architecture the q and k rows of each head are reordered from HF's rotate-half layout to the
 //   interleaved pairs llama.cpp's RoPE expects (row h·d + 2j + t ← row h·d + t·d/2 + j).
 import type { FileHandle } from 'node:fs/promises';
-import { ConvertError } from '../../core/convert/errors.js';
-import { f16ToF32 } from '../../core/convert/codecs.js';
-import type { Codebook, TensorEntry } from '../../core/qins-format.js';
+import { ConvertError } from '../convert/errors.js';
+import { f16ToF32 } from '../convert/codecs.js';
+import type { Codebook, TensorEntry } from '../format/qins-format.js';
 import { ggufTensorBytes, type GgmlTypeName, type GgufTensorSpec } from './writer.js';
 
 const BLOCK = 32;

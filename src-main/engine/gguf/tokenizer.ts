@@ -15,7 +15,7 @@
 //   "gpt2" with the merges, and tokenizer.ggml.pre naming llama.cpp's pre-tokenizer, chosen from
 //   the split regex in tokenizer.json (an unknown regex is refused: llama.cpp would silently fall
 //   back to its default pre-tokenizer and split text differently).
-import type { ModelSpec } from '../../core/qins-format.js';
+import type { ModelSpec } from '../format/qins-format.js';
 import { gguf, type GgufValue } from './writer.js';
 
 /** llama_token_type values of tokenizer.ggml.token_type. */

@@ -9,8 +9,8 @@
 // zero padding to the alignment, then the tensor data, each tensor at an aligned offset.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { AtomicFile, type WriterIo } from '../../core/convert/writer.js';
-import { ConvertError, throwIfAborted } from '../../core/convert/errors.js';
+import { AtomicFile, type WriterIo } from '../convert/writer.js';
+import { ConvertError, throwIfAborted } from '../convert/errors.js';
 
 export const GGUF_MAGIC = 'GGUF';
 export const GGUF_VERSION = 3;

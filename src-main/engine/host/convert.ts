@@ -1,14 +1,14 @@
 // Conversion jobs in the engine host (checkpoint folder → .qins), with progress and cancellation.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { QinsError, type ErrorCode } from '../../../src-preload/contract.js';
-import type { Codec } from '../../core/codecs.js';
-import { ConvertError, type ConvertErrorCode, convertCheckpoint, unpackQinz } from '../../core/convert/index.js';
-import { type QinsHeader, readQinsHeader } from '../../core/qins-format.js';
+import { QinsError, type ErrorCode } from '../../../src-shared/contract.js';
+import type { Codec } from '../../../src-shared/codecs.js';
+import { ConvertError, type ConvertErrorCode, convertCheckpoint, unpackQinz } from '../convert/index.js';
+import { type QinsHeader, readQinsHeader } from '../format/qins-format.js';
 import { ExportError, exportOnnx } from '../onnx/export.js';
 import { inspectGraph, onnxWeightSummary } from '../onnx/inspect.js';
 import { specParams } from '../onnx/model-dir.js';
-import type { HostConvertProgress, HostConvertResult } from '../protocol.js';
+import type { HostConvertProgress, HostConvertResult } from '../../../src-shared/engine-protocol.js';
 
 const CODE_MAP: Partial<Record<ConvertErrorCode, ErrorCode>> = {
   UNSUPPORTED_ARCH: 'UNSUPPORTED',

@@ -3,7 +3,7 @@
 // as a separate instance with a window-sized KV cache, so a chat on the loaded model is not
 // disturbed (the weights are mmapped, so the two instances share them in memory).
 import { readFile } from 'node:fs/promises';
-import { QinsError } from '../../../src-preload/contract.js';
+import { QinsError } from '../../../src-shared/contract.js';
 import { EvalError, perplexity } from '../eval.js';
 import { openModel } from '../model.js';
 

@@ -1,10 +1,10 @@
 // Chat generation in the engine host: maps our sampling settings onto the sampler, applies the
 // context policy, and streams reply text as it is produced.
-import { QinsError } from '../../../src-preload/contract.js';
-import type { ContextPolicy, SamplingSettings } from '../../core/store/schema.js';
+import { QinsError } from '../../../src-shared/contract.js';
+import type { ContextPolicy, SamplingSettings } from '../../../src-shared/records.js';
 import { ContextOverflowError, SessionBusyError } from '../generate.js';
 import type { SamplingParams } from '../sampler.js';
-import type { HostChatMessage, HostGenerateResult } from '../protocol.js';
+import type { HostChatMessage, HostGenerateResult } from '../../../src-shared/engine-protocol.js';
 import type { ModelSlot } from './model-slot.js';
 
 export function toSamplingParams(s: SamplingSettings, contextLength: number): Partial<SamplingParams> {

@@ -1,5 +1,5 @@
 // Cancellable jobs of the engine host, keyed by the job id the main process chose.
-import { QinsError } from '../../../src-preload/contract.js';
+import { QinsError } from '../../../src-shared/contract.js';
 
 export class Jobs {
   private readonly running = new Map<string, AbortController>();

@@ -1,11 +1,11 @@
 // The model the engine host has loaded, with its chat session. One at a time: loading another
 // disposes the previous one (after its generation, if any, has stopped).
-import { defaultSampling, type SamplingSettings } from '../../core/store/schema.js';
-import { type EngineMemory, QinsError } from '../../../src-preload/contract.js';
+import { defaultSampling, type SamplingSettings } from '../../../src-shared/records.js';
+import { type EngineMemory, QinsError } from '../../../src-shared/contract.js';
 import type { ChatSession } from '../generate.js';
 import { type LoadedModel, openModel } from '../model.js';
 import { specParams } from '../onnx/model-dir.js';
-import type { HostModelInfo } from '../protocol.js';
+import type { HostModelInfo } from '../../../src-shared/engine-protocol.js';
 
 /** generation_config.json sampling fields mapped onto our settings (missing fields keep our defaults). */
 export function samplingDefaults(files: Readonly<Record<string, string>>): SamplingSettings {

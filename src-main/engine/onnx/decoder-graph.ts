@@ -11,7 +11,7 @@
 // the long factors when the total sequence length exceeds original_max_position_embeddings (HF's
 // rule): in 'op' mode one table holds short rows [0, orig) then long rows, and `orig` is added to the
 // positions; in 'attention' mode an If node picks the table.
-import type { ModelSpec } from '../../core/qins-format.js';
+import type { ModelSpec } from '../format/qins-format.js';
 import { DataType, float, GraphBuilder } from './graph-builder.js';
 import { transpose, type CanonicalWeights, type Matrix } from './hf-weights.js';
 import { quantizeInt4, type Int4Options } from './int4.js';

@@ -4,18 +4,17 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ModelSpec } from '../../core/qins-format.js';
+import type { ModelSpec } from '../format/qins-format.js';
 import { buildDecoder, IR_VERSION, OPSETS } from './decoder-graph.js';
 import { ExternalDataWriter } from './external-data.js';
 import { genaiConfigFor } from './genai-config.js';
 import { GraphBuilder, serializeModel } from './graph-builder.js';
-import { buildModelSpec } from '../../core/convert/arch.js';
-import { openCheckpoint } from '../../core/convert/checkpoint.js';
+import { buildModelSpec } from '../convert/arch.js';
+import { openCheckpoint } from '../convert/checkpoint.js';
 import { CanonicalWeights } from './hf-weights.js';
 import type { Int4Options } from './int4.js';
 
 export const MODEL_FILE = 'model.onnx';
-export const DATA_FILE = 'model.onnx.data';
 /** Files copied verbatim from the checkpoint when present (the tokenizer and template travel with the model). */
 export const COPIED_FILES = [
   'config.json',

@@ -1,7 +1,7 @@
 // genai_config.json, the model description ONNX Runtime GenAI folders carry next to the decoder
 // (Microsoft's published *-onnx models and our exports): written for our exports, parsed for any.
 import { z } from 'zod';
-import type { ModelSpec } from '../../core/qins-format.js';
+import type { ModelSpec } from '../format/qins-format.js';
 import { names } from './decoder-graph.js';
 
 const IdOrIds = z.union([z.number().int(), z.array(z.number().int())]);

@@ -1,13 +1,13 @@
 // The canonical decoder tensors (docs/qins-format.md: embed, layers.{i}.qkv, …) of an HF
 // checkpoint as float32, read one at a time. The checkpoint reader, the ModelSpec and the
 // HF-name → canonical mapping (q/k/v and gate/up fused row-wise) are the converter's
-// (src-main/core/convert), so the ONNX export and the .qins converter agree by construction.
+// (src-main/engine/convert), so the ONNX export and the .qins converter agree by construction.
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ModelSpec } from '../../core/qins-format.js';
-import { planTensors, type PlannedTensor } from '../../core/convert/arch.js';
-import type { Checkpoint } from '../../core/convert/checkpoint.js';
-import { toF32 } from '../../core/convert/codecs.js';
-import type { SourceDtype } from '../../core/convert/safetensors.js';
+import type { ModelSpec } from '../format/qins-format.js';
+import { planTensors, type PlannedTensor } from '../convert/arch.js';
+import type { Checkpoint } from '../convert/checkpoint.js';
+import { toF32 } from '../convert/codecs.js';
+import type { SourceDtype } from '../convert/safetensors.js';
 
 export interface Matrix {
   /** Row-major [rows, cols]; rows are output features (HF layout). */

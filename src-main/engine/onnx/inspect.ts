@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, TensorProto_DataLocation, TensorProto_DataType, type TensorProto } from 'onnx-buf';
-import type { Codec } from '../../core/codecs.js';
+import type { Codec } from '../../../src-shared/codecs.js';
 
 const ELEMENT_BITS: Partial<Record<TensorProto_DataType, number>> = {
   [TensorProto_DataType.FLOAT]: 32,

@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ModelSpec } from '../../core/qins-format.js';
+import type { ModelSpec } from '../format/qins-format.js';
 import { GenaiConfig } from './genai-config.js';
-import { buildModelSpec } from '../../core/convert/arch.js';
+import { buildModelSpec } from '../convert/arch.js';
 
 export class OrtModelError extends Error {
   override name = 'OrtModelError';

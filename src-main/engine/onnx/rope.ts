@@ -1,6 +1,6 @@
 // RoPE cos/sin tables with HF transformers' float32 arithmetic (inv_freq, position × inv_freq,
 // cos/sin, attention scaling: each step rounded to float32 as torch does).
-import type { RopeSpec } from '../../core/qins-format.js';
+import type { RopeSpec } from '../format/qins-format.js';
 
 const f = Math.fround;
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { EngineStatus } from '../../../src-preload/contract';
+import type { EngineStatus } from '../../../src-shared/contract';
 import { qins } from '../lib/qins';
 
 export function useEngineStatus(): EngineStatus | null {

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { TelemetrySample } from '../../../src-preload/contract';
+import type { TelemetrySample } from '../../../src-shared/contract';
 import { qins } from '../lib/qins';
 import { useTelemetryStore } from '../state/telemetry';
 

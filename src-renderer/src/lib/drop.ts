@@ -1,5 +1,5 @@
 // What a drop on the window points at: a file-system path when one can be known.
-import type { QinsApi } from '../../../src-preload/contract';
+import type { QinsApi } from '../../../src-shared/contract';
 
 export type DropTarget = { kind: 'path'; path: string } | { kind: 'no-path'; name: string } | { kind: 'none' };
 

@@ -1,5 +1,5 @@
 // Errors from the main process, as a person reads them.
-import type { ErrorCode, QinsErrorShape } from '../../../src-preload/contract';
+import type { ErrorCode, QinsErrorShape } from '../../../src-shared/contract';
 import { errorOf } from './qins';
 
 const TITLES: Record<ErrorCode, string> = {

@@ -1,7 +1,7 @@
 // The UI's handle on the main process: `window.qins` from the preload bridge in Electron, or the
 // WebSocket shim in a browser. Components import `qins` from here, never touch transports.
 import { errorOf } from '../../../src-preload/api';
-import type { QinsApi } from '../../../src-preload/contract';
+import type { QinsApi } from '../../../src-shared/contract';
 import { installWsShim } from '../../../src-preload/ws-shim';
 
 export const qins: QinsApi = installWsShim(window as unknown as { qins?: QinsApi; location: Location });

@@ -1,6 +1,8 @@
 // The sampling controls: one description per setting drives the slider, the number box and the
-// clamping, so the panel and its tests agree on ranges.
-import type { SamplingSettings } from '../../../src-preload/contract';
+// clamping, so the panel and its tests agree on ranges. The valid ranges (the number box's limits)
+// come from src-shared/sampling.ts, as the contract's; the slider ranges are the panel's own.
+import type { SamplingSettings } from '../../../src-shared/contract';
+import { DEFAULT_MAX_TOKENS, SAMPLING_BOUNDS as B } from '../../../src-shared/sampling';
 
 export type NumericKey = 'temperature' | 'top_p' | 'top_k' | 'min_p' | 'repetition_penalty' | 'max_tokens' | 'seed';
 
@@ -21,11 +23,11 @@ export interface SamplingControl {
 }
 
 export const SAMPLING_CONTROLS: readonly SamplingControl[] = [
-  { key: 'temperature', label: 'Temperature', hint: 'Higher is more varied, 0 always picks the likeliest token.', min: 0, max: 2, step: 0.01, inputMin: 0, inputMax: 5, integer: false },
-  { key: 'top_p', label: 'Top-p', hint: 'Sample from the smallest set of tokens whose probabilities add up to p.', min: 0.01, max: 1, step: 0.01, inputMin: 0.01, inputMax: 1, integer: false },
-  { key: 'top_k', label: 'Top-k', hint: 'Sample from the k likeliest tokens (0 turns it off).', min: 0, max: 200, step: 1, inputMin: 0, inputMax: 100_000, integer: true },
-  { key: 'min_p', label: 'Min-p', hint: 'Drop tokens less likely than this fraction of the likeliest one (0 turns it off).', min: 0, max: 1, step: 0.01, inputMin: 0, inputMax: 1, integer: false },
-  { key: 'repetition_penalty', label: 'Repetition penalty', hint: 'Above 1 discourages repeating tokens already in the text.', min: 0.5, max: 2, step: 0.01, inputMin: 0.01, inputMax: 5, integer: false },
+  { key: 'temperature', label: 'Temperature', hint: 'Higher is more varied, 0 always picks the likeliest token.', min: 0, max: 2, step: 0.01, inputMin: B.temperature.min, inputMax: B.temperature.max, integer: false },
+  { key: 'top_p', label: 'Top-p', hint: 'Sample from the smallest set of tokens whose probabilities add up to p.', min: 0.01, max: 1, step: 0.01, inputMin: 0.01, inputMax: B.top_p.max, integer: false },
+  { key: 'top_k', label: 'Top-k', hint: 'Sample from the k likeliest tokens (0 turns it off).', min: 0, max: 200, step: 1, inputMin: B.top_k.min, inputMax: B.top_k.max, integer: true },
+  { key: 'min_p', label: 'Min-p', hint: 'Drop tokens less likely than this fraction of the likeliest one (0 turns it off).', min: 0, max: 1, step: 0.01, inputMin: B.min_p.min, inputMax: B.min_p.max, integer: false },
+  { key: 'repetition_penalty', label: 'Repetition penalty', hint: 'Above 1 discourages repeating tokens already in the text.', min: 0.5, max: 2, step: 0.01, inputMin: 0.01, inputMax: B.repetition_penalty.max, integer: false },
   {
     key: 'max_tokens',
     label: 'Max tokens',
@@ -33,10 +35,10 @@ export const SAMPLING_CONTROLS: readonly SamplingControl[] = [
     min: 16,
     max: 8192,
     step: 16,
-    inputMin: 1,
-    inputMax: 1_000_000,
+    inputMin: B.max_tokens.min,
+    inputMax: B.max_tokens.max,
     integer: true,
-    nullable: { label: 'No limit', whenNull: 'until the model stops or the context is full', fallback: 1024 },
+    nullable: { label: 'No limit', whenNull: 'until the model stops or the context is full', fallback: DEFAULT_MAX_TOKENS },
   },
   {
     key: 'seed',
@@ -45,8 +47,8 @@ export const SAMPLING_CONTROLS: readonly SamplingControl[] = [
     min: 0,
     max: 9999,
     step: 1,
-    inputMin: 0,
-    inputMax: Number.MAX_SAFE_INTEGER,
+    inputMin: B.seed.min,
+    inputMax: B.seed.max,
     integer: true,
     nullable: { label: 'Random', whenNull: 'a new random seed each time', fallback: 42 },
   },

@@ -1,6 +1,6 @@
 // App-wide UI state: the current view, panels, notices, settings, presets and the API status.
 import { create } from 'zustand';
-import type { ApiStatus, AppInfo, Preset, Settings } from '../../../src-preload/contract';
+import type { ApiStatus, AppInfo, Preset, Settings } from '../../../src-shared/contract';
 import { type ReadableError, readable } from '../lib/errors';
 import { qins } from '../lib/qins';
 import { type Route, formatRoute, parseRoute } from '../lib/route';

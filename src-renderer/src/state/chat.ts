@@ -11,7 +11,7 @@ import type {
   Preset,
   SamplingSettings,
   ThreadEntry,
-} from '../../../src-preload/contract';
+} from '../../../src-shared/contract';
 import { readable } from '../lib/errors';
 import { qins } from '../lib/qins';
 import { useApp } from './app';
@@ -109,11 +109,6 @@ export function flushDeltas(): void {
 function adopt(s: ChatState, e: ChatEvent, now: number): LiveReply {
   const shown = s.thread.find((t) => t.message.id === e.messageId)?.message.content ?? '';
   return { jobId: e.jobId, conversationId: e.conversationId, messageId: e.messageId, base: shown, text: '', tokens: 0, queued: null, startedAt: now, firstTokenAt: null };
-}
-
-/** Deltas not yet applied for a message (tests and the done handler use this). */
-export function dropPending(messageId: string): void {
-  pending.delete(messageId);
 }
 
 // ─── Saving per-conversation settings ────────────────────────────────────────────────────────

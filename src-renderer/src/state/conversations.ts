@@ -1,6 +1,6 @@
 // The conversation list of the sidebar, and the actions on whole conversations.
 import { create } from 'zustand';
-import type { ConversationSummary, ExportFormat, ImportResult } from '../../../src-preload/contract';
+import type { ConversationSummary, ExportFormat, ImportResult } from '../../../src-shared/contract';
 import { downloadText } from '../lib/download';
 import { qins } from '../lib/qins';
 

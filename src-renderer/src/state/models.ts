@@ -1,8 +1,8 @@
 // The model library as the UI sees it: models, what the engine has loaded, conversion jobs with
 // their progress, and quality measurements.
 import { create } from 'zustand';
-import type { APP_CODECS } from '../../../src-main/core/codecs';
-import type { ConvertEvent, ConvertJob, EvalEvent, ModelInfo, ModelStatus } from '../../../src-preload/contract';
+import type { APP_CODECS } from '../../../src-shared/codecs';
+import type { ConvertEvent, ConvertJob, EvalEvent, ModelInfo, ModelStatus } from '../../../src-shared/contract';
 import { type ReadableError, readable } from '../lib/errors';
 import { qins } from '../lib/qins';
 import { useApp } from './app';

@@ -1,6 +1,6 @@
 // The last two minutes of telemetry samples, kept while the panel is closed.
 import { create } from 'zustand';
-import type { TelemetrySample } from '../../../src-preload/contract';
+import type { TelemetrySample } from '../../../src-shared/contract';
 
 export const HISTORY = 120;
 

@@ -1,7 +1,7 @@
 // What a decode step streams: the KV bytes per position, the mean bytes per timed step, and the
 // bound check of a run (an engine above the probe makes the bound unknown at that scale).
 import { describe, expect, it } from 'vitest';
-import { boundFraction, decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from '../../../src-main/bench/bound.js';
+import { boundFraction, decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from '../../../src-main/engine/bound.js';
 import { checkBound, stat, summarize, type SuiteEntry } from '../../../src-main/bench/suite.js';
 
 describe('KV bytes per position', () => {

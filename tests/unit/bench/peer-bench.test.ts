@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { runPeerBench, ggufStreamShape } from '../../../src-main/bench/peer-bench.js';
-import { kvBytesPerPosition } from '../../../src-main/bench/bound.js';
+import { kvBytesPerPosition } from '../../../src-main/engine/bound.js';
 import { exportGguf, readGguf } from '../../../src-main/engine/gguf/index.js';
 import { runBench } from '../../../src-main/engine/bench.js';
 import { openQinsBackend } from '../../../src-main/engine/qins-backend.js';

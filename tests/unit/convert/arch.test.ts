@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildModelSpec } from '../../../src-main/core/convert/arch.js';
-import { ConvertError } from '../../../src-main/core/convert/errors.js';
+import { buildModelSpec } from '../../../src-main/engine/convert/arch.js';
+import { ConvertError } from '../../../src-main/engine/convert/errors.js';
 import { LLAMA, PHI3, QWEN2 } from './helpers.js';
 
 const json = (dir: string, f: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, f), 'utf8'));

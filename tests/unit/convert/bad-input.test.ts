@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { convertCheckpoint, ConvertError, type ConvertErrorCode } from '../../../src-main/core/convert/index.js';
+import { convertCheckpoint, ConvertError, type ConvertErrorCode } from '../../../src-main/engine/convert/index.js';
 import { bf16Bytes, entries, makeTinyCheckpoint, normals, scratch, writeSafetensors } from './helpers.js';
 
 let root: ReturnType<typeof scratch>;

@@ -5,9 +5,9 @@
 import { openSync, readSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODECS, type Codec } from '../../../src-main/core/qins-format.js';
-import { buildModelSpec, convertCheckpoint, inspectQins, openCheckpoint, planTensors, verifyQins } from '../../../src-main/core/convert/index.js';
-import { readTensor } from '../../../src-main/core/convert/decode.js';
+import { CODECS, type Codec } from '../../../src-main/engine/format/qins-format.js';
+import { buildModelSpec, convertCheckpoint, inspectQins, openCheckpoint, planTensors, verifyQins } from '../../../src-main/engine/convert/index.js';
+import { readTensor } from '../../../src-main/engine/convert/decode.js';
 import { LLAMA, PHI3, QWEN2, readSource, scratch } from './helpers.js';
 
 const root = scratch('qins-fixtures-');
@@ -98,8 +98,8 @@ describe('architecture mapping', () => {
   it('tiny-llama (separate q/k/v, gate/up) fuses into exactly tiny-phi3 (fused) tensors', async () => {
     const a = await inspectQins(join(root.dir, 'tiny-phi3-bf16.qins'));
     const b = await inspectQins(join(root.dir, 'tiny-llama-bf16.qins'));
-    const { header: ha } = await import('../../../src-main/core/qins-format.js').then((m) => m.readQinsHeader(a.path));
-    const { header: hb } = await import('../../../src-main/core/qins-format.js').then((m) => m.readQinsHeader(b.path));
+    const { header: ha } = await import('../../../src-main/engine/format/qins-format.js').then((m) => m.readQinsHeader(a.path));
+    const { header: hb } = await import('../../../src-main/engine/format/qins-format.js').then((m) => m.readQinsHeader(b.path));
     expect(hb.tensors.map((t) => t.name)).toEqual(ha.tensors.map((t) => t.name));
     for (let i = 0; i < ha.tensors.length; i++) expect(hb.tensors[i]!.crc32, ha.tensors[i]!.name).toBe(ha.tensors[i]!.crc32);
     expect(hb.tensors.find((t) => t.name === 'layers.0.qkv')!.source).toEqual([
@@ -126,7 +126,7 @@ describe('architecture mapping', () => {
 describe('verify', () => {
   it('detects a flipped byte and names the tensor', async () => {
     const path = join(root.dir, 'tiny-phi3-qins8.qins');
-    const { header } = await import('../../../src-main/core/qins-format.js').then((m) => m.readQinsHeader(path));
+    const { header } = await import('../../../src-main/engine/format/qins-format.js').then((m) => m.readQinsHeader(path));
     const t = header.tensors.find((x) => x.name === 'layers.3.gate_up')!;
     const pos = t.parts.scales!.offset + 11;
     const fd = openSync(path, 'r+');

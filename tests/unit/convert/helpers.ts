@@ -5,9 +5,9 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureModel } from '../helpers/fixtures.js';
-import type { PlannedTensor } from '../../../src-main/core/convert/arch.js';
-import { f32BitsToBf16, toF32 } from '../../../src-main/core/convert/codecs.js';
-import type { SourceDtype } from '../../../src-main/core/convert/safetensors.js';
+import type { PlannedTensor } from '../../../src-main/engine/convert/arch.js';
+import { f32BitsToBf16, toF32 } from '../../../src-main/engine/convert/codecs.js';
+import type { SourceDtype } from '../../../src-main/engine/convert/safetensors.js';
 
 export const PHI3 = fixtureModel('tiny-phi3-chat');
 export const LLAMA = fixtureModel('tiny-llama-chat');

@@ -2,8 +2,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { convertCheckpoint, ConvertError, type ConvertProgress, verifyQins } from '../../../src-main/core/convert/index.js';
-import { defaultIo, type WriterIo } from '../../../src-main/core/convert/writer.js';
+import { convertCheckpoint, ConvertError, type ConvertProgress, verifyQins } from '../../../src-main/engine/convert/index.js';
+import { defaultIo, type WriterIo } from '../../../src-main/engine/convert/writer.js';
 import { entries, PHI3, scratch } from './helpers.js';
 
 let root: ReturnType<typeof scratch>;

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeTensor } from '../../../src-main/core/convert/decode.js';
-import { f16ToF32, Q4_CODEBOOK, Q8_CODEBOOK, qins8Codebook, inverse4Codebook } from '../../../src-main/core/convert/codecs.js';
-import { loadNativeCodecs, type EncodeJob, type NativeCodecName, type NativeIsa } from '../../../src-main/core/convert/native-codecs.js';
+import { decodeTensor } from '../../../src-main/engine/convert/decode.js';
+import { f16ToF32, Q4_CODEBOOK, Q8_CODEBOOK, qins8Codebook, inverse4Codebook } from '../../../src-main/engine/convert/codecs.js';
+import { loadNativeCodecs, type EncodeJob, type NativeCodecName, type NativeIsa } from '../../../src-main/engine/convert/native-codecs.js';
 import { loadNative } from '../../../src-main/engine/native.js';
-import type { Codebook, TensorEntry } from '../../../src-main/core/qins-format.js';
+import type { Codebook, TensorEntry } from '../../../src-main/engine/format/qins-format.js';
 import { normals } from './helpers.js';
 
 const native = loadNativeCodecs();

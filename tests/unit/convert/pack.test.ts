@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCheckpoint, packQins, unpackQinz, ConvertError } from '../../../src-main/core/convert/index.js';
+import { convertCheckpoint, packQins, unpackQinz, ConvertError } from '../../../src-main/engine/convert/index.js';
 import { entries, PHI3, scratch } from './helpers.js';
 
 const root = scratch('qins-pack-');

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatEvent, ConvertEvent, EventChannel, EventOf, RequestChannel, RequestOf, ResponseOf } from '../../../src-preload/contract.js';
+import type { ChatEvent, ConvertEvent, EventChannel, EventOf, RequestChannel, RequestOf, ResponseOf } from '../../../src-shared/contract.js';
 import { AppCore, type ConnectedClient } from '../../../src-main/core/app-core.js';
 import { forkLauncher } from '../../../src-main/core/engine-supervisor.js';
 import { builtEngineHost } from '../helpers/built.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineStatus } from '../../../src-preload/contract.js';
+import type { EngineStatus } from '../../../src-shared/contract.js';
 import { EngineSupervisor, forkLauncher } from '../../../src-main/core/engine-supervisor.js';
 import { builtEngineHost } from '../helpers/built.js';
 

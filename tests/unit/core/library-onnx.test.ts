@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConvertEvent, ModelInfo } from '../../../src-preload/contract.js';
+import type { ConvertEvent, ModelInfo } from '../../../src-shared/contract.js';
 import type { EngineSupervisor } from '../../../src-main/core/engine-supervisor.js';
 import { ModelLibrary } from '../../../src-main/core/library.js';
 import { ChatStore } from '../../../src-main/core/store/index.js';

@@ -4,10 +4,10 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConvertEvent, EvalEvent, EventChannel } from '../../../src-preload/contract.js';
+import type { ConvertEvent, EvalEvent, EventChannel } from '../../../src-shared/contract.js';
 import { EngineSupervisor, forkLauncher } from '../../../src-main/core/engine-supervisor.js';
 import { ModelLibrary } from '../../../src-main/core/library.js';
-import { packQins } from '../../../src-main/core/convert/index.js';
+import { packQins } from '../../../src-main/engine/convert/index.js';
 import { modelsDir } from '../../../src-main/core/paths.js';
 import { ChatStore } from '../../../src-main/core/store/index.js';
 import { builtEngineHost } from '../helpers/built.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../src-preload/contract.js';
+import { ErrorCode } from '../../../src-shared/contract.js';
 import { type ClientContext, type Handlers, createRouter } from '../../../src-main/core/router.js';
 
 const client: ClientContext = { clientId: 'test', emit: () => undefined, onClose: () => undefined };

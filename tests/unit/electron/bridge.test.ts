@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { IPC_EVENT, IPC_INVOKE, type QinsApi } from '../../../src-preload/contract.js';
+import { IPC_EVENT, IPC_INVOKE, type QinsApi } from '../../../src-shared/contract.js';
 import { errorOf } from '../../../src-preload/api.js';
 
 vi.mock('electron', () => import('./fake-electron.js'));

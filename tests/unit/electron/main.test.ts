@@ -1,6 +1,6 @@
 // Boots the real Electron main module against the fake `electron` and checks its wiring.
 import { describe, expect, it, vi } from 'vitest';
-import { IPC_INVOKE } from '../../../src-preload/contract.js';
+import { IPC_INVOKE } from '../../../src-shared/contract.js';
 
 vi.mock('electron', () => import('./fake-electron.js'));
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src-main/cli/index.js';
-import { encodeHeader, type QinsHeader } from '../../../src-main/core/qins-format.js';
+import { encodeHeader, type QinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { backendOpeners } from '../../../src-main/engine/model.js';
 import { FakeBackend, fakeSpec, fixtureFiles, phi3Text, scriptedReply } from './helpers.js';
 

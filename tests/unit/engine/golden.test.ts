@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../../src-main/core/convert/index.js';
+import { convertCheckpoint } from '../../../src-main/engine/convert/index.js';
 import { checkGolden, parseGolden, perplexity } from '../../../src-main/engine/eval.js';
 import { openModel } from '../../../src-main/engine/model.js';
 import { FIXTURES, GOLDEN } from './helpers.js';

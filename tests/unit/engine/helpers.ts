@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FIXTURES } from '../helpers/fixtures.js';
 import type { BackendMemory, ForwardOptions, InferenceBackend } from '../../../src-main/engine/backend.js';
-import type { ModelSpec } from '../../../src-main/core/qins-format.js';
+import type { ModelSpec } from '../../../src-main/engine/format/qins-format.js';
 import { TextTokenizer } from '../../../src-main/engine/tokenizer.js';
 import { ChatTemplate } from '../../../src-main/engine/template.js';
 

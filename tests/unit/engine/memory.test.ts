@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../../src-main/core/convert/index.js';
+import { convertCheckpoint } from '../../../src-main/engine/convert/index.js';
 import { ModelSlot } from '../../../src-main/engine/host/model-slot.js';
 import { exportOnnx } from '../../../src-main/engine/onnx/export.js';
 import { openOrtBackend } from '../../../src-main/engine/ort-backend.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { encodeHeader, type QinsHeader } from '../../../src-main/core/qins-format.js';
+import { encodeHeader, type QinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { backendOpeners, ModelOpenError, openModel } from '../../../src-main/engine/model.js';
 import { FakeBackend, fakeSpec, fixtureFiles, scriptedReply } from './helpers.js';
 

@@ -5,9 +5,9 @@
 import { copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConvertError, convertCheckpoint, type ConvertErrorCode } from '../../../src-main/core/convert/index.js';
-import { readTensor } from '../../../src-main/core/convert/decode.js';
-import { readQinsHeader, type Codec, type QinsHeader } from '../../../src-main/core/qins-format.js';
+import { ConvertError, convertCheckpoint, type ConvertErrorCode } from '../../../src-main/engine/convert/index.js';
+import { readTensor } from '../../../src-main/engine/convert/decode.js';
+import { readQinsHeader, type Codec, type QinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { exportGguf, readGguf, readGgufTensorData, type GgufFile } from '../../../src-main/engine/gguf/index.js';
 import { toF16Bits } from '../../../src-main/engine/gguf/tensors.js';
 import { main } from '../../../src-main/cli/index.js';

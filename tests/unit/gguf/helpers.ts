@@ -2,9 +2,9 @@
 // decoders of GGUF tensor blocks, and small hand-made checkpoints with a byte-level BPE tokenizer.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertCheckpoint } from '../../../src-main/core/convert/index.js';
-import { f16ToF32 } from '../../../src-main/core/convert/codecs.js';
-import type { Codec } from '../../../src-main/core/qins-format.js';
+import { convertCheckpoint } from '../../../src-main/engine/convert/index.js';
+import { f16ToF32 } from '../../../src-main/engine/convert/codecs.js';
+import type { Codec } from '../../../src-main/engine/format/qins-format.js';
 import { peerAvailable } from '../../../src-main/bench/llama-peer.js';
 import { bf16Bytes, normals, scratch, writeSafetensors, type RawTensor } from '../convert/helpers.js';
 import { fixtureModel } from '../helpers/fixtures.js';

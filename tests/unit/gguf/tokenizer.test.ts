@@ -4,8 +4,8 @@
 // installed, the byte-level files load and tokenize exactly like HF tokenizers.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../../src-main/core/convert/index.js';
-import { readQinsHeader } from '../../../src-main/core/qins-format.js';
+import { convertCheckpoint } from '../../../src-main/engine/convert/index.js';
+import { readQinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { exportGguf, readGguf } from '../../../src-main/engine/gguf/index.js';
 import { tokenizerMetadata, TokenizerExportError } from '../../../src-main/engine/gguf/tokenizer.js';
 import { TextTokenizer } from '../../../src-main/engine/tokenizer.js';

@@ -4,7 +4,7 @@
 import { closeSync, copyFileSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QINS_PREAMBLE_BYTES, readQinsHeader, type QinsHeader } from '../../../src-main/core/qins-format.js';
+import { QINS_PREAMBLE_BYTES, readQinsHeader, type QinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { loadNative } from '../../../src-main/engine/native.js';
 import { nativeDescription, openQinsBackend } from '../../../src-main/engine/qins-backend.js';
 import { argmax, converted, loadGolden, maxAbsDiff, workDir } from './helpers.js';

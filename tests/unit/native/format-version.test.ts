@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../../src-main/engine/native.js';
 import { openQinsBackend } from '../../../src-main/engine/qins-backend.js';
-import { QINS_FORMAT_VERSION, readQinsHeader } from '../../../src-main/core/qins-format.js';
+import { QINS_FORMAT_VERSION, readQinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { converted, workDir } from './helpers.js';
 
 const PROMPT = Int32Array.from([1, 32010, 1724, 947, 376, 8222, 272, 29908, 2099, 29973, 32007, 32001]);

@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertCheckpoint } from '../../../src-main/core/convert/index.js';
-import type { Codec } from '../../../src-main/core/qins-format.js';
+import { convertCheckpoint } from '../../../src-main/engine/convert/index.js';
+import type { Codec } from '../../../src-main/engine/format/qins-format.js';
 import { FIXTURES, GOLDEN } from '../helpers/fixtures.js';
 
 export { FIXTURES, GOLDEN };

@@ -1,7 +1,7 @@
 // RoPE tables: float32 values of HF's formulas (default, linear, llama3, longrope short/long with
 // the attention factor), checked against the same formulas in float64.
 import { describe, expect, it } from 'vitest';
-import type { RopeSpec } from '../../../src-main/core/qins-format.js';
+import type { RopeSpec } from '../../../src-main/engine/format/qins-format.js';
 import { attentionScaling, invFreq, ropeTables } from '../../../src-main/engine/onnx/rope.js';
 
 const base = (theta: number, dim: number) => Array.from({ length: dim / 2 }, (_, i) => 1 / theta ** ((2 * i) / dim));

@@ -47,7 +47,7 @@ function packedButNotUnpacked(t: TargetMatcher, files: string[]): string[] {
 describe('asarUnpack covers every native binary the app loads', () => {
   it('finds the native binaries of the runtime dependencies (the scan works)', () => {
     expect(runtimeDependencyDirs().map((d) => d.slice(projectDir.length + 1))).toEqual(
-      expect.arrayContaining(['node_modules/better-sqlite3', 'node_modules/onnxruntime-node', 'node_modules/node-gyp-build']),
+      expect.arrayContaining(['node_modules/better-sqlite3', 'node_modules/onnxruntime-node', 'node_modules/ws']),
     );
     expect(depBinaries).toContain('node_modules/better-sqlite3/build/Release/better_sqlite3.node');
     expect(depBinaries).toContain('node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node');

@@ -68,7 +68,7 @@ describe('electron-builder configuration', () => {
         expect(t.included(rel), `${os}-${arch} packs ${rel}`).toBe(true);
       for (const rel of [
         'src-main/core/paths.ts',
-        'src-preload/contract.ts',
+        'src-shared/contract.ts',
         'src-renderer/index.html',
         'tests/unit/packaging/config.test.ts',
         'native/src/addon.cpp',

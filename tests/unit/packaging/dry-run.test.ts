@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentTarget, nativeAddonDir, resolveNativeAddon, type AddonTarget } from '../../../src-main/core/native-path.js';
+import { currentTarget, nativeAddonDir, resolveNativeAddon, type AddonTarget } from '../../../src-main/engine/native-path.js';
 import { isNativeBinary, projectDir } from './builder.js';
 
 const enabled = process.env.QINS_PACKAGING_DRY_RUN === '1';

@@ -13,7 +13,7 @@ import {
   resolveNativeAddon,
   unpackedPath,
   type AddonTarget,
-} from '../../../src-main/core/native-path.js';
+} from '../../../src-main/engine/native-path.js';
 import { projectDir } from './builder.js';
 
 const mac = (arch: string, over: Partial<AddonTarget> = {}): AddonTarget => ({ platform: 'darwin', arch, runtime: 'electron', abi: '140', libc: 'glibc', ...over });

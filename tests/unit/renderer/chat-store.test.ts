@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import './setup';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ChatStarted } from '../../../src-preload/contract';
+import type { ChatStarted } from '../../../src-shared/contract';
 import { callsOf, handle, resetFake } from './fake-qins';
 import { conversation, entry, message, sampling } from './data';
 

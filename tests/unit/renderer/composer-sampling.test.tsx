@@ -4,7 +4,7 @@ import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SamplingSettings } from '../../../src-preload/contract';
+import type { SamplingSettings } from '../../../src-shared/contract';
 import { callsOf, handle, resetFake } from './fake-qins';
 import { conversation, entry, message, model, sampling } from './data';
 

@@ -1,5 +1,5 @@
 // Sample domain objects for component tests.
-import type { Conversation, LoadedModel, Message, ModelInfo, SamplingSettings, ThreadEntry } from '../../../src-preload/contract';
+import type { Conversation, LoadedModel, Message, ModelInfo, SamplingSettings, ThreadEntry } from '../../../src-shared/contract';
 
 export const sampling = (over: Partial<SamplingSettings> = {}): SamplingSettings => ({
   temperature: 0.7,

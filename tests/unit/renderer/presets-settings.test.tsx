@@ -3,7 +3,7 @@ import './setup';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Preset } from '../../../src-preload/contract';
+import type { Preset } from '../../../src-shared/contract';
 import { callsOf, handle, resetFake } from './fake-qins';
 import { conversation, model, sampling } from './data';
 

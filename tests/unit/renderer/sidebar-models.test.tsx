@@ -3,7 +3,7 @@ import './setup';
 import { act, cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { SNIPPET_MARK_CLOSE, SNIPPET_MARK_OPEN } from '../../../src-main/core/store/schema';
+import { SNIPPET_MARK_CLOSE, SNIPPET_MARK_OPEN } from '../../../src-shared/records';
 import { callsOf, emit, fail, handle, resetFake } from './fake-qins';
 import { model } from './data';
 

@@ -4,7 +4,7 @@
 import './setup';
 import { render, screen } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EngineMemory, TelemetrySample } from '../../../src-preload/contract';
+import type { EngineMemory, TelemetrySample } from '../../../src-shared/contract';
 import { loaded, model } from './data';
 
 vi.mock('../../../src-renderer/src/lib/qins', () => import('./mock-qins'));

@@ -6,9 +6,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, requestChannels, requests } from '../../../src-preload/contract.js';
+import { ErrorCode, requestChannels, requests } from '../../../src-shared/contract.js';
 import { AppCore, type ConnectedClient } from '../../../src-main/core/app-core.js';
 import { forkLauncher } from '../../../src-main/core/engine-supervisor.js';
+import { apiRoutes } from '../../../src-main/web/openai.js';
 import { startWebHost, type WebHost } from '../../../src-main/web/server.js';
 import { builtEngineHost } from '../helpers/built.js';
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
   core = new AppCore({ mode: 'web', launcher: forkLauncher(builtEngineHost()), firstRun: false });
   client = core.connect(() => undefined);
   await core.start();
-  host = await startWebHost({ core, rendererDir: home, port: 0, routes: core.webRoutes() });
+  host = await startWebHost({ core, rendererDir: home, port: 0, routes: apiRoutes(core) });
   core.attachWebHost(host);
 }, 60_000);
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../../src-main/core/store/repository.js';
 import { buildSearchQuery, likeSnippet, splitTerms } from '../../../src-main/core/store/search-query.js';
-import { SNIPPET_MARK_CLOSE as C, SNIPPET_MARK_OPEN as O, splitSnippet } from '../../../src-main/core/store/schema.js';
+import { SNIPPET_MARK_CLOSE as C, SNIPPET_MARK_OPEN as O, splitSnippet } from '../../../src-shared/records.js';
 import { tickingClock } from './helpers.js';
 
 describe('search query building', () => {

@@ -8,7 +8,7 @@ import {
   parseExportDocument,
   renderExport,
 } from '../../../src-main/core/store/transfer.js';
-import { ExportDocument } from '../../../src-main/core/store/schema.js';
+import { ExportDocument } from '../../../src-shared/records.js';
 import { tempDir, tickingClock } from './helpers.js';
 
 /** A store with two conversations: branches, stats, an incomplete and an error reply, unicode. */

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppCore } from '../../../src-main/core/app-core.js';
 import { forkLauncher } from '../../../src-main/core/engine-supervisor.js';
+import { apiRoutes } from '../../../src-main/web/openai.js';
 import { startWebHost, type WebHost } from '../../../src-main/web/server.js';
 import { builtEngineHost } from '../helpers/built.js';
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   process.env.QINS_HOME = home;
   core = new AppCore({ mode: 'web', launcher: forkLauncher(builtEngineHost()) });
   await core.start();
-  host = await startWebHost({ core, rendererDir: home, port: 0, routes: core.webRoutes() });
+  host = await startWebHost({ core, rendererDir: home, port: 0, routes: apiRoutes(core) });
   core.attachWebHost(host);
   while (core.library.list().length === 0) await new Promise((r) => setTimeout(r, 100));
   model = core.library.list()[0]!.id;

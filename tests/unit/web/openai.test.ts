@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QinsError } from '../../../src-preload/contract.js';
+import { QinsError } from '../../../src-shared/contract.js';
 import { AppCore } from '../../../src-main/core/app-core.js';
 import { forkLauncher } from '../../../src-main/core/engine-supervisor.js';
 import { type CompletionRequest, type CompletionService, openAiRoute, samplingFrom } from '../../../src-main/web/openai.js';

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AppCore } from '../../../src-main/core/app-core.js';
 import { forkLauncher } from '../../../src-main/core/engine-supervisor.js';
-import { resolveInside, startWebHost, type WebHost } from '../../../src-main/web/server.js';
+import { startWebHost, type WebHost } from '../../../src-main/web/server.js';
+import { resolveInside } from '../../../src-main/web/static.js';
 import { builtEngineHost } from '../helpers/built.js';
 
 let core: AppCore;

@@ -1,5 +1,5 @@
 import { ChevronLeft, ChevronRight } from 'lucide-react';
-import type { ThreadEntry } from '../../../../src-preload/contract';
+import type { ThreadEntry } from '../../../../src-shared/contract';
 
 /** ‹ 2/3 › between the versions of a message (edits of a user message, regenerated replies). */
 export function BranchNav({ entry, onSwitch, disabled }: { entry: ThreadEntry; onSwitch: (messageId: string) => void; disabled?: boolean }) {

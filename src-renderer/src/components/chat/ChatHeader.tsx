@@ -1,6 +1,6 @@
 // The bar above the conversation: title, model, export and the panel toggles.
 import { Download, FileCode2, FileJson, FileText, Menu as MenuIcon, PanelRight } from 'lucide-react';
-import type { ExportFormat } from '../../../../src-preload/contract';
+import type { ExportFormat } from '../../../../src-shared/contract';
 import { useApp } from '../../state/app';
 import { useChat } from '../../state/chat';
 import { useConversations } from '../../state/conversations';

@@ -1,5 +1,5 @@
 // How much of the model's context the conversation takes, and what happens when it is full.
-import type { ContextUsage } from '../../../../src-preload/contract';
+import type { ContextUsage } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { formatCount } from '../../lib/format';
 

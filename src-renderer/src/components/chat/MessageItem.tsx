@@ -2,7 +2,7 @@
 // once per animation frame, through its own subscription to the live text.
 import { AlertTriangle, Bot, Check, Copy, CornerDownRight, Pencil, RefreshCw, Trash2 } from 'lucide-react';
 import { memo, useEffect, useRef, useState } from 'react';
-import type { ThreadEntry } from '../../../../src-preload/contract';
+import type { ThreadEntry } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { copyText } from '../../lib/download';
 import { useChat } from '../../state/chat';

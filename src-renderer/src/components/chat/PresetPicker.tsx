@@ -1,7 +1,7 @@
 // Presets: named system prompt + sampling combinations, applied to the open conversation.
 import { Save, Trash2 } from 'lucide-react';
 import { useId, useState } from 'react';
-import type { Preset, SamplingSettings } from '../../../../src-preload/contract';
+import type { Preset, SamplingSettings } from '../../../../src-shared/contract';
 import { qins } from '../../lib/qins';
 import { samplingEqual } from '../../lib/sampling';
 import { useApp } from '../../state/app';

@@ -1,4 +1,4 @@
-import type { Message } from '../../../../src-preload/contract';
+import type { Message } from '../../../../src-shared/contract';
 import { formatCount, formatDuration, formatRate } from '../../lib/format';
 
 const STOP_REASONS: Record<string, string> = {

@@ -3,7 +3,7 @@
 import * as Slider from '@radix-ui/react-slider';
 import { RotateCcw } from 'lucide-react';
 import { useEffect, useId, useState } from 'react';
-import type { SamplingSettings } from '../../../../src-preload/contract';
+import type { SamplingSettings } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { SAMPLING_CONTROLS, type SamplingControl, clampValue, decimals, samplingEqual } from '../../lib/sampling';
 import { Button } from '../ui/Button';

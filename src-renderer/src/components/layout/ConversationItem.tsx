@@ -1,6 +1,6 @@
 import { Download, MoreHorizontal, Pencil, Trash2 } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
-import type { ConversationSummary } from '../../../../src-preload/contract';
+import type { ConversationSummary } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { formatRelative } from '../../lib/format';
 import { formatRoute } from '../../lib/route';

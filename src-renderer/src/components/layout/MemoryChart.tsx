@@ -3,7 +3,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { TelemetrySample } from '../../../../src-preload/contract';
+import type { TelemetrySample } from '../../../../src-shared/contract';
 import { useIsDark } from '../../hooks/useIsDark';
 
 export const SERIES = [

@@ -2,7 +2,7 @@
 // move, Enter opens the conversation at the matching message.
 import { MessageSquare, Search } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
-import { type SearchHit, splitSnippet } from '../../../../src-main/core/store/schema';
+import { type SearchHit, splitSnippet } from '../../../../src-shared/records';
 import { cn } from '../../lib/cn';
 import { formatRelative } from '../../lib/format';
 import { qins } from '../../lib/qins';

@@ -1,7 +1,7 @@
 // The left column: new chat, search, the conversation list (landmark "Conversations"), the other
 // views and the engine's state.
 import { Boxes, MessageSquare, Plus, Search, Settings, X } from 'lucide-react';
-import type { EngineStatus } from '../../../../src-preload/contract';
+import type { EngineStatus } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { dayGroup, formatBytes } from '../../lib/format';
 import { formatRoute } from '../../lib/route';

@@ -1,16 +1,14 @@
-import { APP_CODECS } from '../../../../src-main/core/codecs';
+import { APP_CODECS, CODEC_TABLE } from '../../../../src-shared/codecs';
 import { cn } from '../../lib/cn';
 import type { ImportChoice } from '../../state/models';
 
 export type { ImportChoice };
 export const IMPORT_CHOICES: readonly ImportChoice[] = [...APP_CODECS, 'ort-fp32'];
 
+const fromTable = (c: (typeof APP_CODECS)[number]) => ({ bits: `${CODEC_TABLE[c].bits} bits/weight`, text: CODEC_TABLE[c].description });
+
 export const CODEC_INFO: Record<ImportChoice, { bits: string; text: string }> = {
-  qins8: { bits: '8.5 bits/weight', text: 'QINS offset-inverse code, near-lossless. Recommended.' },
-  qins4: { bits: '4.5 bits/weight', text: 'QINS 4-bit codebook: about half the size of qins8.' },
-  'qins-seed': { bits: '9 bits/weight', text: 'The original QINS scheme, kept for comparison.' },
-  q8: { bits: '8.5 bits/weight', text: 'Linear 8-bit reference (Q8_0-like).' },
-  q4: { bits: '4.5 bits/weight', text: 'Linear 4-bit reference (Q4_0-like).' },
+  ...(Object.fromEntries(APP_CODECS.map((c) => [c, fromTable(c)])) as Record<(typeof APP_CODECS)[number], { bits: string; text: string }>),
   'ort-fp32': { bits: '32 bits/weight', text: 'Uncompressed, run by ONNX Runtime: the reference to compare against.' },
 };
 

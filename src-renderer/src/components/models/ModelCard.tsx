@@ -2,7 +2,7 @@
 // the actions (load, measure quality, rename, delete).
 import { Check, Gauge, Loader2, MoreHorizontal, Pencil, Trash2 } from 'lucide-react';
 import { useState } from 'react';
-import type { ModelInfo } from '../../../../src-preload/contract';
+import type { ModelInfo } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { formatBytes, formatChange, formatParams, formatRatio } from '../../lib/format';
 import { useApp } from '../../state/app';

@@ -1,9 +1,10 @@
-// The typed contract between the UI (renderer or browser) and the main process (DESIGN §3).
-// Every request, response and event is a zod schema here; the main-side router validates every
-// payload against it, the preload bridge and the WebSocket shim expose `window.qins` from it, and
-// the tests fuzz it. Nothing in this file may import Node or Electron: it is bundled into the renderer.
+// The typed contract between the UI (renderer or browser) and the main process (README
+// "Architecture"). Every request, response and event is a zod schema here; the main-side router
+// validates every payload against it, the preload bridge and the WebSocket shim expose `window.qins`
+// from it, and the tests fuzz it. Like all of src-shared/, it imports no Node or Electron (lint
+// enforces it): it is bundled into the renderer.
 import { z } from 'zod';
-import { Codec } from '../src-main/core/codecs.js';
+import { Codec } from './codecs.js';
 import {
   Conversation,
   ConversationPatch,
@@ -18,7 +19,7 @@ import {
   Settings,
   SettingsPatch,
   ThreadEntry,
-} from '../src-main/core/store/schema.js';
+} from './records.js';
 
 export {
   Codec,
@@ -69,6 +70,13 @@ export class QinsError extends Error {
   toJSON(): QinsErrorShape {
     return { code: this.code, message: this.message };
   }
+}
+
+/** Any thrown value as `{code, message}`: a QinsError keeps its code, anything else is INTERNAL. */
+export function toErrorShape(e: unknown): QinsErrorShape {
+  if (e instanceof QinsError) return e.toJSON();
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'INTERNAL', message: message.slice(0, 1000) || 'internal error' };
 }
 
 // ─── Shared shapes ─────────────────────────────────────────────────────────────────────────────
@@ -407,7 +415,6 @@ export type ResponseOf<C extends RequestChannel> = z.output<(typeof requests)[C]
 export type EventOf<E extends EventChannel> = z.output<(typeof events)[E]>;
 
 export const requestChannels = Object.keys(requests) as RequestChannel[];
-export const eventChannels = Object.keys(events) as EventChannel[];
 
 export const isRequestChannel = (c: unknown): c is RequestChannel =>
   typeof c === 'string' && Object.prototype.hasOwnProperty.call(requests, c);

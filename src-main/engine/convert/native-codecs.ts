@@ -1,7 +1,5 @@
 // Loads the native encoders (native/src/codecs, exported as `codecs` by the QINS addon).
-import { createRequire } from 'node:module';
-import { nativeAddonDir, resolveNativeAddon } from '../native-path.js';
-import { appRoot } from '../paths.js';
+import { loadAddon } from '../native.js';
 import type { SourceDtype } from './safetensors.js';
 import { ConvertError } from './errors.js';
 
@@ -81,17 +79,15 @@ export interface NativeCodecs {
 let cached: NativeCodecs | null = null;
 
 /**
- * The native encoders, from the same addon file the engine loads (core/native-path: a local build
+ * The native encoders, from the addon the engine loads (engine/native.ts loadAddon: a local build
  * in native/build/Release, else a prebuild; unpacked next to app.asar in a packaged app).
  * `QINS_ADDON` may name a .node file to load instead.
  */
 export function loadNativeCodecs(): NativeCodecs {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
   let addon: { codecs?: NativeCodecs };
   try {
-    const override = process.env.QINS_ADDON;
-    addon = override ? require(override) : require(resolveNativeAddon(nativeAddonDir(appRoot())).path);
+    addon = loadAddon() as { codecs?: NativeCodecs };
   } catch (e) {
     throw new ConvertError('NATIVE_UNAVAILABLE', `the native codecs are not built (${(e as Error).message.split('\n')[0]}); run npm run build:native`);
   }

@@ -38,8 +38,6 @@ export interface SafetensorsFile {
   tensors: Map<string, SourceTensor>;
 }
 
-export const dtypeBytes = (dtype: string): number => DTYPE_BYTES[dtype] ?? 0;
-
 /** Parses and validates the header of one .safetensors file (bounds, JSON, dtypes, shapes, offsets). */
 export async function readSafetensors(file: string): Promise<SafetensorsFile> {
   const name = basename(file);

@@ -1,6 +1,6 @@
 // Places every tensor (and every part of it) in the payload, and sizes the header region so the
 // final header — whose checksums and statistics are only known at the end — fits in front of it.
-import { alignUp, QINS_MAGIC, QINS_PREAMBLE_BYTES, type Codebook, type Codec, type QinsHeader, type TensorEntry } from '../qins-format.js';
+import { alignUp, QINS_MAGIC, QINS_PREAMBLE_BYTES, type Codebook, type Codec, type QinsHeader, type TensorEntry } from '../format/qins-format.js';
 import { isMatrix, type PlannedTensor } from './arch.js';
 import { BLOCK, isFourBit, isEightBit, matrixParts } from './codecs.js';
 

@@ -1,6 +1,6 @@
 // Codec layouts and codebooks (docs/qins-format.md "Codecs and payload layout"), plus the
 // passthrough conversions done in TypeScript (bf16 / f32 and the f32 1-D tensors).
-import type { Codebook, Codec } from '../qins-format.js';
+import type { Codebook, Codec } from '../format/qins-format.js';
 import type { SourceDtype } from './safetensors.js';
 
 export const BLOCK = 32;
@@ -37,11 +37,6 @@ export function matrixRowParts(codec: Codec, cols: number, block = BLOCK): PartS
 
 export function matrixParts(codec: Codec, rows: number, cols: number, block = BLOCK): PartSpec[] {
   return matrixRowParts(codec, cols, block).map((p) => ({ name: p.name, bytes: p.bytes * rows }));
-}
-
-/** Nominal bits per weight of a codec (block 32, widths a multiple of the block). */
-export function nominalBits(codec: Codec): number {
-  return { qins8: 8.5, q8: 8.5, qins4: 4.5, q4: 4.5, 'qins-seed': 9, bf16: 16, f32: 32 }[codec];
 }
 
 /** qins8 segments: eight magnitude segments of sixteen linear steps (docs/qins-format.md). */

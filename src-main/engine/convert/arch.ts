@@ -1,7 +1,7 @@
 // Architecture mapping: HF config.json → ModelSpec, and HF tensor names → the canonical fused
 // tensors of docs/qins-format.md (q,k,v rows concatenated q first; gate,up rows gate first).
 import { basename } from 'node:path';
-import { ARCHITECTURES, ModelSpec, type Architecture, type RopeSpec } from '../qins-format.js';
+import { ARCHITECTURES, ModelSpec, type Architecture, type RopeSpec } from '../format/qins-format.js';
 import type { JsonObject } from './checkpoint.js';
 import { ConvertError } from './errors.js';
 import { isSupportedDtype, SUPPORTED_DTYPES, type SourceTensor } from './safetensors.js';

@@ -2,9 +2,9 @@
 // The format is documented in docs/qins-format.md; this module is its single source of truth in code.
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
-import { Architecture, Codec } from './codecs.js';
+import { Architecture, Codec } from '../../../src-shared/codecs.js';
 
-export { ARCHITECTURES, Architecture, CODECS, Codec } from './codecs.js';
+export { ARCHITECTURES, Architecture, CODECS, Codec } from '../../../src-shared/codecs.js';
 
 export const QINS_MAGIC = 'QINS';
 /**

@@ -2,10 +2,11 @@
 // at a time, with progress events and cancellation. Reads are positioned (never a whole shard),
 // encoding runs in the native addon off the JS thread, and the next chunk is read while the
 // current one is encoded and the previous one written.
+import type { ConvertProgress as ConvertProgressShape } from '../../../src-shared/contract.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Codec, QINS_FORMAT_VERSION, type Codebook, type QinsHeader } from '../qins-format.js';
+import { Codec, QINS_FORMAT_VERSION, type Codebook, type QinsHeader } from '../format/qins-format.js';
 import { architectureOf, buildModelSpec, isMatrix, planTensors, sourceDtype } from './arch.js';
 import { openCheckpoint, readCheckpointConfig } from './checkpoint.js';
 import {
@@ -27,17 +28,12 @@ import { AtomicFile, type WriterIo } from './writer.js';
 
 export type ConvertPhase = 'validating' | 'encoding' | 'finishing' | 'done';
 
-export interface ConvertProgress {
+/**
+ * Progress of a conversion: the contract's ConvertProgress (what reaches the UI), with the phase
+ * narrowed and the elapsed time added.
+ */
+export interface ConvertProgress extends ConvertProgressShape {
   phase: ConvertPhase;
-  /** Source bytes processed so far / in total (weights of the tensors being converted). */
-  bytesDone: number;
-  bytesTotal: number;
-  /** Canonical name of the tensor being encoded (null outside the encoding phase). */
-  tensor: string | null;
-  tensorsDone: number;
-  tensorsTotal: number;
-  /** Estimated milliseconds left (null until there is a rate to go by). */
-  etaMs: number | null;
   elapsedMs: number;
 }
 

@@ -1,7 +1,7 @@
 // Reference decoder of .qins tensors in TypeScript (slow, exact): used by tests to check the
 // native encoders independently, and to dequantize a file back to float32.
 import { open } from 'node:fs/promises';
-import type { Codebook, QinsHeader, TensorEntry } from '../qins-format.js';
+import type { Codebook, QinsHeader, TensorEntry } from '../format/qins-format.js';
 import { f16ToF32, paddedCols } from './codecs.js';
 
 const f32 = new Float32Array(1);

@@ -2,7 +2,7 @@
 // checksum pass over every tensor for `qins verify`.
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { QinsFormatError, readQinsHeader, type ModelSpec, type QinsHeader } from '../qins-format.js';
+import { QinsFormatError, readQinsHeader, type ModelSpec, type QinsHeader } from '../format/qins-format.js';
 import { ConvertError, fsError, throwIfAborted } from './errors.js';
 
 export interface TensorSummary {

@@ -2,6 +2,7 @@
 // This module imports nothing from Node so the typed contract (and the renderer) can reuse it.
 // Times are epoch milliseconds everywhere except in the export document (ISO 8601 strings).
 import { z } from 'zod';
+import { MAX_STOP_LENGTH, MAX_STOP_STRINGS, SAMPLING_BOUNDS as B, SAMPLING_DEFAULTS as D } from './sampling.js';
 
 const Id = z.string().min(1).max(200);
 const EpochMs = z.number().int().nonnegative();
@@ -11,20 +12,20 @@ const Count = z.number().int().nonnegative();
 
 export const SamplingSettings = z
   .object({
-    temperature: z.number().min(0).max(5).default(0.7),
-    top_p: z.number().gt(0).max(1).default(0.95),
+    temperature: z.number().min(B.temperature.min).max(B.temperature.max).default(D.temperature),
+    top_p: z.number().gt(B.top_p.min).max(B.top_p.max).default(D.top_p),
     /** 0 disables top-k. */
-    top_k: z.number().int().min(0).max(100_000).default(40),
+    top_k: z.number().int().min(B.top_k.min).max(B.top_k.max).default(D.top_k),
     /** 0 disables min-p. */
-    min_p: z.number().min(0).max(1).default(0.05),
+    min_p: z.number().min(B.min_p.min).max(B.min_p.max).default(D.min_p),
     /** 1 disables the penalty. */
-    repetition_penalty: z.number().gt(0).max(5).default(1.1),
+    repetition_penalty: z.number().gt(B.repetition_penalty.min).max(B.repetition_penalty.max).default(D.repetition_penalty),
     /** Null: generate until a stop condition or the context is full. */
-    max_tokens: z.number().int().positive().max(1_000_000).nullable().default(1024),
+    max_tokens: z.number().int().min(B.max_tokens.min).max(B.max_tokens.max).nullable().default(D.max_tokens),
     /** Null: a fresh random seed for every generation. */
-    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null),
+    seed: z.number().int().min(B.seed.min).max(B.seed.max).nullable().default(D.seed),
     /** Extra stop strings (the model's own stop tokens always apply). */
-    stop: z.array(z.string().min(1).max(200)).max(16).default([]),
+    stop: z.array(z.string().min(1).max(MAX_STOP_LENGTH)).max(MAX_STOP_STRINGS).default([]),
   })
   .strict();
 export type SamplingSettings = z.infer<typeof SamplingSettings>;
@@ -219,7 +220,7 @@ export const ModelRecord = z
     name: z.string().min(1).max(500),
     /** Absolute path of the .qins file. */
     path: z.string().min(1),
-    /** Codec of the weights (see CODECS in core/qins-format.ts; stored as text so old rows stay readable). */
+    /** Codec of the weights (see CODECS in codecs.ts; stored as text so old rows stay readable). */
     codec: z.string().min(1).max(100),
     architecture: z.string().min(1).max(100),
     params: Count,
