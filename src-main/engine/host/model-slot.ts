@@ -2,7 +2,7 @@
 // disposes the previous one (after its generation, if any, has stopped).
 import { defaultSampling, type SamplingSettings } from '../../core/store/schema.js';
 import { type EngineMemory, QinsError } from '../../../src-preload/contract.js';
-import type { ChatSession } from '../generate.js';
+import type { ChatSession } from '../chat-session.js';
 import { type LoadedModel, openModel } from '../model.js';
 import { specParams } from '../onnx/model-dir.js';
 import type { HostModelInfo } from '../protocol.js';
