@@ -15,15 +15,14 @@ import { mkdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { appRoot, assetsDir } from '../core/paths.js';
-import { runNodeScript, runQins } from './child.js';
-import { peerAvailable, peerDir } from './llama-peer.js';
 import { type BandwidthProbe, machineInfo, probeBandwidth } from './machine.js';
-import type { PeerBenchResult } from './peer-bench.js';
-import { findQuantizePeer, measureQuantizePeer, type QuantizePeer } from './quantize-peer.js';
-import { type BenchConfig, CONFIGS, type Scale, SCALES, type SuiteOptions } from './suite-config.js';
-import { blankEntry, measure, notePeer, record } from './suite-measure.js';
+import { measureQuantizePeer } from './quantize-peer.js';
+import { type BenchConfig, type Scale, SCALES, type SuiteOptions } from './suite-config.js';
+import { blankEntry } from './suite-measure.js';
 import { modelKey, type Prepared, prepareModel, sourceFor, warmSource } from './suite-models.js';
-import type { ConversionMeasure, PeerRun, SuiteEntry, SuiteResult } from './suite-result.js';
+import { choosePeers } from './suite-peers.js';
+import type { ConversionMeasure, SuiteEntry, SuiteResult } from './suite-result.js';
+import { measureQuality, measureRounds, type ScaleRun } from './suite-rounds.js';
 import { checkBound, summarize } from './suite-stats.js';
 
 export { CONFIGS, IQ4_NL_TABLE, PEER_PAIRS, SCALES, SCALE_NAMES } from './suite-config.js';
@@ -31,11 +30,6 @@ export type { BenchConfig, EngineName, Scale, SuiteOptions } from './suite-confi
 export { FIGURES } from './suite-result.js';
 export type { BoundCheck, ConversionMeasure, Figure, PeerRun, RoundSample, Stat, SuiteEntry, SuiteResult, SuiteSettings } from './suite-result.js';
 export { checkBound, median, stat, summarize } from './suite-stats.js';
-
-interface EvalJson {
-  ppl: number;
-  tokens: number;
-}
 
 export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
   const t0 = performance.now();
@@ -50,44 +44,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
   log('machine facts');
   const machine = await machineInfo(o.threads ? { threads: o.threads, rounds: 0 } : { rounds: 0 });
   const threads = o.threads ?? machine.physical_cores;
-  const avx512 = machine.cpu_features.includes('avx512');
-
-  // Which configurations run, and the llama.cpp peer they need.
-  const peer: PeerRun = {
-    available: false,
-    reason: null,
-    version: null,
-    llama_cpp_release: null,
-    cpu_library: null,
-    avx2_dir: null,
-    avx2_cpu_library: null,
-    avx2_reason: null,
-    system_info: null,
-  };
-  let configs = CONFIGS.filter((c) => !o.configs || o.configs.includes(c.id));
-  if (!avx512) peer.avx2_reason = 'the CPU has no AVX-512: its best kernels are the AVX2 ones already measured';
-  else if (o.avx2 === false) peer.avx2_reason = 'left out (--no-avx2)';
-  if (!avx512 || o.avx2 === false) configs = configs.filter((c) => !c.avx512Only);
-  const status = peerAvailable();
-  if (o.peer === false) peer.reason = 'left out of this run (--no-peer)';
-  else if (!status.ok) peer.reason = status.reason;
-  else {
-    peer.available = true;
-    peer.version = status.version;
-  }
-  if (peer.available && configs.some((c) => c.engine === 'llama.cpp' && c.kernels === 'avx2')) {
-    try {
-      log('llama.cpp: a copy of the peer with only its AVX2 (haswell) CPU library');
-      await runNodeScript(join(appRoot(), 'scripts', 'peer-install.mjs'), ['--variant', 'haswell'], { onLine: log });
-      peer.avx2_dir = `${peerDir()}-haswell`;
-    } catch (e) {
-      peer.avx2_reason = `the AVX2-only copy of the peer could not be made: ${(e as Error).message.split('\n')[0]}`;
-      configs = configs.filter((c) => !(c.engine === 'llama.cpp' && c.kernels === 'avx2'));
-    }
-  }
-
-  const quantize: QuantizePeer & { error: string | null } =
-    o.peer === false ? { binary: null, variant: null, reason: 'left out of this run (--no-peer)', error: null } : { ...findQuantizePeer(machine.cpu_features), error: null };
+  const { peer, configs, quantize } = await choosePeers(o, machine.cpu_features, log);
 
   const probes: BandwidthProbe[] = [];
   const probe = async (when: string): Promise<void> => {
@@ -158,49 +115,11 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
       }
     }
 
+    const run: ScaleRun = { scale, here, byId, slog, threads };
     // 2. Interleaved rounds, each measurement in its own process.
-    const timed = here.filter((c) => !c.qualityOnly);
-    for (let round = 1; round <= rounds[scale]; round++) {
-      for (const c of timed) {
-        const e = byId.get(c.id)!;
-        if (e.error !== null) continue;
-        if (c.phi35Once && scale === 'phi35' && round > 1) continue;
-        const clog = (l: string) => slog(`round ${round}/${rounds[scale]} ${c.label}: ${l}`);
-        try {
-          const load0 = loadavg()[0] ?? 0;
-          const r = await measure(c, e.model, { prefill, decode, threads, peerAvx2Dir: peer.avx2_dir }, clog);
-          record(e, r, round, load0);
-          if (c.engine === 'llama.cpp') notePeer(peer, c, r.json as PeerBenchResult);
-          clog(`decode ${r.json.decode_tok_s.toFixed(2)} tok/s (depth 0: ${r.json.decode_depth0_tok_s.toFixed(2)}), prefill ${r.json.prefill_tok_s.toFixed(1)} tok/s`);
-        } catch (err) {
-          e.error = (err as Error).message.split('\n')[0] ?? 'failed';
-          clog(`failed: ${e.error}`);
-        }
-      }
-      await probe(`${scale} round ${round}`);
-    }
-
+    await measureRounds(run, rounds[scale], { prefill, decode }, peer, probe);
     // 3. Quality (tiny model): perplexity on the eval text.
-    if (scale === 'tiny') {
-      for (const c of here.filter((x) => x.engine !== 'llama.cpp' && !x.kernels)) {
-        const e = byId.get(c.id)!;
-        if (e.error !== null) continue;
-        const clog = (l: string) => slog(`${c.label}: ${l}`);
-        try {
-          clog('perplexity on the eval text');
-          const args = ['eval', e.model, '--text', evalText, '--window', '512', '--ctx', '512'];
-          if (threads) args.push('--threads', String(threads));
-          if (c.kv) args.push('--kv', c.kv);
-          const p = await runQins<EvalJson>(args, { onLine: clog });
-          e.ppl = p.json.ppl;
-          e.ppl_tokens = p.json.tokens;
-          clog(`perplexity ${p.json.ppl.toFixed(2)}`);
-        } catch (err) {
-          e.error = (err as Error).message.split('\n')[0] ?? 'failed';
-          clog(`failed: ${e.error}`);
-        }
-      }
-    }
+    if (scale === 'tiny') await measureQuality(run, evalText);
     if (o.discard && scale === 'phi35')
       for (const p of prepared.values())
         if (!(p instanceof Error)) {
