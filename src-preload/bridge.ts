@@ -1,7 +1,7 @@
 // Preload script (sandboxed, CommonJS bundle): exposes `window.qins` — the contract's API over
 // Electron IPC — and nothing else.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { createApi } from './api.js';
+import { createApi } from '../src-shared/api.js';
 import { type EventMessage, IPC_EVENT, IPC_INVOKE, type ReplyMessage, isEventChannel } from '../src-shared/contract.js';
 
 const api = createApi(

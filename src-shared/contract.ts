@@ -5,6 +5,7 @@
 // enforces it): it is bundled into the renderer.
 import { z } from 'zod';
 import { Codec } from './codecs.js';
+import { QinsErrorShape } from './errors.js';
 import {
   Conversation,
   ConversationPatch,
@@ -36,48 +37,9 @@ export {
   ThreadEntry,
 };
 
-// ─── Errors ────────────────────────────────────────────────────────────────────────────────────
+// ─── Errors (src-shared/errors.ts) ─────────────────────────────────────────────────────────────
 
-/** Codes a UI can act on. */
-export const ErrorCode = z.enum([
-  'INVALID_PAYLOAD', // the request did not match its schema
-  'UNKNOWN_CHANNEL', // no such request channel
-  'NOT_FOUND', // the referenced conversation / model / job does not exist
-  'BUSY', // a conflicting operation is running
-  'CANCELLED', // the operation was cancelled
-  'ENGINE_UNAVAILABLE', // the engine host is not running (starting or restarting)
-  'ENGINE_CRASHED', // the engine host died during the operation
-  'UNSUPPORTED', // e.g. an unsupported model architecture
-  'BAD_INPUT', // a corrupt or malformed file or folder
-  'NO_SPACE', // the disk is full
-  'IO', // another file-system error
-  'INTERNAL', // a bug: the message says what happened
-]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
-
-export const QinsErrorShape = z.object({ code: ErrorCode, message: z.string() });
-export type QinsErrorShape = z.infer<typeof QinsErrorShape>;
-
-/** An error that crosses the process boundary as `{code, message}`. */
-export class QinsError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'QinsError';
-  }
-  toJSON(): QinsErrorShape {
-    return { code: this.code, message: this.message };
-  }
-}
-
-/** Any thrown value as `{code, message}`: a QinsError keeps its code, anything else is INTERNAL. */
-export function toErrorShape(e: unknown): QinsErrorShape {
-  if (e instanceof QinsError) return e.toJSON();
-  const message = e instanceof Error ? e.message : String(e);
-  return { code: 'INTERNAL', message: message.slice(0, 1000) || 'internal error' };
-}
+export { ErrorCode, QinsError, QinsErrorShape, toErrorShape } from './errors.js';
 
 // ─── Shared shapes ─────────────────────────────────────────────────────────────────────────────
 

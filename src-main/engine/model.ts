@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from './format/qins-format.js';
 import type { EngineKind, InferenceBackend } from './backend.js';
-import { ChatSession, type ChatSessionOptions } from './generate.js';
+import { ChatSession, type ChatSessionOptions } from './chat-session.js';
 import { ChatTemplate, TemplateError } from './template.js';
 import { TextTokenizer } from './tokenizer.js';
 

@@ -3,7 +3,8 @@
 // `--prompt <text>` asks one question and exits (with --json: one JSON object with the reply and stats).
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { ContextOverflowError, type ChatResult, type ChatSession } from '../../engine/generate.js';
+import type { ChatResult, ChatSession } from '../../engine/chat-session.js';
+import { ContextOverflowError } from '../../engine/generate.js';
 import { resolveSampling, SamplingError, type SamplingParams } from '../../engine/sampler.js';
 import type { ChatMessage } from '../../engine/template.js';
 import {

@@ -2,7 +2,7 @@
 // disposes the previous one (after its generation, if any, has stopped).
 import { defaultSampling, type SamplingSettings } from '../../../src-shared/records.js';
 import { type EngineMemory, QinsError } from '../../../src-shared/contract.js';
-import type { ChatSession } from '../generate.js';
+import type { ChatSession } from '../chat-session.js';
 import { type LoadedModel, openModel } from '../model.js';
 import { specParams } from '../onnx/model-dir.js';
 import type { HostModelInfo } from '../../../src-shared/engine-protocol.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { IPC_EVENT, IPC_INVOKE, type QinsApi } from '../../../src-shared/contract.js';
-import { errorOf } from '../../../src-preload/api.js';
+import { errorOf } from '../../../src-shared/api.js';
 
 vi.mock('electron', () => import('./fake-electron.js'));
 const fake = await import('./fake-electron.js');

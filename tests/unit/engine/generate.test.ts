@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChatSession, ContextOverflowError, Generator, SessionBusyError, type StreamDelta } from '../../../src-main/engine/generate.js';
+import { ChatSession } from '../../../src-main/engine/chat-session.js';
+import { ContextOverflowError, Generator, SessionBusyError, type StreamDelta } from '../../../src-main/engine/generate.js';
 import type { ChatMessage } from '../../../src-main/engine/template.js';
 import { FakeBackend, PHI3_EOS, phi3Text, scriptedReply } from './helpers.js';
 

@@ -16,17 +16,17 @@ async function restricted(path: string, code: string): Promise<string[]> {
 const cases: Array<{ file: string; wrong: string[]; right: string[] }> = [
   {
     file: 'src-renderer/src/components/Probe.tsx',
-    wrong: ['../../../src-main/core/paths', '../../../src-main/engine/native.js', '../../../src-main/core/store/index.js'],
-    right: ['../../../src-shared/contract', '../lib/cn', 'react'],
+    wrong: ['../../../src-main/core/paths', '../../../src-main/engine/native.js', '../../../src-main/core/store/index.js', '../../../src-preload/bridge'],
+    right: ['../../../src-shared/contract', '../../../src-shared/api', '../lib/cn', 'react'],
   },
   {
     file: 'src-preload/probe.ts',
     wrong: ['../src-main/core/router.js', '../src-main/web/static.js', '../src-renderer/src/lib/qins.js'],
-    right: ['../src-shared/contract.js', './api.js', 'electron'],
+    right: ['../src-shared/contract.js', '../src-shared/api.js', 'electron'],
   },
   {
     file: 'src-main/core/probe.ts',
-    wrong: ['../web/server.js', '../electron/main.js', '../cli/output.js', 'electron', '../../src-preload/api.js', '../../src-renderer/src/lib/cn.js'],
+    wrong: ['../web/server.js', '../electron/main.js', '../cli/output.js', 'electron', '../../src-preload/bridge.js', '../../src-renderer/src/lib/cn.js'],
     right: ['../../src-shared/contract.js', '../engine/native.js', './paths.js', 'node:fs'],
   },
   {
@@ -51,7 +51,7 @@ const cases: Array<{ file: string; wrong: string[]; right: string[] }> = [
   },
   {
     file: 'src-main/electron/probe.ts',
-    wrong: ['../cli/output.js', '../bench/suite.js', '../../src-preload/api.js'],
+    wrong: ['../cli/output.js', '../bench/suite.js', '../../src-preload/bridge.js'],
     right: ['../core/app-core.js', '../web/server.js', '../engine/native.js', 'electron'],
   },
   {
@@ -71,7 +71,7 @@ const cases: Array<{ file: string; wrong: string[]; right: string[] }> = [
   },
   {
     file: 'src-shared/probe.ts',
-    wrong: ['node:fs', 'path', 'electron', '../src-main/core/paths.js', '../src-preload/api.js', '../src-renderer/src/lib/cn.js'],
+    wrong: ['node:fs', 'path', 'electron', '../src-main/core/paths.js', '../src-preload/bridge.js', '../src-renderer/src/lib/cn.js'],
     right: ['./contract.js', 'zod'],
   },
 ];

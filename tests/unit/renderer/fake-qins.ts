@@ -1,6 +1,6 @@
 // A stand-in for `window.qins` in component tests: handlers per channel, recorded calls, and
 // events pushed by the test.
-import { toError } from '../../../src-preload/api';
+import { toError } from '../../../src-shared/api';
 import type { EventChannel, EventOf, QinsApi, RequestChannel } from '../../../src-shared/contract';
 
 type Handler = (payload: never) => unknown;

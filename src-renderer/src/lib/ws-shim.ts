@@ -1,8 +1,8 @@
 // Browser shim: provides the same `window.qins` as the preload bridge, over the web host's
 // WebSocket (`qins serve`). Reconnects when the socket drops; requests made while disconnected
 // wait for the connection, requests in flight when it drops fail with ENGINE_UNAVAILABLE.
-import { createApi } from './api.js';
-import type { EventMessage, InvokeMessage, QinsApi, ReplyMessage } from '../src-shared/contract.js';
+import { createApi } from '../../../src-shared/api';
+import type { EventMessage, InvokeMessage, QinsApi, ReplyMessage } from '../../../src-shared/contract';
 
 interface Waiting {
   resolve(reply: ReplyMessage): void;

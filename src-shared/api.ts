@@ -12,7 +12,7 @@ import {
   ErrorCode as ErrorCodeSchema,
   isEventChannel,
   isRequestChannel,
-} from '../src-shared/contract.js';
+} from './contract.js';
 
 export interface Transport {
   /** Sends one request and resolves with its reply (never rejects for application errors). */
