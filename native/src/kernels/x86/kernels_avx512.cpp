@@ -31,8 +31,10 @@ namespace qins {
 namespace {
 
 constexpr int kTile = 4;  // tokens sharing one decoded weight step
-// Software prefetch distance in bytes ahead of the weight stream, as in the AVX2 kernels: decode
-// reads every weight once, from memory, and the loads alone keep too few misses in flight.
+// Software prefetch distance in bytes ahead of the 4-bit weight stream (decode reads every weight
+// once, from memory). Measured with `qins bench` on a Phi-3.5-sized model: it speeds up the 4-bit
+// GEMV and slows down the 8-bit one (whose vpermi2b lookups already keep the core busy), so only
+// the 4-bit path prefetches.
 #ifndef QINS_PREFETCH
 #define QINS_PREFETCH 4096
 #endif
@@ -63,12 +65,6 @@ template <int NT, bool BF16>
     const uint16_t* wb = static_cast<const uint16_t*>(w.data) + static_cast<size_t>(r) * cols;
     int c = 0;
     for (; c + 32 <= cols; c += 32) {
-      if (BF16) {
-        prefetch(wb + c);
-      } else {
-        prefetch(wf + c);
-        prefetch(wf + c + 16);
-      }
       const __m512 w0 = load_w16<BF16>(wf, wb, c), w1 = load_w16<BF16>(wf, wb, c + 16);
       for (int t = 0; t < NT; ++t) {
         acc[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x[t] + c), acc[t]);
@@ -184,7 +180,6 @@ template <int NT, Cb8Form F>
         for (int p = 0; p < 8; ++p) {
           const size_t off = static_cast<size_t>(g + 2 * p) * kBlock;
           for (int t = 0; t < NT; ++t) q[t] = qbase[t] + off;
-          prefetch(cr + off);
           cb8_step<NT, F, false>(tb, cr + off, q, 0, pair_index(p), S, C, acc);
         }
       } else {
@@ -334,7 +329,6 @@ template <int NT>
         for (int p = 0; p < 8; ++p) {
           const int c0 = gc + p * 64;
           for (int t = 0; t < NT; ++t) q[t] = qbase[t] + c0;
-          prefetch(cr + c0);
           seed_step<NT, false>(tb, cr + c0, sg + c0 / 8, q, 64, pair_index(p), S, acc);
         }
       } else {
@@ -400,6 +394,10 @@ struct SeedOp {
 };
 
 void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  // qins8 segment codebooks: the AVX2 segment GEMV (16-entry vpshufb lookups, int16 activations in
+  // Acts::q16) decodes faster from memory than the two 128-entry vpermi2b lookups per 64 codes
+  // below (measured with `qins bench --kernels avx512|avx2` on a Phi-3.5-sized qins8 model).
+  if (w.kind == WeightKind::CB8 && w.cb8->segments && a.q16) return avx2_kernels().matmul(w, a, r0, r1, y, ldy);
   switch (w.kind) {
     case WeightKind::F32: return for_tiles<F32Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::BF16: return for_tiles<BF16Op>(a.T, w, a, r0, r1, y, ldy);
@@ -812,7 +810,7 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx512 = {"avx512", true, Q16Order::None, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
+const KernelSet kAvx512 = {"avx512", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Quads16, kGemmGroup, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 
