@@ -4,7 +4,7 @@ import type { StoreContext } from './context.js';
 import { getConversation } from './conversations.js';
 import { StoreError } from './db.js';
 import { getMessage } from './messages.js';
-import { type ConversationRow, type MessageRow, type NodeRow, statsColumns, toConversation, toMessage } from './rows.js';
+import { type ConversationRow, type MessageRow, type NodeRow, statsValues, toConversation, toMessage } from './rows.js';
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -120,7 +120,7 @@ export function importConversations(ctx: StoreContext, conversations: readonly E
             `message ${m.id} of conversation ${c.id} already exists in conversation ${existing.conversationId}`,
           );
         }
-        const s = statsColumns(m.stats);
+        const s = statsValues(m.stats);
         insertMessage.run(
           m.id,
           c.id,
@@ -129,14 +129,7 @@ export function importConversations(ctx: StoreContext, conversations: readonly E
           m.content,
           m.status,
           m.error,
-          s.tokens,
-          s.prompt_tokens,
-          s.tok_s,
-          s.ttft_ms,
-          s.codec,
-          s.model,
-          s.stop_reason,
-          s.context,
+          ...s,
           ms(m.createdAt),
           ms(m.updatedAt),
         );

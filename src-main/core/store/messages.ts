@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { StoreContext } from './context.js';
 import { requireConversation, selectLeaf, touchConversation } from './conversations.js';
 import { StoreError } from './db.js';
-import { type MessageRow, type NodeRow, statsColumns, toMessage } from './rows.js';
+import { type MessageRow, type NodeRow, statsValues, toMessage } from './rows.js';
 import type { Message, MessageStats, MessageStatus, ThreadEntry } from '../../../src-shared/records.js';
 import { childrenOf, later, latestLeaf } from './tree.js';
 
@@ -39,7 +39,7 @@ export function insertMessage(
 ): string {
   const id = randomUUID();
   const t = ctx.now();
-  const s = statsColumns(stats);
+  const s = statsValues(stats);
   ctx
     .sql(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, status, error, tokens, prompt_tokens,
@@ -53,14 +53,7 @@ export function insertMessage(
       role,
       content,
       status,
-      s.tokens,
-      s.prompt_tokens,
-      s.tok_s,
-      s.ttft_ms,
-      s.codec,
-      s.model,
-      s.stop_reason,
-      s.context,
+      ...s,
       t,
       t,
     );

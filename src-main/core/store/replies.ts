@@ -4,7 +4,7 @@ import type { StoreContext } from './context.js';
 import { requireConversation, selectLeaf, touchConversation } from './conversations.js';
 import { StoreError } from './db.js';
 import { checkParent, getMessage, insertMessage, requireMessage } from './messages.js';
-import { EMPTY_STATS, statsColumns } from './rows.js';
+import { EMPTY_STATS, statsValues } from './rows.js';
 import { type Message, MessageStats, type MessageStatsInput, MessageStatus } from '../../../src-shared/records.js';
 import { StreamingWriter, type StreamingWriterOptions } from './streaming.js';
 
@@ -133,7 +133,7 @@ export class ReplyStreams {
       w.close();
       this.writers.delete(id);
     }
-    const s = statsColumns(parsed.data);
+    const s = statsValues(parsed.data);
     const t = ctx.now();
     ctx.tx(() => {
       ctx
@@ -144,14 +144,7 @@ export class ReplyStreams {
         .run(
           input.status,
           input.error ?? null,
-          s.tokens,
-          s.prompt_tokens,
-          s.tok_s,
-          s.ttft_ms,
-          s.codec,
-          s.model,
-          s.stop_reason,
-          s.context,
+          ...s,
           t,
           id,
         );

@@ -141,18 +141,21 @@ export function toMessage(row: MessageRow): Message {
   };
 }
 
-/** Column values for a stats object (all null when there are no stats). */
-export function statsColumns(stats: MessageStats | null) {
-  return {
-    tokens: stats?.tokens ?? null,
-    prompt_tokens: stats?.prompt_tokens ?? null,
-    tok_s: stats?.tok_s ?? null,
-    ttft_ms: stats?.ttft_ms ?? null,
-    codec: stats?.codec ?? null,
-    model: stats?.model ?? null,
-    stop_reason: stats?.stop_reason ?? null,
-    context: stats?.context ? JSON.stringify(ContextInfo.parse(stats.context)) : null,
-  };
+/**
+ * Values of a stats object for the messages table's stats columns, in this order: tokens,
+ * prompt_tokens, tok_s, ttft_ms, codec, model, stop_reason, context (all null when there are none).
+ */
+export function statsValues(stats: MessageStats | null) {
+  return [
+    stats?.tokens ?? null,
+    stats?.prompt_tokens ?? null,
+    stats?.tok_s ?? null,
+    stats?.ttft_ms ?? null,
+    stats?.codec ?? null,
+    stats?.model ?? null,
+    stats?.stop_reason ?? null,
+    stats?.context ? JSON.stringify(ContextInfo.parse(stats.context)) : null,
+  ] as const;
 }
 
 export function toModel(row: ModelRow): ModelRecord {
