@@ -113,6 +113,9 @@ case "$mode" in
   neon) run_neon "$@" ;;
   bench)
     CXXFLAGS_COMMON[0]=-O3
+    # QINS_BENCH_DEFS: extra -D flags for experiments (e.g. -DQINS_PREFETCH=8192)
+    read -r -a bench_defs <<<"${QINS_BENCH_DEFS:-}"
+    CXXFLAGS_COMMON+=("${bench_defs[@]}")
     QINS_BENCH=1 run_host "$@"
     ;;
   all)

@@ -27,7 +27,9 @@ constexpr int kTile = 4;
 #endif
 constexpr int kPrefetch = QINS_PREFETCH;
 
-inline void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p) + kPrefetch, _MM_HINT_T0); }
+inline void prefetch(const void* p) {
+  if constexpr (kPrefetch > 0) _mm_prefetch(static_cast<const char*>(p) + kPrefetch, _MM_HINT_T0);
+}
 
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
