@@ -28,7 +28,7 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, origins));
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, origins, (url) => shell.openExternal(url)));
 app.on('second-instance', () => {
   if (mainWindow?.isMinimized()) mainWindow.restore();
   mainWindow?.focus();

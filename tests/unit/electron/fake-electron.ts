@@ -127,7 +127,17 @@ export const Menu = {
   },
 };
 
-export const shell = { openPath: async () => '' };
+export const shell = {
+  opened: [] as string[],
+  external: [] as string[],
+  async openPath(path: string) {
+    shell.opened.push(path);
+    return '';
+  },
+  async openExternal(url: string) {
+    shell.external.push(url);
+  },
+};
 
 export const dialog = {
   nextPick: null as string | null,

@@ -26,7 +26,8 @@ describe('Electron main process', () => {
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(String(prefs.preload)).toMatch(/preload[/\\]bridge\.cjs$/);
     // the window's contents were hardened through 'web-contents-created'
-    expect(win.webContents.windowOpenHandler?.({ url: 'https://x' })).toEqual({ action: 'deny' });
+    expect(win.webContents.windowOpenHandler?.({ url: 'https://example.com/x' })).toEqual({ action: 'deny' });
+    expect(fake.shell.external).toContain('https://example.com/x');
     expect(win.webContents.fire('will-navigate', 'https://example.com')).toBe(true);
   });
 
