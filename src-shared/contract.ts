@@ -271,7 +271,14 @@ export const ExportFile = z.object({ filename: z.string(), mime: z.string(), con
 export type ExportFile = z.infer<typeof ExportFile>;
 
 /** The OpenAI-compatible API of the desktop app (off by default there; always on in `qins serve`). */
-export const ApiStatus = z.object({ enabled: z.boolean(), url: z.string().nullable(), token: z.string().nullable(), port: z.number().int().nullable() });
+export const ApiStatus = z.object({
+  enabled: z.boolean(),
+  url: z.string().nullable(),
+  token: z.string().nullable(),
+  port: z.number().int().nullable(),
+  /** Why the API is not where the settings ask (the port was busy), for the UI to show. */
+  notice: z.string().nullable(),
+});
 export type ApiStatus = z.infer<typeof ApiStatus>;
 
 // ─── Channels ──────────────────────────────────────────────────────────────────────────────────
@@ -302,6 +309,8 @@ export const requests = {
   'presets.delete': { request: z.object({ id: Id }).strict(), response: z.object({ deleted: z.boolean() }) },
   'api.status': { request: Empty, response: ApiStatus },
   'api.setEnabled': { request: z.object({ enabled: z.boolean() }).strict(), response: ApiStatus },
+  /** Desktop app: replaces the stored API token (clients must use the new one). */
+  'api.regenerateToken': { request: Empty, response: ApiStatus },
 
   // Models
   'models.list': { request: Empty, response: z.array(ModelInfo) },

@@ -5,7 +5,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-shared/contract.js';
+import type { Settings, SettingsPatch } from '../../src-shared/records.js';
 import { ApiCompletionService } from './api-service.js';
+import { loadApiToken, regenerateApiToken } from './api-token.js';
 import { ChatService, fromStoreError } from './chat-service.js';
 import { EngineSupervisor, type HostLauncher } from './engine-supervisor.js';
 import { GenerationQueue } from './generation-queue.js';
@@ -26,7 +28,7 @@ export interface CoreOptions {
    * Desktop app: starts the web host that serves the local API when the user turns it on. The
    * process that owns the core provides it (electron/main.ts); the core never starts a web host.
    */
-  startApi?: (core: AppCore) => Promise<ServingHost>;
+  startApi?: (core: AppCore, listen: { port: number; token: string }) => Promise<ServingHost>;
   /** Desktop app: shows the native folder picker; resolves with the chosen path or null. */
   pickFolder?: () => Promise<string | null>;
 }
@@ -62,6 +64,8 @@ export class AppCore {
   private readonly clients = new Map<string, ConnectedClient>();
   /** The web host serving this core (qins serve) or the desktop app's API host when enabled. */
   private webHost: ServingHost | undefined;
+  /** Why the desktop API is not on the port the settings name (shown in Settings). */
+  private apiNotice: string | null = null;
 
   constructor(private readonly options: CoreOptions) {
     mkdirSync(dataDir(), { recursive: true });
@@ -137,7 +141,52 @@ export class AppCore {
 
   apiStatus(): ApiStatus {
     const h = this.webHost;
-    return h ? { enabled: true, url: `http://127.0.0.1:${h.port}/v1`, token: h.token, port: h.port } : { enabled: false, url: null, token: null, port: null };
+    return h
+      ? { enabled: true, url: `http://127.0.0.1:${h.port}/v1`, token: h.token, port: h.port, notice: this.apiNotice }
+      : { enabled: false, url: null, token: null, port: null, notice: null };
+  }
+
+  /**
+   * Desktop app: starts the API host on the port of the settings with the stored token; when that
+   * port is taken, on a free one, with a notice saying so.
+   */
+  private async startApiHost(): Promise<ServingHost> {
+    if (!this.options.startApi) throw new QinsError('UNSUPPORTED', 'this app cannot start the local API');
+    const port = this.store.getSettings().apiPort;
+    const token = loadApiToken();
+    this.apiNotice = null;
+    try {
+      return await this.options.startApi(this, { port, token });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      const host = await this.options.startApi(this, { port: 0, token });
+      this.apiNotice = `Port ${port} is in use by another program, so the API listens on port ${host.port} until the next start. Free the port or choose another one.`;
+      return host;
+    }
+  }
+
+  private async restartApiHost(): Promise<void> {
+    if (this.options.mode !== 'electron' || !this.webHost) return;
+    await this.webHost.close();
+    this.webHost = undefined;
+    this.webHost = await this.startApiHost();
+  }
+
+  /** Replaces the stored token; the desktop API restarts with it. Under `qins serve`, see --new-token. */
+  async regenerateApiToken(): Promise<ApiStatus> {
+    if (this.options.mode !== 'electron')
+      throw new QinsError('UNSUPPORTED', 'this page is served by `qins serve`: restart it with `qins serve --new-token` for a new token');
+    regenerateApiToken();
+    await this.restartApiHost();
+    return this.apiStatus();
+  }
+
+  /** Settings changes that concern the running API: a new port restarts it there. */
+  private async updateSettings(patch: SettingsPatch): Promise<Settings> {
+    const before = this.store.getSettings().apiPort;
+    const after = this.store.updateSettings(patch);
+    if (after.apiPort !== before) await this.restartApiHost();
+    return after;
   }
 
   /** Desktop app: starts or stops the local API (it also serves the UI to a browser, token-guarded). */
@@ -147,11 +196,11 @@ export class AppCore {
       return this.apiStatus();
     }
     if (enabled && !this.webHost) {
-      if (!this.options.startApi) throw new QinsError('UNSUPPORTED', 'this app cannot start the local API');
-      this.webHost = await this.options.startApi(this);
+      this.webHost = await this.startApiHost();
     } else if (!enabled && this.webHost) {
       await this.webHost.close();
       this.webHost = undefined;
+      this.apiNotice = null;
     }
     this.store.updateSettings({ apiEnabled: enabled });
     return this.apiStatus();
@@ -202,12 +251,16 @@ export class AppCore {
       'telemetry.unsubscribe': ({ subscriptionId }) => ({ stopped: this.telemetry.unsubscribe(subscriptionId) }),
 
       'settings.get': () => store(() => this.store.getSettings()),
-      'settings.update': (patch) => store(() => this.store.updateSettings(patch)),
+      'settings.update': (patch) =>
+        this.updateSettings(patch).catch((e: unknown) => {
+          throw fromStoreError(e);
+        }),
       'presets.list': () => store(() => this.store.listPresets()),
       'presets.save': (p) => store(() => this.store.savePreset(p)),
       'presets.delete': ({ id }) => ({ deleted: store(() => this.store.deletePreset(id)) }),
       'api.status': () => this.apiStatus(),
       'api.setEnabled': ({ enabled }) => this.setApiEnabled(enabled),
+      'api.regenerateToken': () => this.regenerateApiToken(),
 
       'models.list': () => this.library.list(),
       'models.status': () => this.library.modelStatus(),

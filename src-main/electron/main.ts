@@ -41,7 +41,7 @@ void app.whenReady().then(async () => {
     mode: 'electron',
     launcher: utilityLauncher(engineHostEntry()),
     electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
-    startApi: (c) => startApiHost(c),
+    startApi: (c, listen) => startApiHost(c, listen),
     pickFolder: async () => {
       const options = { title: 'Choose a HuggingFace checkpoint folder', properties: ['openDirectory' as const] };
       const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);

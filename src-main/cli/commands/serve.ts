@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadApiToken, regenerateApiToken } from '../../core/api-token.js';
 import { startHeadlessCore } from '../../core/headless.js';
 import { rendererDir } from '../../core/paths.js';
 import { apiRoutes } from '../../web/openai.js';
@@ -16,13 +17,22 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the web UI and the OpenAI-compatible API on 127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', String(DEFAULT_PORT))
+    .option('--new-token', 'replace the stored API token with a new one first (clients need the new one)')
     .option('--json', 'print {url, port, token, pid} as JSON once listening')
-    .action(async (opts: { port: string; json?: boolean }) => {
+    .action(async (opts: { port: string; json?: boolean; newToken?: boolean }) => {
       const port = parsePort(opts.port);
+      // The token is kept in the data folder (shared with the desktop app) until replaced.
+      let token: string;
+      try {
+        token = opts.newToken ? regenerateApiToken() : loadApiToken();
+      } catch (e) {
+        throw new CliError(`cannot read or write the API token: ${(e as Error).message}`);
+      }
+      if (opts.newToken) info('A new API token replaces the old one; clients need the new one.');
       const core = await startHeadlessCore();
       let host;
       try {
-        host = await startWebHost({ core, rendererDir: rendererDir(), port, routes: apiRoutes(core) });
+        host = await startWebHost({ core, rendererDir: rendererDir(), port, token, routes: apiRoutes(core) });
         core.attachWebHost(host);
       } catch (e) {
         await core.stop();
