@@ -287,6 +287,11 @@ export type ApiStatus = z.infer<typeof ApiStatus>;
 export const requests = {
   'app.info': { request: Empty, response: AppInfo },
   'engine.ping': { request: Empty, response: EnginePing },
+  /** An error in the UI, for the app's log file. */
+  'app.reportError': {
+    request: z.object({ message: z.string().max(10_000), stack: z.string().max(50_000).optional() }).strict(),
+    response: z.object({ logged: z.boolean() }),
+  },
   'engine.status': { request: Empty, response: EngineStatus },
   /** Starts a `telemetry.sample` stream to this client (~1 Hz). */
   'telemetry.subscribe': {
@@ -329,6 +334,8 @@ export const requests = {
   'models.jobs': { request: Empty, response: z.array(ConvertJob) },
   /** Desktop app: the native folder picker (UNSUPPORTED in a browser, where the UI asks for a typed path). */
   'models.pickFolder': { request: Empty, response: z.object({ path: z.string().nullable() }) },
+  /** Desktop app: the native file picker for a model file (.qins, .qinz); null when cancelled. */
+  'models.pickFile': { request: Empty, response: z.object({ path: z.string().nullable() }) },
   /** Measures perplexity on the bundled eval text; streams eval.event. */
   'models.evaluate': { request: z.object({ id: Id }).strict(), response: z.object({ jobId: JobId }) },
   'models.cancelEvaluate': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addLogSecret } from './log.js';
 import { dataDir } from './paths.js';
 
 export const API_TOKEN_FILE = 'api-token';
@@ -32,7 +33,10 @@ export function loadApiToken(env = process.env): string {
   const file = apiTokenPath(env);
   try {
     const stored = readFileSync(file, 'utf8').trim();
-    if (TOKEN_SHAPE.test(stored)) return stored;
+    if (TOKEN_SHAPE.test(stored)) {
+      addLogSecret(stored);
+      return stored;
+    }
   } catch {
     // no token yet
   }
@@ -44,5 +48,6 @@ export function regenerateApiToken(env = process.env): string {
   mkdirSync(dataDir(env), { recursive: true });
   const token = newApiToken();
   writeToken(apiTokenPath(env), token);
+  addLogSecret(token);
   return token;
 }

@@ -11,6 +11,7 @@ import { loadApiToken, regenerateApiToken } from './api-token.js';
 import { ChatService, fromStoreError } from './chat-service.js';
 import { EngineSupervisor, type HostLauncher } from './engine-supervisor.js';
 import { GenerationQueue } from './generation-queue.js';
+import { log, logFile } from './log.js';
 import { ModelLibrary } from './library.js';
 import { appRoot, assetsDir, dataDir, dbPath, modelsDir } from './paths.js';
 import { type ClientContext, type Handlers, type Router, createRouter } from './router.js';
@@ -31,6 +32,8 @@ export interface CoreOptions {
   startApi?: (core: AppCore, listen: { port: number; token: string }) => Promise<ServingHost>;
   /** Desktop app: shows the native folder picker; resolves with the chosen path or null. */
   pickFolder?: () => Promise<string | null>;
+  /** Desktop app: shows the native file picker for a model file (.qins, .qinz). */
+  pickFile?: () => Promise<string | null>;
 }
 
 /** A web host serving this core, as the core sees it (web/server.ts WebHost). */
@@ -70,7 +73,7 @@ export class AppCore {
   constructor(private readonly options: CoreOptions) {
     mkdirSync(dataDir(), { recursive: true });
     this.store = openChatStore();
-    this.engine = new EngineSupervisor(options.launcher);
+    this.engine = new EngineSupervisor(options.launcher, { crashHint: logFile });
     const broadcast = this.broadcast.bind(this);
     this.library = new ModelLibrary(this.store, this.engine, broadcast);
     this.chat = new ChatService(this.store, this.engine, this.library, this.queue, broadcast);
@@ -88,7 +91,10 @@ export class AppCore {
       },
       () => this.chat.generationSample(),
     );
-    this.engine.on('status', (s) => this.broadcast('engine.status', s));
+    this.engine.on('status', (s) => {
+      if (s.state === 'crashed') log.error('core', s.lastError ?? 'the engine host crashed');
+      this.broadcast('engine.status', s);
+    });
     this.router = createRouter(this.handlers());
   }
 
@@ -261,6 +267,10 @@ export class AppCore {
       'api.status': () => this.apiStatus(),
       'api.setEnabled': ({ enabled }) => this.setApiEnabled(enabled),
       'api.regenerateToken': () => this.regenerateApiToken(),
+      'app.reportError': ({ message, stack }) => {
+        log.error('renderer', stack ? `${message}\n${stack}` : message);
+        return { logged: logFile() !== null };
+      },
 
       'models.list': () => this.library.list(),
       'models.status': () => this.library.modelStatus(),
@@ -276,6 +286,10 @@ export class AppCore {
       'models.pickFolder': async () => {
         if (!this.options.pickFolder) throw new QinsError('UNSUPPORTED', 'the folder picker is only in the desktop app: type the folder path');
         return { path: await this.options.pickFolder() };
+      },
+      'models.pickFile': async () => {
+        if (!this.options.pickFile) throw new QinsError('UNSUPPORTED', 'the file picker is only in the desktop app: type the file path');
+        return { path: await this.options.pickFile() };
       },
       'models.evaluate': ({ id }) => this.library.evaluate(id),
       'models.cancelEvaluate': async ({ jobId }) => ({ cancelled: await this.library.cancelEvaluate(jobId) }),

@@ -311,7 +311,7 @@ describe('export and import', () => {
         '<iframe src="https://example.com"></iframe>',
       ].join('\n'),
     );
-    s.finishMessage(r, { status: 'complete', stats: null });
+    s.finishMessage(r, { status: 'complete', stats: { tokens: 3 } });
     const html = renderExport(s.exportDocument([c.id]), 'html');
     const reply = html.slice(html.indexOf('<div class="content md">'));
     expect(reply).toContain('<h1>Title</h1>');

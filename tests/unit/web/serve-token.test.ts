@@ -51,5 +51,11 @@ describe('qins serve and the stored token', () => {
     expect(fresh.stderr).toMatch(/new API token/);
     expect(fresh.stderr).not.toContain(fresh.token);
     expect((await serveOnce()).token).toBe(fresh.token);
+    // qins serve logs to the data folder; the token never appears there.
+    const logText = readFileSync(join(home, 'logs', 'qins.log'), 'utf8');
+    expect(logText).toMatch(/INFO {2}\[main\] qins serve starting with a new API token/);
+    expect(logText).toMatch(/INFO {2}\[api\] serving on 127\.0\.0\.1:\d+/);
+    expect(logText).not.toContain(first.token);
+    expect(logText).not.toContain(fresh.token);
   }, 120_000);
 });
