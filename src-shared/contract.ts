@@ -177,6 +177,23 @@ export const LoadedModel = z.object({
 });
 export type LoadedModel = z.infer<typeof LoadedModel>;
 
+/** The memory a model needs at a context length, before it is loaded (models.contextPlan). */
+export const ContextPlan = z.object({
+  contextLength: z.number().int().positive(),
+  /** The model's own maximum (max_position_embeddings). */
+  maxContextLength: z.number().int().positive(),
+  kvBytesPerToken: z.number().nonnegative(),
+  weightBytes: z.number().nonnegative(),
+  kvBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  /** Free memory, plus what the loaded model would give back. */
+  availableBytes: z.number().nonnegative(),
+  fits: z.boolean(),
+  /** Why it does not fit, in words (null when it fits). */
+  message: z.string().nullable(),
+});
+export type ContextPlan = z.infer<typeof ContextPlan>;
+
 export const ModelStatus = z.object({
   state: z.enum(['none', 'loading', 'ready', 'error']),
   loaded: LoadedModel.nullable(),
@@ -334,6 +351,16 @@ export const requests = {
   'models.jobs': { request: Empty, response: z.array(ConvertJob) },
   /** Desktop app: the native folder picker (UNSUPPORTED in a browser, where the UI asks for a typed path). */
   'models.pickFolder': { request: Empty, response: z.object({ path: z.string().nullable() }) },
+  /** The memory a load at a context length needs (default: the model's setting), against free memory. */
+  'models.contextPlan': {
+    request: z.object({ id: Id, contextLength: z.number().int().positive().max(10_000_000).nullable().optional() }).strict(),
+    response: ContextPlan,
+  },
+  /** Sets (or, with null, clears) a model's context length; the loaded model reloads with it. */
+  'models.setContextLength': {
+    request: z.object({ id: Id, contextLength: z.number().int().positive().max(10_000_000).nullable() }).strict(),
+    response: ContextPlan,
+  },
   /** Desktop app: the native file picker for a model file (.qins, .qinz); null when cancelled. */
   'models.pickFile': { request: Empty, response: z.object({ path: z.string().nullable() }) },
   /** Measures perplexity on the bundled eval text; streams eval.event. */

@@ -261,6 +261,10 @@ export const Settings = z
     defaultSystemPrompt: z.string().max(100_000).default(''),
     defaultSampling: SamplingSettings.default(() => defaultSampling()),
     contextPolicy: ContextPolicy.default('drop-oldest'),
+    /** Context length for models without their own; null: the engine's default (at most 4096). */
+    defaultContextLength: z.number().int().min(256).max(10_000_000).nullable().default(null),
+    /** Context length per model id (Models page); capped at each model's maximum. */
+    modelContextLengths: z.record(z.string().max(500), z.number().int().min(256).max(10_000_000)).default(() => ({})),
     /** Engine threads; null lets the engine choose. */
     threads: z.number().int().positive().max(1024).nullable().default(null),
     sendOnEnter: z.boolean().default(true),

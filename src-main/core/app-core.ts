@@ -287,6 +287,8 @@ export class AppCore {
         if (!this.options.pickFolder) throw new QinsError('UNSUPPORTED', 'the folder picker is only in the desktop app: type the folder path');
         return { path: await this.options.pickFolder() };
       },
+      'models.contextPlan': ({ id, contextLength }) => this.library.contextPlan(id, contextLength),
+      'models.setContextLength': ({ id, contextLength }) => this.library.setContextLength(id, contextLength),
       'models.pickFile': async () => {
         if (!this.options.pickFile) throw new QinsError('UNSUPPORTED', 'the file picker is only in the desktop app: type the file path');
         return { path: await this.options.pickFile() };

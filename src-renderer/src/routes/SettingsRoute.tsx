@@ -106,6 +106,34 @@ function Threads() {
   );
 }
 
+const DEFAULT_CONTEXT_CHOICES = [2048, 4096, 8192, 16384, 32768, 65536, 131072];
+
+function DefaultContext() {
+  const value = useApp((s) => s.settings?.defaultContextLength ?? null);
+  const id = useId();
+  return (
+    <Row
+      label="Default context length"
+      hint="For models without their own (Models page), up to each model's maximum. A longer context takes more memory; the Models page shows how much."
+      htmlFor={id}
+    >
+      <select
+        id={id}
+        value={value ?? ''}
+        onChange={(e) => void useApp.getState().updateSettings({ defaultContextLength: e.target.value ? Number(e.target.value) : null })}
+        className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+      >
+        <option value="">Automatic (up to 4,096)</option>
+        {DEFAULT_CONTEXT_CHOICES.map((n) => (
+          <option key={n} value={n}>
+            {n.toLocaleString('en-US')} tokens
+          </option>
+        ))}
+      </select>
+    </Row>
+  );
+}
+
 function ApiPort({ disabled }: { disabled: boolean }) {
   const port = useApp((s) => s.settings?.apiPort ?? 7860);
   const [text, setText] = useState(String(port));
@@ -311,6 +339,7 @@ export function SettingsRoute({ showSidebarToggle }: { showSidebarToggle: boolea
           </Section>
           <Section title="Engine">
             <Threads />
+            <DefaultContext />
           </Section>
           <ApiSection />
           <DataSection />
