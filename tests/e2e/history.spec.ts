@@ -101,3 +101,19 @@ test('5 000 conversations: all listed, few rendered, scrolling and search stay r
   expect(searchMs).toBeLessThan(5000);
   await expectCleanConsole(page, errors);
 });
+
+test('the sidebar keeps the width it is dragged to across a reload', async ({ page }) => {
+  await page.goto(app.url);
+  const aside = page.getByRole('complementary', { name: 'Sidebar' });
+  await expect(aside).toHaveCSS('width', '256px');
+  const edge = page.getByRole('separator', { name: 'Resize the sidebar' });
+  const box = (await edge.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 300);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 100, box.y + 300, { steps: 5 });
+  await page.mouse.up();
+  await expect(aside).toHaveCSS('width', '356px');
+  await page.reload();
+  await expect(page.getByTestId('conversation-list')).toHaveAttribute('data-count', String(COUNT), { timeout: 30_000 });
+  await expect(aside).toHaveCSS('width', '356px');
+});

@@ -8,9 +8,11 @@ import { formatRoute } from '../../lib/route';
 import { useApp } from '../../state/app';
 import { useChat } from '../../state/chat';
 import { useConversations } from '../../state/conversations';
+import { useLayout } from '../../state/layout';
 import { useTelemetryStore } from '../../state/telemetry';
 import { IconButton } from '../ui/Button';
 import { Kbd, MOD_KEY } from '../ui/Kbd';
+import { ResizeHandle } from '../ui/ResizeHandle';
 import { ConversationList } from './ConversationList';
 
 function EngineBadge({ status }: { status: EngineStatus | null }) {
@@ -46,6 +48,7 @@ function NavLink({ href, active, icon, children }: { href: string; active: boole
 
 export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus | null; overlay: boolean; onNewChat: () => void }) {
   const list = useConversations((s) => s.list);
+  const width = useLayout((s) => s.widths.sidebar);
   const loaded = useConversations((s) => s.loaded);
   const route = useApp((s) => s.route);
   const currentId = useChat((s) => s.conversationId);
@@ -56,11 +59,13 @@ export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus |
   return (
     <aside
       aria-label="Sidebar"
+      style={overlay ? undefined : { width }}
       className={cn(
-        'flex w-64 shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900',
-        overlay && 'fixed inset-y-0 left-0 z-30 shadow-2xl',
+        'relative flex shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900',
+        overlay && 'fixed inset-y-0 left-0 z-30 w-64 shadow-2xl',
       )}
     >
+      {overlay ? null : <ResizeHandle panel="sidebar" edge="right" label="Resize the sidebar" />}
       <div className="flex h-14 shrink-0 items-center gap-2 px-4">
         <div className="grid h-7 w-7 place-items-center rounded-lg bg-gradient-to-br from-indigo-500 to-violet-600 text-xs font-bold text-white shadow-sm" aria-hidden>
           Q
