@@ -101,7 +101,7 @@ export class AppCore {
   async start(): Promise<void> {
     await this.engine.start();
     if (this.options.firstRun !== false) await this.library.ensureDefaultModel();
-    if (this.options.mode === 'electron' && this.store.getSettings().apiEnabled) await this.setApiEnabled(true).catch(() => undefined);
+    if (this.options.mode === 'electron' && this.store.getSettings().apiEnabled) await this.setApiEnabled(true).catch((e: unknown) => log.error('api', 'cannot start the local API', e));
   }
 
   async stop(): Promise<void> {
