@@ -169,6 +169,9 @@ describe('a library model named instead of a path', () => {
       expect(await main(['chat', 'unknown-model', '--prompt', 'Hi'])).toBe(2);
       expect(err).toMatch(/^qins: no file or library model "unknown-model"/);
       expect(out).toBe('');
+      out = '';
+      expect(await main(['inspect', 'TINY-PHI3-CHAT', '--json'])).toBe(0);
+      expect((JSON.parse(out) as { path: string }).path).toBe(model);
     } finally {
       process.env.QINS_HOME = saved;
     }
