@@ -177,6 +177,23 @@ export const LoadedModel = z.object({
 });
 export type LoadedModel = z.infer<typeof LoadedModel>;
 
+/** The memory a model needs at a context length, before it is loaded (models.contextPlan). */
+export const ContextPlan = z.object({
+  contextLength: z.number().int().positive(),
+  /** The model's own maximum (max_position_embeddings). */
+  maxContextLength: z.number().int().positive(),
+  kvBytesPerToken: z.number().nonnegative(),
+  weightBytes: z.number().nonnegative(),
+  kvBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  /** Free memory, plus what the loaded model would give back. */
+  availableBytes: z.number().nonnegative(),
+  fits: z.boolean(),
+  /** Why it does not fit, in words (null when it fits). */
+  message: z.string().nullable(),
+});
+export type ContextPlan = z.infer<typeof ContextPlan>;
+
 export const ModelStatus = z.object({
   state: z.enum(['none', 'loading', 'ready', 'error']),
   loaded: LoadedModel.nullable(),
@@ -271,7 +288,14 @@ export const ExportFile = z.object({ filename: z.string(), mime: z.string(), con
 export type ExportFile = z.infer<typeof ExportFile>;
 
 /** The OpenAI-compatible API of the desktop app (off by default there; always on in `qins serve`). */
-export const ApiStatus = z.object({ enabled: z.boolean(), url: z.string().nullable(), token: z.string().nullable(), port: z.number().int().nullable() });
+export const ApiStatus = z.object({
+  enabled: z.boolean(),
+  url: z.string().nullable(),
+  token: z.string().nullable(),
+  port: z.number().int().nullable(),
+  /** Why the API is not where the settings ask (the port was busy), for the UI to show. */
+  notice: z.string().nullable(),
+});
 export type ApiStatus = z.infer<typeof ApiStatus>;
 
 // ─── Channels ──────────────────────────────────────────────────────────────────────────────────
@@ -280,6 +304,11 @@ export type ApiStatus = z.infer<typeof ApiStatus>;
 export const requests = {
   'app.info': { request: Empty, response: AppInfo },
   'engine.ping': { request: Empty, response: EnginePing },
+  /** An error in the UI, for the app's log file. */
+  'app.reportError': {
+    request: z.object({ message: z.string().max(10_000), stack: z.string().max(50_000).optional() }).strict(),
+    response: z.object({ logged: z.boolean() }),
+  },
   'engine.status': { request: Empty, response: EngineStatus },
   /** Starts a `telemetry.sample` stream to this client (~1 Hz). */
   'telemetry.subscribe': {
@@ -302,6 +331,8 @@ export const requests = {
   'presets.delete': { request: z.object({ id: Id }).strict(), response: z.object({ deleted: z.boolean() }) },
   'api.status': { request: Empty, response: ApiStatus },
   'api.setEnabled': { request: z.object({ enabled: z.boolean() }).strict(), response: ApiStatus },
+  /** Desktop app: replaces the stored API token (clients must use the new one). */
+  'api.regenerateToken': { request: Empty, response: ApiStatus },
 
   // Models
   'models.list': { request: Empty, response: z.array(ModelInfo) },
@@ -320,6 +351,18 @@ export const requests = {
   'models.jobs': { request: Empty, response: z.array(ConvertJob) },
   /** Desktop app: the native folder picker (UNSUPPORTED in a browser, where the UI asks for a typed path). */
   'models.pickFolder': { request: Empty, response: z.object({ path: z.string().nullable() }) },
+  /** The memory a load at a context length needs (default: the model's setting), against free memory. */
+  'models.contextPlan': {
+    request: z.object({ id: Id, contextLength: z.number().int().positive().max(10_000_000).nullable().optional() }).strict(),
+    response: ContextPlan,
+  },
+  /** Sets (or, with null, clears) a model's context length; the loaded model reloads with it. */
+  'models.setContextLength': {
+    request: z.object({ id: Id, contextLength: z.number().int().positive().max(10_000_000).nullable() }).strict(),
+    response: ContextPlan,
+  },
+  /** Desktop app: the native file picker for a model file (.qins, .qinz); null when cancelled. */
+  'models.pickFile': { request: Empty, response: z.object({ path: z.string().nullable() }) },
   /** Measures perplexity on the bundled eval text; streams eval.event. */
   'models.evaluate': { request: z.object({ id: Id }).strict(), response: z.object({ jobId: JobId }) },
   'models.cancelEvaluate': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },

@@ -14,6 +14,7 @@ export const ErrorCode = z.enum([
   'UNSUPPORTED', // e.g. an unsupported model architecture
   'BAD_INPUT', // a corrupt or malformed file or folder
   'NO_SPACE', // the disk is full
+  'NO_MEMORY', // not enough free memory (e.g. for a model at the chosen context length)
   'IO', // another file-system error
   'INTERNAL', // a bug: the message says what happened
 ]);

@@ -261,16 +261,33 @@ export const Settings = z
     defaultSystemPrompt: z.string().max(100_000).default(''),
     defaultSampling: SamplingSettings.default(() => defaultSampling()),
     contextPolicy: ContextPolicy.default('drop-oldest'),
+    /** Context length for models without their own; null: the engine's default (at most 4096). */
+    defaultContextLength: z.number().int().min(256).max(10_000_000).nullable().default(null),
+    /** Context length per model id (Models page); capped at each model's maximum. */
+    modelContextLengths: z.record(z.string().max(500), z.number().int().min(256).max(10_000_000)).default(() => ({})),
     /** Engine threads; null lets the engine choose. */
     threads: z.number().int().positive().max(1024).nullable().default(null),
     sendOnEnter: z.boolean().default(true),
     /** The OpenAI-compatible API of the desktop app (always on in `qins serve`). */
     apiEnabled: z.boolean().default(false),
+    /** The port the desktop app's API asks for (when busy it takes a free one and says so). */
+    apiPort: z.number().int().min(1).max(65535).default(7860),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
 export const SETTINGS_KEYS = Object.keys(Settings.shape) as Array<keyof Settings>;
-export const SettingsPatch = Settings.partial().strict();
+type PatchShape<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> };
+/**
+ * Some settings: the fields without their defaults (`Settings.partial()` would fill every missing
+ * key with its default, and saving such a patch would reset every setting it does not name).
+ */
+export const SettingsPatch = z
+  .object(
+    Object.fromEntries(Object.entries(Settings.shape).map(([k, f]) => [k, (f instanceof z.ZodDefault ? f.unwrap() : f).optional()])) as PatchShape<
+      typeof Settings.shape
+    >,
+  )
+  .strict();
 export type SettingsPatch = z.input<typeof SettingsPatch>;
 
 /** A named system prompt + sampling combination. */

@@ -8,6 +8,7 @@ import { SamplingError, type SamplingParams } from '../engine/sampler.js';
 import { TemplateError } from '../engine/template.js';
 import { TokenizerError } from '../engine/tokenizer.js';
 import { QinsFormatError } from '../engine/format/qins-format.js';
+import { resolveModelArg } from './model-arg.js';
 import { CliError } from './output.js';
 
 export interface EngineFlags {
@@ -56,9 +57,12 @@ export function parsePositiveInt(flag: string, v: string | undefined): number | 
   return n;
 }
 
-/** Opens the model named on the command line; every failure becomes a one-line CliError. */
+/**
+ * Opens the model named on the command line (a path, or a library model's name or id); every
+ * failure becomes a one-line CliError.
+ */
 export async function openModelFromFlags(
-  path: string,
+  modelArg: string,
   flags: EngineFlags,
   contextLength?: number,
   /** QINS engine settings used where the flags name none (ignored for other engines). */
@@ -68,6 +72,7 @@ export async function openModelFromFlags(
     throw new CliError(`--engine must be qins or ort (got "${flags.engine}")`);
   const threads = parsePositiveInt('--threads', flags.threads);
   const ctx = parsePositiveInt('--ctx', flags.ctx) ?? contextLength;
+  const path = resolveModelArg(modelArg);
   try {
     return await openModel(path, { engine: flags.engine as EngineKind | undefined, threads, contextLength: ctx, qins: qinsOptionsFromFlags(flags), qinsDefaults });
   } catch (e) {

@@ -1,12 +1,21 @@
 // `qins` command-line entry point. Each command lives in ./commands/<name>.ts and exports
 // `register(program)`; add new commands to the list below.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { appRoot } from '../core/paths.js';
 import { commands } from './commands/index.js';
 import { CliError } from './output.js';
+
+/** The app's version (package.json), printed by `qins --version`. */
+export function appVersion(): string {
+  return (JSON.parse(readFileSync(join(appRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('qins')
     .description('QINS Chat: convert HuggingFace checkpoints to .qins files and run them offline.')
+    .version(appVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);

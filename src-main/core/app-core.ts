@@ -5,10 +5,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ApiStatus, type AppInfo, type EventChannel, type EventOf, QinsError } from '../../src-shared/contract.js';
+import type { Settings, SettingsPatch } from '../../src-shared/records.js';
 import { ApiCompletionService } from './api-service.js';
+import { loadApiToken, regenerateApiToken } from './api-token.js';
 import { ChatService, fromStoreError } from './chat-service.js';
 import { EngineSupervisor, type HostLauncher } from './engine-supervisor.js';
 import { GenerationQueue } from './generation-queue.js';
+import { log, logFile } from './log.js';
 import { ModelLibrary } from './library.js';
 import { appRoot, assetsDir, dataDir, dbPath, modelsDir } from './paths.js';
 import { type ClientContext, type Handlers, type Router, createRouter } from './router.js';
@@ -26,9 +29,11 @@ export interface CoreOptions {
    * Desktop app: starts the web host that serves the local API when the user turns it on. The
    * process that owns the core provides it (electron/main.ts); the core never starts a web host.
    */
-  startApi?: (core: AppCore) => Promise<ServingHost>;
+  startApi?: (core: AppCore, listen: { port: number; token: string }) => Promise<ServingHost>;
   /** Desktop app: shows the native folder picker; resolves with the chosen path or null. */
   pickFolder?: () => Promise<string | null>;
+  /** Desktop app: shows the native file picker for a model file (.qins, .qinz). */
+  pickFile?: () => Promise<string | null>;
 }
 
 /** A web host serving this core, as the core sees it (web/server.ts WebHost). */
@@ -62,11 +67,13 @@ export class AppCore {
   private readonly clients = new Map<string, ConnectedClient>();
   /** The web host serving this core (qins serve) or the desktop app's API host when enabled. */
   private webHost: ServingHost | undefined;
+  /** Why the desktop API is not on the port the settings name (shown in Settings). */
+  private apiNotice: string | null = null;
 
   constructor(private readonly options: CoreOptions) {
     mkdirSync(dataDir(), { recursive: true });
     this.store = openChatStore();
-    this.engine = new EngineSupervisor(options.launcher);
+    this.engine = new EngineSupervisor(options.launcher, { crashHint: logFile });
     const broadcast = this.broadcast.bind(this);
     this.library = new ModelLibrary(this.store, this.engine, broadcast);
     this.chat = new ChatService(this.store, this.engine, this.library, this.queue, broadcast);
@@ -84,14 +91,17 @@ export class AppCore {
       },
       () => this.chat.generationSample(),
     );
-    this.engine.on('status', (s) => this.broadcast('engine.status', s));
+    this.engine.on('status', (s) => {
+      if (s.state === 'crashed') log.error('core', s.lastError ?? 'the engine host crashed');
+      this.broadcast('engine.status', s);
+    });
     this.router = createRouter(this.handlers());
   }
 
   async start(): Promise<void> {
     await this.engine.start();
     if (this.options.firstRun !== false) await this.library.ensureDefaultModel();
-    if (this.options.mode === 'electron' && this.store.getSettings().apiEnabled) await this.setApiEnabled(true).catch(() => undefined);
+    if (this.options.mode === 'electron' && this.store.getSettings().apiEnabled) await this.setApiEnabled(true).catch((e: unknown) => log.error('api', 'cannot start the local API', e));
   }
 
   async stop(): Promise<void> {
@@ -137,7 +147,52 @@ export class AppCore {
 
   apiStatus(): ApiStatus {
     const h = this.webHost;
-    return h ? { enabled: true, url: `http://127.0.0.1:${h.port}/v1`, token: h.token, port: h.port } : { enabled: false, url: null, token: null, port: null };
+    return h
+      ? { enabled: true, url: `http://127.0.0.1:${h.port}/v1`, token: h.token, port: h.port, notice: this.apiNotice }
+      : { enabled: false, url: null, token: null, port: null, notice: null };
+  }
+
+  /**
+   * Desktop app: starts the API host on the port of the settings with the stored token; when that
+   * port is taken, on a free one, with a notice saying so.
+   */
+  private async startApiHost(): Promise<ServingHost> {
+    if (!this.options.startApi) throw new QinsError('UNSUPPORTED', 'this app cannot start the local API');
+    const port = this.store.getSettings().apiPort;
+    const token = loadApiToken();
+    this.apiNotice = null;
+    try {
+      return await this.options.startApi(this, { port, token });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      const host = await this.options.startApi(this, { port: 0, token });
+      this.apiNotice = `Port ${port} is in use by another program, so the API listens on port ${host.port} until the next start. Free the port or choose another one.`;
+      return host;
+    }
+  }
+
+  private async restartApiHost(): Promise<void> {
+    if (this.options.mode !== 'electron' || !this.webHost) return;
+    await this.webHost.close();
+    this.webHost = undefined;
+    this.webHost = await this.startApiHost();
+  }
+
+  /** Replaces the stored token; the desktop API restarts with it. Under `qins serve`, see --new-token. */
+  async regenerateApiToken(): Promise<ApiStatus> {
+    if (this.options.mode !== 'electron')
+      throw new QinsError('UNSUPPORTED', 'this page is served by `qins serve`: restart it with `qins serve --new-token` for a new token');
+    regenerateApiToken();
+    await this.restartApiHost();
+    return this.apiStatus();
+  }
+
+  /** Settings changes that concern the running API: a new port restarts it there. */
+  private async updateSettings(patch: SettingsPatch): Promise<Settings> {
+    const before = this.store.getSettings().apiPort;
+    const after = this.store.updateSettings(patch);
+    if (after.apiPort !== before) await this.restartApiHost();
+    return after;
   }
 
   /** Desktop app: starts or stops the local API (it also serves the UI to a browser, token-guarded). */
@@ -147,11 +202,11 @@ export class AppCore {
       return this.apiStatus();
     }
     if (enabled && !this.webHost) {
-      if (!this.options.startApi) throw new QinsError('UNSUPPORTED', 'this app cannot start the local API');
-      this.webHost = await this.options.startApi(this);
+      this.webHost = await this.startApiHost();
     } else if (!enabled && this.webHost) {
       await this.webHost.close();
       this.webHost = undefined;
+      this.apiNotice = null;
     }
     this.store.updateSettings({ apiEnabled: enabled });
     return this.apiStatus();
@@ -202,12 +257,20 @@ export class AppCore {
       'telemetry.unsubscribe': ({ subscriptionId }) => ({ stopped: this.telemetry.unsubscribe(subscriptionId) }),
 
       'settings.get': () => store(() => this.store.getSettings()),
-      'settings.update': (patch) => store(() => this.store.updateSettings(patch)),
+      'settings.update': (patch) =>
+        this.updateSettings(patch).catch((e: unknown) => {
+          throw fromStoreError(e);
+        }),
       'presets.list': () => store(() => this.store.listPresets()),
       'presets.save': (p) => store(() => this.store.savePreset(p)),
       'presets.delete': ({ id }) => ({ deleted: store(() => this.store.deletePreset(id)) }),
       'api.status': () => this.apiStatus(),
       'api.setEnabled': ({ enabled }) => this.setApiEnabled(enabled),
+      'api.regenerateToken': () => this.regenerateApiToken(),
+      'app.reportError': ({ message, stack }) => {
+        log.error('renderer', stack ? `${message}\n${stack}` : message);
+        return { logged: logFile() !== null };
+      },
 
       'models.list': () => this.library.list(),
       'models.status': () => this.library.modelStatus(),
@@ -223,6 +286,12 @@ export class AppCore {
       'models.pickFolder': async () => {
         if (!this.options.pickFolder) throw new QinsError('UNSUPPORTED', 'the folder picker is only in the desktop app: type the folder path');
         return { path: await this.options.pickFolder() };
+      },
+      'models.contextPlan': ({ id, contextLength }) => this.library.contextPlan(id, contextLength),
+      'models.setContextLength': ({ id, contextLength }) => this.library.setContextLength(id, contextLength),
+      'models.pickFile': async () => {
+        if (!this.options.pickFile) throw new QinsError('UNSUPPORTED', 'the file picker is only in the desktop app: type the file path');
+        return { path: await this.options.pickFile() };
       },
       'models.evaluate': ({ id }) => this.library.evaluate(id),
       'models.cancelEvaluate': async ({ jobId }) => ({ cancelled: await this.library.cancelEvaluate(jobId) }),

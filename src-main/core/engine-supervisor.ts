@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { type EngineStatus, QinsError } from '../../src-shared/contract.js';
 import { type FromHost, type HostEventArgs, type HostMethod, type HostMethods, type ToHost, parseFromHost } from '../../src-shared/engine-protocol.js';
+import { lineSplitter, log } from './log.js';
 
 /** A running child process, whatever launched it. */
 export interface HostProcess {
@@ -24,8 +25,14 @@ export function forkLauncher(entry: string, options: { execArgv?: string[]; env?
     const child = fork(entry, [], {
       execArgv: options.execArgv ?? [],
       env: options.env ?? process.env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'advanced',
+    });
+    // The host's stderr still reaches ours, and goes to the log line by line.
+    const toLog = lineSplitter((line) => log.warn('engine-host', line));
+    child.stderr?.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      toLog(d);
     });
     return {
       get pid() {
@@ -55,6 +62,8 @@ export interface SupervisorOptions {
   stableMs?: number;
   /** How long to wait for the child's 'ready' message. */
   startTimeoutMs?: number;
+  /** Where the host's last lines can be read (the log file), added to the crash message. */
+  crashHint?: () => string | null;
 }
 
 export interface SupervisorEvents {
@@ -80,7 +89,7 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
     options: SupervisorOptions = {},
   ) {
     super();
-    this.opts = { backoffMs: 200, maxBackoffMs: 5000, stableMs: 30_000, startTimeoutMs: 20_000, ...options };
+    this.opts = { backoffMs: 200, maxBackoffMs: 5000, stableMs: 30_000, startTimeoutMs: 20_000, crashHint: () => null, ...options };
     this.backoff = this.opts.backoffMs;
   }
 
@@ -137,7 +146,8 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> {
         if (this.child !== child) return;
         this.child = undefined;
         this.ready = undefined;
-        const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        const hint = this.opts.crashHint();
+        const why = (signal ? `killed by ${signal}` : `exited with code ${code}`) + (hint && !this.stopping ? `; its last lines are in ${hint}` : '');
         this.failAll(new QinsError('ENGINE_CRASHED', `the engine host ${why}`));
         if (!isReady) reject(new QinsError('ENGINE_UNAVAILABLE', `the engine host ${why} while starting`));
         if (this.stopping) {

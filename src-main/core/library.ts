@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import {
+  type ContextPlan,
   type ConvertJob,
   type EventChannel,
   type EventOf,
@@ -14,6 +15,7 @@ import {
   QinsError,
 } from '../../src-shared/contract.js';
 import { isOrtModelDir } from '../engine/onnx/model-dir.js';
+import { availableMemory, chooseContextLength, type ModelMemorySpec, modelMemorySpec, planContext } from './context-plan.js';
 import type { Codec } from '../../src-shared/codecs.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { ModelImports } from './library-imports.js';
@@ -39,6 +41,8 @@ export class ModelLibrary {
     private readonly broadcast: Broadcast,
     /** The text "Measure quality" evaluates on (the bundled eval text by default). */
     evalText: string = evalTextPath(),
+    /** Free memory in bytes (the OS's figure; tests inject one). */
+    private readonly freeMemory: () => number = availableMemory,
   ) {
     this.imports = new ModelImports(store, engine, broadcast, (id) => this.get(id));
     this.quality = new QualityMeasurer(store, engine, broadcast, (id) => this.get(id), evalText);
@@ -95,22 +99,77 @@ export class ModelLibrary {
     return true;
   }
 
+  // ─── Context length and memory (./context-plan.ts) ──────────────────────────────────────────────
+
+  /** The context length the settings ask for this model (its own, else the default; null: the engine's default). */
+  private requestedContext(id: string): number | null {
+    const s = this.store.getSettings();
+    return s.modelContextLengths[id] ?? s.defaultContextLength;
+  }
+
+  /**
+   * The memory a load of `id` needs at `contextLength` (default: what the settings ask, capped at
+   * the model's maximum), against free memory plus what the loaded model would give back.
+   */
+  async contextPlan(id: string, contextLength?: number | null): Promise<ContextPlan> {
+    const record = this.get(id);
+    if (record.missing) throw new QinsError('NOT_FOUND', `${record.path} is missing on disk`);
+    const spec = await modelMemorySpec(record.path);
+    const s = this.store.getSettings();
+    // The model's own setting is checked against its maximum; the default setting (for every
+    // model) is capped at it.
+    const asked = contextLength ?? s.modelContextLengths[id] ?? (s.defaultContextLength === null ? null : Math.min(s.defaultContextLength, spec.maxContextLength));
+    return planContext(spec, asked, this.freeMemory() + (await this.loadedFootprint()));
+  }
+
+  /** Sets (null: clears) the model's own context length; a loaded model reloads with it. */
+  async setContextLength(id: string, contextLength: number | null): Promise<ContextPlan> {
+    const plan = contextLength === null ? null : await this.contextPlan(id, contextLength);
+    if (plan && !plan.fits) throw new QinsError('NO_MEMORY', plan.message ?? 'not enough memory');
+    const lengths = { ...this.store.getSettings().modelContextLengths };
+    if (contextLength === null) delete lengths[id];
+    else lengths[id] = contextLength;
+    this.store.updateSettings({ modelContextLengths: lengths });
+    this.broadcast('models.changed', { reason: 'context' });
+    if (this.status.state === 'ready' && this.status.loaded?.modelId === id) await this.load(id).catch(() => undefined);
+    return plan ?? this.contextPlan(id);
+  }
+
+  private memorySpecs = new Map<string, ModelMemorySpec>();
+
+  /** Memory the loaded model holds (weights + its KV reservation), freed when another loads. */
+  private async loadedFootprint(): Promise<number> {
+    const loaded = this.status.state === 'ready' ? this.status.loaded : null;
+    if (!loaded) return 0;
+    const r = this.store.getModel(loaded.modelId);
+    if (!r) return 0;
+    let spec = this.memorySpecs.get(r.path);
+    if (!spec) {
+      spec = await modelMemorySpec(r.path).catch(() => undefined);
+      if (!spec) return 0;
+      this.memorySpecs.set(r.path, spec);
+    }
+    return spec.weightBytes + loaded.contextLength * spec.kvBytesPerToken;
+  }
+
   // ─── Loading ──────────────────────────────────────────────────────────────────────────────────
 
   /** Loads a model into the engine host (replacing the loaded one). */
   load(id: string): Promise<LoadedModel> {
     const record = this.get(id);
     if (record.missing) throw new QinsError('NOT_FOUND', `${record.path} is missing on disk`);
-    if (this.status.state === 'ready' && this.status.loaded?.modelId === id) return Promise.resolve(this.status.loaded);
+    if (this.status.state === 'ready' && this.status.loaded?.modelId === id && !this.contextChanged(this.status.loaded)) return Promise.resolve(this.status.loaded);
     if (this.loading && this.status.loadingId === id) return this.loading;
     const previous = this.loading ?? Promise.resolve();
     const run = async (): Promise<LoadedModel> => {
       await previous.catch(() => undefined);
       this.setStatus({ state: 'loading', loaded: null, loadingId: id, error: null });
       try {
+        const plan = await this.contextPlan(id);
+        if (!plan.fits) throw new QinsError('NO_MEMORY', `${record.name}: ${plan.message}`);
         await this.engine.start();
         const threads = this.store.getSettings().threads;
-        const h = await this.engine.call('model.load', { path: record.path, threads });
+        const h = await this.engine.call('model.load', { path: record.path, threads, contextLength: plan.contextLength });
         const loaded: LoadedModel = {
           modelId: id,
           name: record.name,
@@ -139,6 +198,12 @@ export class ModelLibrary {
       if (this.loading === p) this.loading = undefined;
     }).catch(() => undefined);
     return p;
+  }
+
+  /** The settings now ask for another context length than the loaded model has. */
+  private contextChanged(loaded: LoadedModel): boolean {
+    const max = this.store.getModel(loaded.modelId)?.contextLength ?? loaded.contextLength;
+    return chooseContextLength(this.requestedContext(loaded.modelId), max) !== loaded.contextLength;
   }
 
   /**

@@ -1,6 +1,6 @@
 // Security settings of every window and web contents (Electron's security checklist): isolated,
-// sandboxed renderers without Node; no new windows; no navigation away from the app; every
-// permission request denied; IPC accepted only from our own pages.
+// sandboxed renderers without Node; no new windows (http(s) links open in the system browser); no
+// navigation away from the app; every permission request denied; IPC accepted only from our own pages.
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebFrameMain } from 'electron';
 
 /** The scheme the packaged renderer is served from (see protocol.ts). */
@@ -58,10 +58,33 @@ export function isTrustedSender(frame: WebFrameMain | null | undefined, origins:
   return isTrustedUrl(frame.url, origins);
 }
 
-export function hardenWebContents(contents: WebContents, origins: string[]): void {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+/** Links the system browser may open: absolute http(s) URLs only (no file:, javascript:, custom schemes). */
+export function isExternalLink(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Opens a link in the system browser (shell.openExternal in the app). */
+export type OpenExternal = (url: string) => Promise<void>;
+
+export function hardenWebContents(contents: WebContents, origins: string[], openExternal?: OpenExternal): void {
+  const openLink = (url: string) => {
+    if (openExternal && isExternalLink(url)) void openExternal(url).catch(() => undefined);
+  };
+  // A link with target=_blank (every link in a reply) asks for a new window: never one of ours;
+  // http(s) goes to the system browser, anything else is dropped.
+  contents.setWindowOpenHandler(({ url }) => {
+    openLink(url);
+    return { action: 'deny' };
+  });
   contents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url, origins)) event.preventDefault();
+    if (isTrustedUrl(url, origins)) return;
+    event.preventDefault();
+    openLink(url);
   });
   contents.on('will-redirect', (event, url) => {
     if (!isTrustedUrl(url, origins)) event.preventDefault();

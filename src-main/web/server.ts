@@ -1,6 +1,6 @@
 // The web host: serves the built renderer and the contract over a WebSocket on 127.0.0.1, so the
-// same UI runs in a browser (`qins serve`). Every request needs the per-start token (URL, cookie or
-// Bearer header), a loopback Host header, and — for sockets — our own Origin.
+// same UI runs in a browser (`qins serve`). Every request needs the token (URL, cookie or Bearer
+// header), a loopback Host header, and — for sockets — our own Origin.
 import { createReadStream } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +21,7 @@ export interface WebHostOptions {
   /** Folder of the built renderer (index.html + assets). */
   rendererDir: string;
   port?: number;
-  /** Fixed token (tests); random per start otherwise. */
+  /** The token requests must carry (the stored API token); random when not given (tests). */
   token?: string;
   /** Extra HTTP routes (e.g. the OpenAI-compatible API); return true when handled. */
   routes?: Array<(req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>>;
@@ -143,9 +143,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
 /**
  * The desktop app's local API (Settings → API): a web host serving the built renderer and `/v1/*`
- * for `core`, on `port` if it is free, else on any free port.
+ * for `core` on `port` with `token`. Rejects with the listen error (EADDRINUSE when the port is
+ * taken: the core then asks for a free one).
  */
-export function startApiHost(core: AppCore, port = DEFAULT_PORT): Promise<WebHost> {
-  const start = (p: number) => startWebHost({ core, rendererDir: rendererDir(), port: p, routes: apiRoutes(core) });
-  return start(port).catch(() => start(0));
+export function startApiHost(core: AppCore, listen: { port: number; token: string }): Promise<WebHost> {
+  return startWebHost({ core, rendererDir: rendererDir(), port: listen.port, token: listen.token, routes: apiRoutes(core) });
 }

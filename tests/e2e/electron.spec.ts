@@ -44,4 +44,32 @@ test.describe('desktop window', () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
+
+  test('the log file, Help → Open Logs Folder, and the window state kept across starts', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'qins-electron-'));
+    const launch = () => electron.launch({ executablePath: exe!, args: ['.'], env: { ...process.env, QINS_HOME: home } });
+    let app = await launch();
+    try {
+      const win = await app.firstWindow();
+      await expect(win.getByRole('navigation', { name: 'Conversations' })).toBeVisible();
+      const logs = await app.evaluate(({ app: a }) => a.getPath('logs'));
+      await expect.poll(() => (existsSync(join(logs, 'qins.log')) ? readFileSync(join(logs, 'qins.log'), 'utf8') : '')).toMatch(/\[main\] QINS Chat .* starting/);
+      const help = await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.items.find((i) => i.role === 'help')?.submenu?.items.map((i) => i.label));
+      expect(help).toContain('Open Logs Folder');
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.setBounds({ x: 120, y: 90, width: 1000, height: 700 }));
+    } finally {
+      await app.close();
+    }
+    const state = JSON.parse(readFileSync(join(home, 'window-state.json'), 'utf8')) as { width: number; height: number };
+    expect(state).toMatchObject({ width: 1000, height: 700 });
+    app = await launch();
+    try {
+      await app.firstWindow();
+      const bounds = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.getBounds());
+      expect(bounds).toMatchObject({ width: 1000, height: 700 });
+    } finally {
+      await app.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });

@@ -13,8 +13,10 @@ export interface ServedApp {
   stop(): Promise<void>;
 }
 
-export async function startServe(env: Record<string, string> = {}): Promise<ServedApp> {
+/** `prepare` runs on the fresh data directory before the server starts (seeding it). */
+export async function startServe(env: Record<string, string> = {}, prepare?: (home: string) => void): Promise<ServedApp> {
   const home = mkdtempSync(join(tmpdir(), 'qins-e2e-'));
+  prepare?.(home);
   const child = spawn(process.execPath, ['bin/qins.js', 'serve', '--port', '0', '--json'], {
     env: { ...process.env, QINS_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -137,7 +137,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('chat')
     .description('chat with a model in the terminal (streaming; /reset, /exit)')
-    .argument('<model>', '.qins file (or ONNX folder)')
+    .argument('<model>', '.qins file, ONNX folder, or the name of a model in the library')
     .option('--system <text>', 'system prompt')
     .option('--prompt <text>', 'ask one question, print the reply and exit')
     .option('--json', 'with --prompt: print one JSON object (reply, stats) instead of streaming');

@@ -68,7 +68,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('eval')
     .description('measure a model: perplexity of a text (--text) or agreement with golden reference outputs (--golden)')
-    .argument('<model>', '.qins file (or ONNX folder)')
+    .argument('<model>', '.qins file, ONNX folder, or the name of a model in the library')
     .option('--text <file>', 'UTF-8 text to compute perplexity over')
     .option('--golden <file>', 'golden reference JSON (fixtures/golden/<model>.json)')
     .option('--window <n>', 'perplexity window in tokens', '512')

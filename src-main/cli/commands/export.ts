@@ -1,9 +1,9 @@
 // `qins export [--conversation ID] --format md|json|html --out FILE`: conversations from the store
-// in $QINS_HOME (or the app-data folder) to one file.
+// in $QINS_HOME (or the app-data folder) to one file, or to stdout with `--out -`.
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dbPath } from '../../core/paths.js';
-import { ChatStore, EXPORT_FORMATS, exportToFile, type ExportFormat, StoreError } from '../../core/store/index.js';
+import { ChatStore, EXPORT_FORMATS, exportToFile, type ExportFormat, renderExport, StoreError } from '../../core/store/index.js';
 import { CliError, info, printJson } from '../output.js';
 
 interface ExportOptions {
@@ -13,7 +13,11 @@ interface ExportOptions {
   json?: boolean;
 }
 
+/** `--out -`: the export goes to stdout. */
+const STDOUT = '-';
+
 function formatFor(options: ExportOptions): ExportFormat {
+  if (options.out === STDOUT && options.format === undefined) throw new CliError('--out - (stdout) needs --format md|json|html');
   const ext = extname(options.out).slice(1).toLowerCase();
   const f = options.format ?? ({ markdown: 'md', htm: 'html' } as Record<string, string>)[ext] ?? ext;
   if ((EXPORT_FORMATS as readonly string[]).includes(f)) return f as ExportFormat;
@@ -30,9 +34,10 @@ export function register(program: Command): void {
     .description('export conversations (all, or --conversation ID) to Markdown, JSON or HTML')
     .option('--conversation <id>', 'only this conversation (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--format <format>', 'md, json or html (default: from the --out extension)')
-    .requiredOption('--out <file>', 'file to write (replaced atomically)')
+    .requiredOption('--out <file>', 'file to write (replaced atomically), or - for stdout')
     .option('--json', 'print a JSON summary on stdout')
     .action((options: ExportOptions) => {
+      if (options.out === STDOUT && options.json) throw new CliError('--json prints a summary on stdout, where --out - writes the export: use one of them');
       const format = formatFor(options);
       const file = dbPath();
       let store: ChatStore;
@@ -42,6 +47,12 @@ export function register(program: Command): void {
         throw toCliError(e);
       }
       try {
+        if (options.out === STDOUT) {
+          const doc = store.exportDocument(options.conversation);
+          process.stdout.write(renderExport(doc, format));
+          info(`exported ${doc.conversations.length} conversation(s) to stdout`);
+          return;
+        }
         const summary = exportToFile(store, { file: resolve(options.out), format, conversationIds: options.conversation });
         if (options.json) printJson({ ...summary, store: file });
         else info(`exported ${summary.conversations} conversation(s), ${summary.messages} message(s) to ${summary.file}`);

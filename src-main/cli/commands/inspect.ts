@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { inspectQins } from '../../engine/convert/index.js';
 import { info, printJson } from '../output.js';
+import { resolveModelArg } from '../model-arg.js';
 import { asCliError } from './convert.js';
 
 export function register(program: Command): void {
   program
     .command('inspect')
     .description('describe a .qins file: architecture, parameters, codec, bits/weight, sizes, SNR')
-    .argument('<file>', '.qins file')
+    .argument('<file>', ".qins file, or the name of a model in the library")
     .option('--tensors', 'list every tensor')
     .option('--json', 'print one JSON object (includes every tensor)')
-    .action(async (file: string, o: { json?: boolean; tensors?: boolean }) => {
+    .action(async (arg: string, o: { json?: boolean; tensors?: boolean }) => {
+      const file = resolveModelArg(arg);
       const r = await inspectQins(file).catch((e: unknown) => {
         throw asCliError(e);
       });

@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
 import { verifyQins } from '../../engine/convert/index.js';
 import { CliError, printJson } from '../output.js';
+import { resolveModelArg } from '../model-arg.js';
 import { asCliError, withInterrupt } from './convert.js';
 
 export function register(program: Command): void {
   program
     .command('verify')
     .description("check every tensor of a .qins file against its CRC-32")
-    .argument('<file>', '.qins file')
+    .argument('<file>', ".qins file, or the name of a model in the library")
     .option('--json', 'print one JSON object')
-    .action(async (file: string, o: { json?: boolean }) => {
+    .action(async (arg: string, o: { json?: boolean }) => {
+      const file = resolveModelArg(arg);
       const r = await withInterrupt((signal) => verifyQins(file, { signal })).catch((e: unknown) => {
         throw asCliError(e);
       });

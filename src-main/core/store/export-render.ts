@@ -1,6 +1,7 @@
 // Readable renderings of an export document: Markdown and a single self-contained HTML file.
 // Both show each conversation's selected branch (the JSON export carries every branch).
 import type { ExportConversation, ExportDocument, ExportMessage, MessageStats, SamplingSettings } from '../../../src-shared/records.js';
+import { markdownToHtml } from './markdown-html.js';
 
 export interface ThreadStep {
   message: ExportMessage;
@@ -123,6 +124,13 @@ dd { margin: 0; }
 .msg .who { font-weight: 600; font-size: 13px; display: flex; gap: 8px; align-items: baseline; }
 .msg .who span { font-weight: 400; color: var(--muted); }
 .msg .content { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: 6px; }
+.msg .content.md { white-space: normal; }
+.md > :first-child { margin-top: 0; } .md > :last-child { margin-bottom: 0; }
+.md pre { background: var(--bg); border: 1px solid var(--border); border-radius: 8px; padding: 10px 12px; overflow-x: auto; white-space: pre; }
+.md code { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.md :not(pre) > code { background: var(--bg); border-radius: 4px; padding: 1px 4px; }
+.md table { border-collapse: collapse; } .md th, .md td { border: 1px solid var(--border); padding: 4px 8px; }
+.md blockquote { margin: 0; padding-left: 12px; border-left: 3px solid var(--border); color: var(--muted); }
 .msg .stats { font-size: 12px; color: var(--muted); margin-top: 8px; }
 .msg.incomplete .stats, .msg.error .stats { color: #b35900; }
 `;
@@ -156,6 +164,12 @@ ${doc.conversations.map(conversationHtml).join('\n')}
 `;
 }
 
+/** Replies are Markdown (rendered, sanitized, as in the chat view); the user's text stays as typed. */
+function contentHtml(m: ExportConversation['messages'][number]): string {
+  if (m.role === 'assistant') return `<div class="content md">${markdownToHtml(m.content)}</div>`;
+  return `<div class="content">${escapeHtml(m.content)}</div>`;
+}
+
 function conversationHtml(c: ExportConversation): string {
   const meta = [
     ['Model', c.modelName ?? c.modelId ?? 'unknown'],
@@ -173,7 +187,7 @@ function conversationHtml(c: ExportConversation): string {
       const notes = [statsLine(m.stats), statusNote(m)].filter(Boolean).join(' · ');
       return `<section class="msg ${m.role} ${m.status}">
 <div class="who">${roleName(m)}<span>${escapeHtml(when(m.createdAt))}${version}</span></div>
-<div class="content">${escapeHtml(m.content)}</div>${notes ? `\n<div class="stats">${escapeHtml(notes)}</div>` : ''}
+${contentHtml(m)}${notes ? `\n<div class="stats">${escapeHtml(notes)}</div>` : ''}
 </section>`;
     })
     .join('\n');

@@ -22,7 +22,9 @@ export function updateSettings(ctx: StoreContext, patch: SettingsPatch): Setting
   const put = ctx.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   ctx.tx(() => {
     for (const key of SETTINGS_KEYS) {
-      if (p[key] !== undefined) put.run(key, JSON.stringify(p[key]));
+      // Only the keys the patch names: parsing fills the others with their defaults, which must not
+      // overwrite what is stored.
+      if (Object.hasOwn(patch, key) && p[key] !== undefined) put.run(key, JSON.stringify(p[key]));
     }
   });
   return getSettings(ctx);

@@ -13,6 +13,7 @@ const TITLES: Record<ErrorCode, string> = {
   UNSUPPORTED: 'Unsupported model',
   BAD_INPUT: 'Corrupt or incomplete checkpoint',
   NO_SPACE: 'Not enough disk space',
+  NO_MEMORY: 'Not enough memory',
   IO: 'File error',
   INTERNAL: 'Something went wrong',
 };

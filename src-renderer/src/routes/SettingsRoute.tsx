@@ -106,21 +106,102 @@ function Threads() {
   );
 }
 
+const DEFAULT_CONTEXT_CHOICES = [2048, 4096, 8192, 16384, 32768, 65536, 131072];
+
+function DefaultContext() {
+  const value = useApp((s) => s.settings?.defaultContextLength ?? null);
+  const id = useId();
+  return (
+    <Row
+      label="Default context length"
+      hint="For models without their own (Models page), up to each model's maximum. A longer context takes more memory; the Models page shows how much."
+      htmlFor={id}
+    >
+      <select
+        id={id}
+        value={value ?? ''}
+        onChange={(e) => void useApp.getState().updateSettings({ defaultContextLength: e.target.value ? Number(e.target.value) : null })}
+        className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+      >
+        <option value="">Automatic (up to 4,096)</option>
+        {DEFAULT_CONTEXT_CHOICES.map((n) => (
+          <option key={n} value={n}>
+            {n.toLocaleString('en-US')} tokens
+          </option>
+        ))}
+      </select>
+    </Row>
+  );
+}
+
+function ApiPort({ disabled }: { disabled: boolean }) {
+  const port = useApp((s) => s.settings?.apiPort ?? 7860);
+  const [text, setText] = useState(String(port));
+  const id = useId();
+  useEffect(() => setText(String(port)), [port]);
+  const value = Number(text);
+  const valid = /^\d+$/.test(text) && value >= 1 && value <= 65535;
+  const save = () => {
+    if (valid && value !== port) void useApp.getState().updateSettings({ apiPort: value }).then(() => useApp.getState().loadApi());
+    else if (!valid) setText(String(port));
+  };
+  return (
+    <Row label="Port" hint={disabled ? 'Set with qins serve --port.' : 'Default 7860. If another program uses it, the API takes a free port and says so here.'} htmlFor={id}>
+      <input
+        id={id}
+        inputMode="numeric"
+        value={text}
+        disabled={disabled}
+        aria-invalid={!valid}
+        onChange={(e) => setText(e.target.value.trim())}
+        onBlur={save}
+        onKeyDown={(e) => e.key === 'Enter' && save()}
+        className="h-8 w-24 rounded-md border border-zinc-300 bg-white px-2 text-sm aria-invalid:border-red-500 dark:border-zinc-700 dark:bg-zinc-900"
+      />
+    </Row>
+  );
+}
+
 function ApiSection() {
   const api = useApp((s) => s.api);
   const mode = useApp((s) => s.info?.mode);
   const web = mode === 'web';
+  const [busy, setBusy] = useState(false);
   const example = api?.url && api.token ? `curl ${api.url}/models -H "Authorization: Bearer ${api.token}"` : '';
   return (
     <Section title="Local API" description="An OpenAI-compatible endpoint on 127.0.0.1 for other programs on this computer. Requests need the token.">
       <Row label="Enable the API" hint={web ? 'Always on while the app is served by qins serve.' : 'Off by default; it listens only on this computer.'}>
         <Switch label="Enable the API" checked={api?.enabled ?? false} disabled={web || !api} onChange={(v) => void useApp.getState().setApiEnabled(v)} />
       </Row>
+      <ApiPort disabled={web} />
+      {api?.notice ? (
+        <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950/50 dark:text-amber-200">
+          {api.notice}
+        </p>
+      ) : null}
       {api?.enabled && api.url && api.token ? (
         <div className="space-y-2">
           <CopyField label="API URL" value={api.url} />
           <CopyField label="API token" value={api.token} />
           <CopyField label="Example request" value={example} />
+          <Row
+            label="Token"
+            hint={web ? 'Kept until you run qins serve --new-token.' : 'The same on every start. A new one locks out clients that use the old one.'}
+          >
+            <Button
+              disabled={web || busy}
+              onClick={async () => {
+                setBusy(true);
+                try {
+                  await useApp.getState().regenerateApiToken();
+                } finally {
+                  setBusy(false);
+                }
+              }}
+            >
+              Regenerate token
+            </Button>
+          </Row>
         </div>
       ) : null}
     </Section>
@@ -258,6 +339,7 @@ export function SettingsRoute({ showSidebarToggle }: { showSidebarToggle: boolea
           </Section>
           <Section title="Engine">
             <Threads />
+            <DefaultContext />
           </Section>
           <ApiSection />
           <DataSection />

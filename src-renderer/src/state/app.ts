@@ -41,6 +41,7 @@ interface AppState {
   loadPresets(): Promise<void>;
   loadApi(): Promise<void>;
   setApiEnabled(enabled: boolean): Promise<void>;
+  regenerateApiToken(): Promise<void>;
 }
 
 let nextNotice = 1;
@@ -109,6 +110,14 @@ export const useApp = create<AppState>((set, get) => ({
       set({ api: await qins.invoke('api.setEnabled', { enabled }) });
     } catch (e) {
       get().notifyError(e, enabled ? 'Could not start the API' : 'Could not stop the API');
+    }
+  },
+  async regenerateApiToken() {
+    try {
+      set({ api: await qins.invoke('api.regenerateToken', {}) });
+      get().notify({ kind: 'success', title: 'New API token', message: 'Clients that used the old token need the new one.' });
+    } catch (e) {
+      get().notifyError(e, 'Could not make a new token');
     }
   },
 }));

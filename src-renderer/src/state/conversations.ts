@@ -15,11 +15,21 @@ interface ConversationsState {
   importJson(content: string): Promise<ImportResult>;
 }
 
+/** Conversations fetched per request when the list is loaded. */
+export const LIST_PAGE = 2000;
+
 export const useConversations = create<ConversationsState>((set, get) => ({
   list: [],
   loaded: false,
   async refresh() {
-    set({ list: await qins.invoke('conversations.list', { limit: 500 }), loaded: true });
+    // Every conversation, a page at a time (the sidebar renders only the rows in view).
+    const list: ConversationSummary[] = [];
+    for (;;) {
+      const page = await qins.invoke('conversations.list', { limit: LIST_PAGE, offset: list.length });
+      list.push(...page);
+      if (page.length < LIST_PAGE) break;
+    }
+    set({ list, loaded: true });
   },
   async rename(id, title) {
     set((s) => ({ list: s.list.map((c) => (c.id === id ? { ...c, title } : c)) }));

@@ -10,6 +10,8 @@ const fakeHome = mkdtempSync(join(tmpdir(), 'qins-fake-electron-'));
 
 type Listener = (...args: unknown[]) => void;
 
+export { fakeHome };
+
 export class FakeWebContents extends EventEmitter {
   static nextId = 1;
   id = FakeWebContents.nextId++;
@@ -43,21 +45,41 @@ export class BrowserWindow extends EventEmitter {
   constructor(public options: Record<string, unknown>) {
     super();
     BrowserWindow.instances.push(this);
+    const o = options as { x?: number; y?: number; width?: number; height?: number };
+    this.bounds = { x: o.x ?? 100, y: o.y ?? 100, width: o.width ?? 800, height: o.height ?? 600 };
     app.emit('web-contents-created', {}, this.webContents);
   }
   loadURL(url: string) {
     this.loadedUrl = url;
     return Promise.resolve();
   }
+  maximized = false;
+  bounds = { x: 0, y: 0, width: 0, height: 0 };
   show() {}
   focus() {}
   restore() {}
   isMinimized() {
     return false;
   }
+  isDestroyed() {
+    return false;
+  }
+  maximize() {
+    this.maximized = true;
+  }
+  isMaximized() {
+    return this.maximized;
+  }
+  getNormalBounds() {
+    return { ...this.bounds };
+  }
 }
 
 class FakeApp extends EventEmitter {
+  isPackaged = false;
+  getVersion() {
+    return '0.0.0-test';
+  }
   requestSingleInstanceLock() {
     return true;
   }
@@ -127,18 +149,42 @@ export const Menu = {
   },
 };
 
-export const shell = { openPath: async () => '' };
+export const shell = {
+  opened: [] as string[],
+  external: [] as string[],
+  async openPath(path: string) {
+    shell.opened.push(path);
+    return '';
+  },
+  async openExternal(url: string) {
+    shell.external.push(url);
+  },
+};
 
 export const dialog = {
   nextPick: null as string | null,
-  async showOpenDialog(..._args: unknown[]) {
+  openOptions: [] as unknown[],
+  messages: [] as Array<{ type?: string; message: string; detail?: string }>,
+  async showMessageBox(...args: unknown[]) {
+    dialog.messages.push(args[args.length - 1] as { message: string });
+    return { response: 0 };
+  },
+  async showOpenDialog(...args: unknown[]) {
+    dialog.openOptions.push(args[args.length - 1]);
     return dialog.nextPick === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [dialog.nextPick] };
   },
+};
+
+/** One 1920×1080 display with a 25 px menu bar. */
+export const screen = {
+  getAllDisplays: () => [{ id: 1, workArea: { x: 0, y: 25, width: 1920, height: 1055 } }],
 };
 
 /** utilityProcess.fork: a fake child that reports ready and answers ping/memory. */
 class FakeUtilityChild extends EventEmitter {
   pid = 99999;
+  stdout = null;
+  stderr = new EventEmitter();
   constructor() {
     super();
     setImmediate(() => this.emit('message', { kind: 'ready', pid: this.pid }));
@@ -156,10 +202,11 @@ class FakeUtilityChild extends EventEmitter {
   }
 }
 export const utilityProcess = {
-  forks: [] as Array<{ entry: string; options: unknown }>,
+  forks: [] as Array<{ entry: string; options: unknown; child: FakeUtilityChild }>,
   fork(entry: string, _args: string[], options: unknown) {
-    utilityProcess.forks.push({ entry, options });
-    return new FakeUtilityChild();
+    const child = new FakeUtilityChild();
+    utilityProcess.forks.push({ entry, options, child });
+    return child;
   },
 };
 
@@ -185,4 +232,4 @@ export const ipcRenderer = {
 
 export const webUtils = { getPathForFile: () => '' };
 
-export default { app, BrowserWindow, dialog, ipcMain, session, protocol, Menu, shell, utilityProcess, contextBridge, ipcRenderer, webUtils };
+export default { app, BrowserWindow, dialog, ipcMain, session, protocol, Menu, screen, shell, utilityProcess, contextBridge, ipcRenderer, webUtils };

@@ -1,11 +1,18 @@
 // Boots the real Electron main module against the fake `electron` and checks its wiring.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { IPC_INVOKE } from '../../../src-shared/contract.js';
 
 vi.mock('electron', () => import('./fake-electron.js'));
 
 const fake = await import('./fake-electron.js');
+// A window state from an earlier run, and a model file on the command line.
+mkdirSync(join(fake.fakeHome, 'userData'), { recursive: true });
+writeFileSync(join(fake.fakeHome, 'userData', 'window-state.json'), JSON.stringify({ x: 200, y: 150, width: 1000, height: 700, maximized: true }));
+process.argv.push('/models/from-the-command-line.qins');
 await import('../../../src-main/electron/main.js');
+process.argv.pop();
 // let whenReady() continuations and the fake engine host's 'ready' run
 await new Promise((r) => setTimeout(r, 50));
 
@@ -26,7 +33,8 @@ describe('Electron main process', () => {
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(String(prefs.preload)).toMatch(/preload[/\\]bridge\.cjs$/);
     // the window's contents were hardened through 'web-contents-created'
-    expect(win.webContents.windowOpenHandler?.({ url: 'https://x' })).toEqual({ action: 'deny' });
+    expect(win.webContents.windowOpenHandler?.({ url: 'https://example.com/x' })).toEqual({ action: 'deny' });
+    expect(fake.shell.external).toContain('https://example.com/x');
     expect(win.webContents.fire('will-navigate', 'https://example.com')).toBe(true);
   });
 
@@ -63,5 +71,78 @@ describe('Electron main process', () => {
 
   it('installs an application menu', () => {
     expect(Array.isArray(fake.Menu.template)).toBe(true);
+  });
+
+  it('has a Help → Open Logs Folder item and DevTools only in the development View menu', async () => {
+    const template = fake.Menu.template as Array<{ role?: string; label?: string; submenu?: Array<{ label?: string; role?: string; click?: () => void }> }>;
+    const help = template.find((m) => m.role === 'help');
+    const item = help?.submenu?.find((i) => i.label === 'Open Logs Folder');
+    expect(item).toBeDefined();
+    item!.click!();
+    expect(fake.shell.opened).toContain(join(fake.fakeHome, 'logs'));
+    const { menuTemplate } = await import('../../../src-main/electron/menu.js');
+    const roles = (dev: boolean) =>
+      menuTemplate({ openDataFolder() {}, openLogsFolder() {}, addModel() {} }, { dev, platform: 'linux' })
+        .flatMap((m) => (Array.isArray(m.submenu) ? m.submenu : []))
+        .map((i) => i.role);
+    expect(roles(true)).toContain('toggleDevTools');
+    expect(roles(false)).not.toContain('toggleDevTools');
+    expect(roles(false)).not.toContain('forceReload');
+  });
+
+  it('writes main-process, engine-host stderr and renderer errors to the log file in the logs folder', async () => {
+    const file = join(fake.fakeHome, 'logs', 'qins.log');
+    fake.utilityProcess.forks[0]!.child.stderr.emit('data', Buffer.from('engine says: out of patience\npartial'));
+    fake.utilityProcess.forks[0]!.child.stderr.emit('data', Buffer.from(' line\n'));
+    const handler = fake.ipcMain.handlers.get(IPC_INVOKE)!;
+    const frame = { senderFrame: { url: 'app://qins/index.html', parent: null }, sender: new fake.FakeWebContents() };
+    expect(await handler(frame, { id: 9, channel: 'app.reportError', payload: { message: 'TypeError: x is undefined', stack: 'at Foo (app.js:1)' } })).toMatchObject({
+      ok: true,
+      result: { logged: true },
+    });
+    let text = '';
+    for (let i = 0; i < 50 && !/TypeError/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    }
+    expect(text).toMatch(/INFO {2}\[main\] QINS Chat 0\.0\.0-test starting/);
+    expect(text).toMatch(/WARN {2}\[engine-host\] engine says: out of patience\n/);
+    expect(text).toMatch(/WARN {2}\[engine-host\] partial line\n/);
+    expect(text).toMatch(/ERROR \[renderer\] TypeError: x is undefined\nat Foo \(app\.js:1\)/);
+  });
+
+  it('opens the window where it was (size, position, maximized) and stores its state when it closes', () => {
+    const win = fake.BrowserWindow.instances[0]!;
+    expect(win.options).toMatchObject({ x: 200, y: 150, width: 1000, height: 700 });
+    expect(win.maximized).toBe(true);
+    win.bounds = { x: 300, y: 260, width: 1111, height: 777 };
+    win.maximized = false;
+    win.emit('close');
+    expect(JSON.parse(readFileSync(join(fake.fakeHome, 'userData', 'window-state.json'), 'utf8'))).toEqual({ x: 300, y: 260, width: 1111, height: 777, maximized: false });
+  });
+
+  it('adds model files from the command line, open-file and a second instance, and says why one cannot be added', async () => {
+    await new Promise((r) => setTimeout(r, 50));
+    const details = () => fake.dialog.messages.map((m) => m.detail ?? '');
+    // the command-line file was queued until the core was ready
+    expect(details().some((d) => d.includes('from-the-command-line.qins'))).toBe(true);
+    let prevented = false;
+    fake.app.emit('open-file', { preventDefault: () => (prevented = true) }, '/models/double-clicked.qinz');
+    fake.app.emit('second-instance', {}, ['/usr/bin/qins-chat', '--flag', 'relative.qins', 'notes.txt'], '/home/me');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(prevented).toBe(true);
+    expect(details().some((d) => d.includes('/models/double-clicked.qinz'))).toBe(true);
+    expect(details().some((d) => d.includes('/home/me/relative.qins'))).toBe(true);
+    expect(details().some((d) => d.includes('notes.txt'))).toBe(false);
+    expect(fake.dialog.messages.every((m) => m.type === 'error' && m.message === 'This model file cannot be added')).toBe(true);
+  });
+
+  it('offers the native file picker for .qins / .qinz files', async () => {
+    const handler = fake.ipcMain.handlers.get(IPC_INVOKE)!;
+    const frame = { senderFrame: { url: 'app://qins/index.html', parent: null }, sender: new fake.FakeWebContents() };
+    fake.dialog.nextPick = '/Users/me/Downloads/phi.qinz';
+    expect(await handler(frame, { id: 5, channel: 'models.pickFile', payload: {} })).toMatchObject({ ok: true, result: { path: '/Users/me/Downloads/phi.qinz' } });
+    expect(fake.dialog.openOptions.at(-1)).toMatchObject({ properties: ['openFile'], filters: [{ extensions: ['qins', 'qinz'] }, { extensions: ['*'] }] });
+    fake.dialog.nextPick = null;
   });
 });

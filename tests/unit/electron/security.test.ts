@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('./fake-electron.js'));
 
 const fake = await import('./fake-electron.js');
-const { APP_ORIGIN, hardenSession, hardenWebContents, isTrustedSender, mainWindowOptions, trustedOrigins } = await import('../../../src-main/electron/security.js');
+const { APP_ORIGIN, hardenSession, hardenWebContents, isExternalLink, isTrustedSender, mainWindowOptions, trustedOrigins } = await import('../../../src-main/electron/security.js');
 
 describe('window options', () => {
   it('isolates and sandboxes the renderer, without Node', () => {
@@ -25,11 +25,34 @@ describe('window options', () => {
 describe('web contents hardening', () => {
   const origins = trustedOrigins(undefined);
   const wc = new fake.FakeWebContents();
-  hardenWebContents(wc as never, origins);
+  const opened: string[] = [];
+  hardenWebContents(wc as never, origins, async (url) => {
+    opened.push(url);
+  });
 
-  it('denies window.open', () => {
-    expect(wc.windowOpenHandler?.({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+  it('denies window.open and sends http(s) links to the system browser, nothing else', () => {
+    opened.length = 0;
+    expect(wc.windowOpenHandler?.({ url: 'https://example.com/a?b=1' })).toEqual({ action: 'deny' });
+    expect(wc.windowOpenHandler?.({ url: 'http://example.org/' })).toEqual({ action: 'deny' });
     expect(wc.windowOpenHandler?.({ url: `${APP_ORIGIN}/index.html` })).toEqual({ action: 'deny' });
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'mailto:a@b.c', 'vscode://x', 'not a url', 'http://'])
+      expect(wc.windowOpenHandler?.({ url })).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://example.com/a?b=1', 'http://example.org/']);
+  });
+
+  it('opens a link clicked in place (navigation) in the system browser instead of navigating', () => {
+    opened.length = 0;
+    expect(wc.fire('will-navigate', 'https://example.com/docs')).toBe(true);
+    expect(wc.fire('will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(opened).toEqual(['https://example.com/docs']);
+  });
+
+  it('classifies external links', () => {
+    expect(isExternalLink('https://a.b/')).toBe(true);
+    expect(isExternalLink('HTTP://A.B/')).toBe(true);
+    expect(isExternalLink('ftp://a.b/')).toBe(false);
+    expect(isExternalLink('app://qins/index.html')).toBe(false);
+    expect(isExternalLink('data:text/html,hi')).toBe(false);
   });
 
   it('blocks navigation and redirects away from the app', () => {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src-main/cli/index.js';
+import { matchModels, resolveModelArg } from '../../../src-main/cli/model-arg.js';
+import { ChatStore } from '../../../src-main/core/store/repository.js';
 import { encodeHeader, type QinsHeader } from '../../../src-main/engine/format/qins-format.js';
 import { backendOpeners } from '../../../src-main/engine/model.js';
 import { FakeBackend, fakeSpec, fixtureFiles, phi3Text, scriptedReply } from './helpers.js';
@@ -117,6 +119,61 @@ describe('qins chat', () => {
       err = '';
       expect(await main(['chat', model, ...args])).toBe(2);
       expect(err).toMatch(re);
+    }
+  });
+});
+
+describe('a library model named instead of a path', () => {
+  const home = join(dir, 'home');
+  const env = { QINS_HOME: home };
+  const record = (id: string, name: string, path: string) => ({
+    id, name, path, codec: 'qins8', architecture: 'phi3', params: 1, fileBytes: 1, contextLength: 4096,
+    bitsPerWeight: 8.5, snrDb: null, sourceName: null, sourcePath: null, sourceBytes: null, builtin: false, addedAt: 1, lastUsedAt: null,
+  });
+  const store = ChatStore.open(join(home, 'qins.db'));
+  store.upsertModel(record('m1', 'tiny-phi3-chat', model));
+  store.upsertModel(record('m2', 'Twin', join(dir, 'a.qins')));
+  store.upsertModel(record('m3', 'twin', join(dir, 'b.qins')));
+  store.upsertModel(record('m4', 'Gone', join(dir, 'gone.qins')));
+  const models = store.listModels();
+  store.close();
+
+  it('matches by id, then name (any case), then file name', () => {
+    expect(matchModels(models, 'm2').map((m) => m.id)).toEqual(['m2']);
+    expect(matchModels(models, 'TINY-PHI3-CHAT').map((m) => m.id)).toEqual(['m1']);
+    expect(matchModels(models, 'm').map((m) => m.id)).toEqual(['m1']); // m.qins
+    expect(matchModels(models, 'twin').map((m) => m.id).sort()).toEqual(['m2', 'm3']);
+    expect(matchModels(models, 'nothing')).toEqual([]);
+  });
+
+  it('resolves to the file; paths pass through; unknown, ambiguous or missing names fail in one line', () => {
+    expect(resolveModelArg('tiny-phi3-chat', env)).toBe(model);
+    expect(resolveModelArg(model, env)).toBe(model);
+    expect(resolveModelArg('./nope.qins', env)).toBe('./nope.qins');
+    expect(() => resolveModelArg('nothing', env)).toThrow(/no file or library model "nothing" \(library: tiny-phi3-chat, Twin, twin, Gone\)/);
+    expect(() => resolveModelArg('twin', env)).toThrow(/names 2 library models/);
+    expect(() => resolveModelArg('Gone', env)).toThrow(/missing on disk/);
+    expect(() => resolveModelArg('tiny-phi3-chat', { QINS_HOME: join(dir, 'empty-home') })).toThrow(/no model library at/);
+  });
+
+  it('qins chat <name> runs the library model', async () => {
+    const { tokenizer } = phi3Text();
+    useFake(new FakeBackend(scriptedReply(tokenizer.encode('By name.'))));
+    const saved = process.env.QINS_HOME;
+    process.env.QINS_HOME = home;
+    try {
+      expect(await main(['chat', 'tiny-phi3-chat', '--prompt', 'Hi', '--temperature', '0'])).toBe(0);
+      expect(out).toBe('By name.\n');
+      out = '';
+      err = '';
+      expect(await main(['chat', 'unknown-model', '--prompt', 'Hi'])).toBe(2);
+      expect(err).toMatch(/^qins: no file or library model "unknown-model"/);
+      expect(out).toBe('');
+      out = '';
+      expect(await main(['inspect', 'TINY-PHI3-CHAT', '--json'])).toBe(0);
+      expect((JSON.parse(out) as { path: string }).path).toBe(model);
+    } finally {
+      process.env.QINS_HOME = saved;
     }
   });
 });

@@ -41,6 +41,12 @@ describe('electron-builder configuration', () => {
     expect(existsSync(join(projectDir, config.linux!.icon!, '512x512.png'))).toBe(true);
   });
 
+  it('associates .qins and .qinz files with the app (double-click adds the model)', () => {
+    const assoc = (config as { fileAssociations?: Array<{ ext: string; role?: string }> }).fileAssociations ?? [];
+    expect(assoc.map((a) => a.ext).sort()).toEqual(['qins', 'qinz']);
+    for (const a of assoc) expect(a.role).toBe('Viewer');
+  });
+
   it('builds AppImage and deb on Linux', () => {
     expect(config.linux?.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
   });

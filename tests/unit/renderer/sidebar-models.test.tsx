@@ -72,6 +72,49 @@ describe('sidebar', () => {
     expect(callsOf('conversations.delete')).toEqual([{ id: 'c1' }]);
   });
 
+  it('keeps every conversation in the list but renders only the rows in view (5 000 conversations)', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      id: `m${i}`,
+      title: `Conversation ${i}`,
+      createdAt: now - i * 60_000,
+      updatedAt: now - i * 60_000,
+      modelName: null,
+      messageCount: 2,
+    }));
+    useConversations.setState({ list: many, loaded: true });
+    useChat.setState({ conversationId: null, live: {} });
+    render(<Sidebar engine={null} overlay={false} onNewChat={() => undefined} />);
+    const nav = screen.getByRole('navigation', { name: 'Conversations' });
+    expect(nav.getAttribute('data-count')).toBe('5000');
+    const links = within(nav).getAllByRole('link');
+    expect(links.length).toBeGreaterThan(10);
+    expect(links.length).toBeLessThan(60);
+    expect(links[0]!.textContent).toBe('Conversation 0');
+    // the list is as tall as all rows; scrolling to the end renders the last conversations
+    const total = parseInt((nav.firstElementChild as HTMLElement).style.height, 10);
+    expect(total).toBeGreaterThan(5000 * 30);
+    nav.scrollTop = total - 600;
+    await act(async () => {
+      nav.dispatchEvent(new Event('scroll'));
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const after = within(nav).getAllByRole('link').map((l) => l.textContent);
+    expect(after).toContain('Conversation 4999');
+    expect(after).not.toContain('Conversation 0');
+  });
+
+  it('loads every conversation a page at a time, with no cap', async () => {
+    const page = (offset: number, n: number) => Array.from({ length: n }, (_, i) => ({ ...summaries[0]!, id: `p${offset + i}` }));
+    handle('conversations.list', (p: { limit: number; offset: number }) => (p.offset < 4000 ? page(p.offset, p.limit) : page(p.offset, 123)));
+    await useConversations.getState().refresh();
+    expect(useConversations.getState().list).toHaveLength(4123);
+    expect(callsOf('conversations.list')).toEqual([
+      { limit: 2000, offset: 0 },
+      { limit: 2000, offset: 2000 },
+      { limit: 2000, offset: 4000 },
+    ]);
+  });
+
   it('highlights the matching words of a search snippet', () => {
     const { container } = render(<Snippet text={`…the ${SNIPPET_MARK_OPEN}harbor${SNIPPET_MARK_CLOSE} was calm`} />);
     expect(container.querySelector('mark')?.textContent).toBe('harbor');

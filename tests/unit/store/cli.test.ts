@@ -118,4 +118,38 @@ describe('qins export / qins import', () => {
     const missing = await qins(fresh, 'import', join(dir, 'nope.json'));
     expect(missing.stderr).toMatch(/no file/);
   });
+
+  it('--out - writes the export to stdout (the summary to stderr) and refuses what would mix with it', async () => {
+    const home = join(dir, 'home');
+    const id = seed(home);
+    const md = await qins(home, 'export', '--conversation', id, '--format', 'md', '--out', '-');
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('# CLI chat');
+    expect(md.stdout).toContain('Hi! How can I help?');
+    expect(md.stderr).toMatch(/exported 1 conversation\(s\) to stdout/);
+    expect(existsSync(join(process.cwd(), '-'))).toBe(false);
+    const json = await qins(home, 'export', '--format', 'json', '--out', '-');
+    expect(JSON.parse(json.stdout)).toMatchObject({ format: 'qins-chat-export', conversations: [{}, {}] });
+    for (const [argv, error] of [
+      [['export', '--out', '-'], /--out - \(stdout\) needs --format/],
+      [['export', '--format', 'md', '--out', '-', '--json'], /--json prints a summary on stdout/],
+      [['export', '--format', 'md', '--out', '-', '--conversation', 'missing'], /no conversation missing/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await qins(home, ...argv);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(error);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe('qins --version', () => {
+  it('prints the version from package.json and exits 0', async () => {
+    const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await qins('/nonexistent-qins-home', flag);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    }
+  });
 });

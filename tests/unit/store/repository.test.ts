@@ -259,6 +259,11 @@ describe('ChatStore: models, settings, presets', () => {
     expect(s.theme).toBe('dark');
     expect(s.defaultSampling).toEqual({ ...defaultSampling(), temperature: 0.3 });
     expect(() => store.updateSettings({ theme: 'purple' as 'dark' })).toThrow();
+    // A patch changes only the keys it names; the others keep their stored values.
+    const t = store.updateSettings({ threads: 3 });
+    expect(t).toMatchObject({ theme: 'dark', threads: 3 });
+    expect(t.defaultSampling.temperature).toBe(0.3);
+    expect(store.updateSettings({ apiEnabled: true })).toMatchObject({ theme: 'dark', threads: 3, apiEnabled: true });
     store.db.prepare("UPDATE settings SET value = '\"purple\"' WHERE key = 'theme'").run();
     expect(store.getSettings().theme).toBe('system');
   });

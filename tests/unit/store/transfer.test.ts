@@ -280,12 +280,52 @@ describe('export and import', () => {
     const html = renderExport(s.exportDocument([a.id]), 'html');
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<title>Harbor &#60;words&#62; &#38; &#34;quotes&#34;</title>');
-    expect(html).toContain('console.log(&#34;&#60;b&#62;&#34;)');
+    // The reply's Markdown is rendered: its code block is a <pre><code>, its text still escaped.
+    expect(html).toContain('<pre><code class="language-js">console.log("&#x3C;b>")\n</code></pre>');
     expect(html).not.toContain('<b>');
     expect(html).not.toMatch(/<(script|link|img)\b/);
-    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect(html).not.toMatch(/src="https?:/);
     expect(html).toContain('<style>');
     expect(html).toContain('version 1 of 2');
+    s.close();
+  });
+
+  it('renders reply Markdown in the HTML export, sanitized, and leaves the user\'s text as typed', () => {
+    const s = ChatStore.open(':memory:', { now: tickingClock() });
+    const c = s.createConversation({ title: 'md' });
+    const u = s.addUserMessage(c.id, null, 'Show **bold** <i>as typed</i>');
+    const r = s.beginAssistantMessage(c.id, u.id, { model: 'm', codec: 'qins8' });
+    s.appendContent(
+      r,
+      [
+        '# Title',
+        'Some **bold**, _italic_ and `code`; a [link](https://example.com/a) and [bad](javascript:alert(1)).',
+        '',
+        '| a | b |',
+        '|---|---|',
+        '| 1 | 2 |',
+        '',
+        '- [x] done',
+        '',
+        '<script>alert(1)</script><img src=x onerror=alert(2)> ![pic](https://example.com/p.png)',
+        '<iframe src="https://example.com"></iframe>',
+      ].join('\n'),
+    );
+    s.finishMessage(r, { status: 'complete', stats: { tokens: 3 } });
+    const html = renderExport(s.exportDocument([c.id]), 'html');
+    const reply = html.slice(html.indexOf('<div class="content md">'));
+    expect(reply).toContain('<h1>Title</h1>');
+    expect(reply).toContain('<strong>bold</strong>');
+    expect(reply).toContain('<em>italic</em>');
+    expect(reply).toContain('<code>code</code>');
+    expect(reply).toContain('<a href="https://example.com/a">link</a>');
+    expect(reply).toMatch(/<table>[\s\S]*<td>1<\/td>/);
+    expect(reply).toContain('type="checkbox"');
+    expect(html).not.toMatch(/<(script|iframe|img)\b/);
+    expect(html).not.toMatch(/javascript:|onerror|alert\(2\)/);
+    expect(html).not.toContain('src=');
+    // The user's message is escaped text, not Markdown.
+    expect(html).toContain('Show **bold** &#60;i&#62;as typed&#60;/i&#62;');
     s.close();
   });
 

@@ -1,5 +1,5 @@
 import { Download, MoreHorizontal, Pencil, Trash2 } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
+import { type CSSProperties, useEffect, useRef, useState } from 'react';
 import type { ConversationSummary } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
 import { formatRelative } from '../../lib/format';
@@ -45,7 +45,14 @@ function RenameBox({ initial, onDone }: { initial: string; onDone: (title: strin
   );
 }
 
-export function ConversationItem({ c, active, streaming }: { c: ConversationSummary; active: boolean; streaming: boolean }) {
+/** Where a virtualized list puts the row (ConversationList): its position, index and measuring ref. */
+export interface RowProps {
+  style?: CSSProperties;
+  'data-index'?: number;
+  ref?: (el: HTMLLIElement | null) => void;
+}
+
+export function ConversationItem({ c, active, streaming, row }: { c: ConversationSummary; active: boolean; streaming: boolean; row?: RowProps }) {
   const [renaming, setRenaming] = useState(false);
 
   const remove = async () => {
@@ -69,7 +76,7 @@ export function ConversationItem({ c, active, streaming }: { c: ConversationSumm
 
   if (renaming) {
     return (
-      <li className="px-1 py-0.5">
+      <li {...row} className="px-1 py-0.5">
         <RenameBox
           initial={c.title}
           onDone={async (title) => {
@@ -88,7 +95,7 @@ export function ConversationItem({ c, active, streaming }: { c: ConversationSumm
   }
 
   return (
-    <li className="group/item relative">
+    <li {...row} className="group/item relative" style={{ position: 'relative', ...row?.style }}>
       <a
         href={formatRoute({ view: 'chat', conversationId: c.id })}
         aria-current={active ? 'page' : undefined}

@@ -3,8 +3,10 @@ import { X } from 'lucide-react';
 import { useRef } from 'react';
 import { cn } from '../../lib/cn';
 import { type RightTab, useApp } from '../../state/app';
+import { useLayout } from '../../state/layout';
 import { ChatSettings } from '../chat/ChatSettings';
 import { IconButton } from '../ui/Button';
+import { ResizeHandle } from '../ui/ResizeHandle';
 import { TelemetryPanel } from './TelemetryPanel';
 
 const TABS: Array<{ id: RightTab; label: string }> = [
@@ -16,14 +18,17 @@ export function RightPanel({ overlay }: { overlay: boolean }) {
   const tab = useApp((s) => s.rightTab);
   const setTab = useApp((s) => s.setRightTab);
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
+  const width = useLayout((s) => s.widths.right);
   return (
     <aside
       aria-label="Chat settings"
+      style={overlay ? undefined : { width }}
       className={cn(
-        'flex w-80 shrink-0 flex-col border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950',
-        overlay && 'fixed inset-y-0 right-0 z-30 shadow-2xl',
+        'relative flex shrink-0 flex-col border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950',
+        overlay && 'fixed inset-y-0 right-0 z-30 w-80 shadow-2xl',
       )}
     >
+      {overlay ? null : <ResizeHandle panel="right" edge="left" label="Resize the chat settings panel" />}
       <div className="flex h-14 shrink-0 items-center gap-2 border-b border-zinc-200 px-3 dark:border-zinc-800">
         <div role="tablist" aria-label="Panel" className="flex flex-1 gap-1">
           {TABS.map((t, i) => (

@@ -1,17 +1,19 @@
 // The left column: new chat, search, the conversation list (landmark "Conversations"), the other
 // views and the engine's state.
-import { Boxes, MessageSquare, Plus, Search, Settings, X } from 'lucide-react';
+import { Boxes, Plus, Search, Settings, X } from 'lucide-react';
 import type { EngineStatus } from '../../../../src-shared/contract';
 import { cn } from '../../lib/cn';
-import { dayGroup, formatBytes } from '../../lib/format';
+import { formatBytes } from '../../lib/format';
 import { formatRoute } from '../../lib/route';
 import { useApp } from '../../state/app';
 import { useChat } from '../../state/chat';
 import { useConversations } from '../../state/conversations';
+import { useLayout } from '../../state/layout';
 import { useTelemetryStore } from '../../state/telemetry';
 import { IconButton } from '../ui/Button';
 import { Kbd, MOD_KEY } from '../ui/Kbd';
-import { ConversationItem } from './ConversationItem';
+import { ResizeHandle } from '../ui/ResizeHandle';
+import { ConversationList } from './ConversationList';
 
 function EngineBadge({ status }: { status: EngineStatus | null }) {
   const state = status?.state ?? 'starting';
@@ -46,26 +48,24 @@ function NavLink({ href, active, icon, children }: { href: string; active: boole
 
 export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus | null; overlay: boolean; onNewChat: () => void }) {
   const list = useConversations((s) => s.list);
+  const width = useLayout((s) => s.widths.sidebar);
   const loaded = useConversations((s) => s.loaded);
   const route = useApp((s) => s.route);
   const currentId = useChat((s) => s.conversationId);
   const streamingKey = useChat((s) => [...new Set(Object.values(s.live).map((l) => l.conversationId))].sort().join(','));
   const streaming = new Set(streamingKey ? streamingKey.split(',') : []);
 
-  const groups = new Map<string, typeof list>();
-  for (const c of list) {
-    const g = dayGroup(c.updatedAt);
-    groups.set(g, [...(groups.get(g) ?? []), c]);
-  }
 
   return (
     <aside
       aria-label="Sidebar"
+      style={overlay ? undefined : { width }}
       className={cn(
-        'flex w-64 shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900',
-        overlay && 'fixed inset-y-0 left-0 z-30 shadow-2xl',
+        'relative flex shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900',
+        overlay && 'fixed inset-y-0 left-0 z-30 w-64 shadow-2xl',
       )}
     >
+      {overlay ? null : <ResizeHandle panel="sidebar" edge="right" label="Resize the sidebar" />}
       <div className="flex h-14 shrink-0 items-center gap-2 px-4">
         <div className="grid h-7 w-7 place-items-center rounded-lg bg-gradient-to-br from-indigo-500 to-violet-600 text-xs font-bold text-white shadow-sm" aria-hidden>
           Q
@@ -101,24 +101,7 @@ export function Sidebar({ engine, overlay, onNewChat }: { engine: EngineStatus |
           <Kbd>{MOD_KEY} K</Kbd>
         </button>
       </div>
-      <nav aria-label="Conversations" className="mt-3 min-h-0 flex-1 overflow-y-auto px-2 pb-2">
-        {loaded && list.length === 0 ? (
-          <div className="mx-2 mt-4 rounded-lg border border-dashed border-zinc-300 px-3 py-5 text-center dark:border-zinc-700">
-            <MessageSquare size={18} className="mx-auto mb-2 text-zinc-400" aria-hidden />
-            <p className="text-xs text-zinc-600 dark:text-zinc-400">Your conversations will appear here.</p>
-          </div>
-        ) : null}
-        {[...groups.entries()].map(([group, items]) => (
-          <div key={group} className="mb-3">
-            <h2 className="px-2.5 pt-1 pb-1 text-[11px] font-medium text-zinc-500 dark:text-zinc-400">{group}</h2>
-            <ul className="space-y-px">
-              {items.map((c) => (
-                <ConversationItem key={c.id} c={c} active={route.view === 'chat' && c.id === currentId} streaming={streaming.has(c.id)} />
-              ))}
-            </ul>
-          </div>
-        ))}
-      </nav>
+      <ConversationList list={list} loaded={loaded} activeId={route.view === 'chat' ? currentId : null} streaming={streaming} />
       <div className="space-y-2 border-t border-zinc-200 px-3 py-3 dark:border-zinc-800">
         <nav aria-label="Views" className="space-y-px">
           <NavLink href={formatRoute({ view: 'models' })} active={route.view === 'models'} icon={<Boxes size={16} aria-hidden />}>

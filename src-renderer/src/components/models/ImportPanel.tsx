@@ -20,10 +20,10 @@ export function ImportPanel() {
   const pathId = useId();
   const input = useRef<HTMLInputElement>(null);
 
-  // The desktop app has a native folder picker; a browser only takes a typed path.
-  const browse = async () => {
+  // The desktop app has native folder and file pickers; a browser only takes a typed path.
+  const browse = async (what: 'folder' | 'file') => {
     try {
-      const { path: picked } = await qins.invoke('models.pickFolder', {});
+      const { path: picked } = await qins.invoke(what === 'folder' ? 'models.pickFolder' : 'models.pickFile', {});
       if (picked) {
         setPath(picked);
         setError(null);
@@ -89,9 +89,10 @@ export function ImportPanel() {
             )}
           />
           {qins.transport === 'electron' ? (
-            <Button className="mt-2" onClick={() => void browse()}>
-              Browse…
-            </Button>
+            <div className="mt-2 flex gap-2">
+              <Button onClick={() => void browse('folder')}>Browse…</Button>
+              <Button onClick={() => void browse('file')}>Choose a .qins or .qinz file…</Button>
+            </div>
           ) : null}
           {error ? (
             <p id={`${pathId}-error`} role="alert" className="mt-1.5 flex items-start gap-1.5 text-sm text-red-700 dark:text-red-400" data-testid="import-error">

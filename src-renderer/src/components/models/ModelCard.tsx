@@ -13,6 +13,7 @@ import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Menu } from '../ui/Menu';
 import { Progress } from '../ui/Progress';
+import { ContextLength } from './ContextLength';
 import { switchModel } from './ModelPicker';
 
 function Fact({ label, value, hint }: { label: string; value: React.ReactNode; hint?: string }) {
@@ -183,6 +184,7 @@ export function ModelCard({ model }: { model: ModelInfo }) {
           hint={q ? `${q.tokens.toLocaleString('en-US')} tokens of the bundled eval text${q.referencePpl ? `; unquantized weights: ${q.referencePpl.toFixed(2)}` : ''}` : 'Measure quality runs perplexity on the bundled eval text'}
         />
       </dl>
+      <ContextLength model={model} />
       {evaluation ? (
         evaluation.error ? (
           <p role="alert" className="mt-3 text-sm text-red-700 dark:text-red-400">
