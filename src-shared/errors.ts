@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   'BAD_INPUT', // a corrupt or malformed file or folder
   'NO_SPACE', // the disk is full
   'IO', // another file-system error
+  'FORBIDDEN', // the Hugging Face Hub refused: a gated or private repo needs a token (and the license accepted)
+  'NETWORK', // the Hugging Face Hub could not be reached or answered with an error
   'INTERNAL', // a bug: the message says what happened
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -14,6 +14,8 @@ const TITLES: Record<ErrorCode, string> = {
   BAD_INPUT: 'Corrupt or incomplete checkpoint',
   NO_SPACE: 'Not enough disk space',
   IO: 'File error',
+  FORBIDDEN: 'The Hugging Face Hub needs a token',
+  NETWORK: 'Hugging Face Hub unreachable',
   INTERNAL: 'Something went wrong',
 };
 
