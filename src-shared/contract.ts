@@ -211,7 +211,7 @@ export type ConvertKind = z.infer<typeof ConvertKind>;
 
 /** Stream of a conversion job: progress events, then exactly one done or error. */
 export const ConvertEvent = z.discriminatedUnion('type', [
-  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), kind: ConvertKind, codec: Codec, progress: ConvertProgress }),
+  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), kind: ConvertKind, codec: Codec, progress: ConvertProgress, name: z.string().optional() }),
   z.object({ jobId: JobId, type: z.literal('done'), model: ModelInfo }),
   z.object({ jobId: JobId, type: z.literal('error'), error: QinsErrorShape }),
 ]);
@@ -225,6 +225,8 @@ export const ConvertJob = z.object({
   codec: Codec,
   progress: ConvertProgress.nullable(),
   builtin: z.boolean(),
+  /** The model's name when it is not the source folder's (a Hugging Face cache snapshot is named by its commit). */
+  name: z.string().optional(),
 });
 export type ConvertJob = z.infer<typeof ConvertJob>;
 
