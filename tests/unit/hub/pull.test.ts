@@ -1,7 +1,8 @@
 // Downloads from the (mock) hub into a Hugging Face cache: the layout Python's huggingface_hub uses,
 // resumed transfers, checksums, the hub's error answers, a full disk and cancelling.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,21 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 afterEach(() => hub.clearFaults());
+
+/** Root with mount(8): a small tmpfs makes a real full disk. */
+function canMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const d = mkdtempSync(join(tmpdir(), 'qins-mnt-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d], { stdio: 'ignore' });
+    execFileSync('umount', [d], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
 
 let n = 0;
 const freshCache = (): string => join(scratch, `cache-${++n}`);
@@ -217,6 +233,21 @@ describe('download into the Hugging Face cache', () => {
     const { dir } = await pullSnapshot(remote, { client: client(), cacheDir: cache, signal: ac().signal, retry: FAST });
     expect(hub.requests.slice(before).some((r) => r.range && /^bytes=[1-9]\d*-$/.test(r.range))).toBe(true);
     for (const f of readdirSync(TINY)) expect(readFileSync(join(dir, f)).equals(readFileSync(join(TINY, f)))).toBe(true);
+  });
+
+  it.skipIf(!canMount())('a real full disk (a 20 MB tmpfs as the cache): NO_SPACE, the partial file kept, no snapshot', async () => {
+    const cache = freshCache();
+    mkdirSync(cache, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', cache], { stdio: 'ignore' });
+    try {
+      const { remote } = await preflight({ repo: REPO, revision: null }, opts(cache));
+      await rejects(pullSnapshot(remote, { client: client(), cacheDir: cache, signal: ac().signal, retry: FAST }), 'NO_SPACE', 'the disk is full while downloading');
+      const blobs = readdirSync(join(repoFolder(cache, REPO), 'blobs'));
+      expect(blobs.filter((b) => b.endsWith('.incomplete'))).toHaveLength(1);
+      expect(existsSync(join(repoFolder(cache, REPO), 'snapshots'))).toBe(false);
+    } finally {
+      execFileSync('umount', [cache], { stdio: 'ignore' });
+    }
   });
 
   it('cancelling stops at once with CANCELLED and presents nothing as a checkpoint', async () => {
