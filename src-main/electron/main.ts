@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
 import { AppCore } from '../core/app-core.js';
 import { engineHostEntry } from '../core/headless.js';
-import { setDataDir } from '../core/paths.js';
+import { dataDir, setDataDir } from '../core/paths.js';
 import { utilityLauncher } from './engine-launcher.js';
 import { wireIpc } from './ipc.js';
+import { safeStorageTokenStore } from './hub-token.js';
 import { buildMenu } from './menu.js';
 import { startApiHost } from '../web/server.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
@@ -47,6 +48,7 @@ void app.whenReady().then(async () => {
       const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
+    hubTokenStore: safeStorageTokenStore(join(dataDir(), 'hf-token.enc')),
   });
   wireIpc(ipcMain, core, origins);
   buildMenu({ openDataFolder: () => void shell.openPath(app.getPath('userData')) });
