@@ -16,7 +16,8 @@ export interface ServedApp {
 export async function startServe(env: Record<string, string> = {}): Promise<ServedApp> {
   const home = mkdtempSync(join(tmpdir(), 'qins-e2e-'));
   const child = spawn(process.execPath, ['bin/qins.js', 'serve', '--port', '0', '--json'], {
-    env: { ...process.env, QINS_HOME: home, ...env },
+    // a Hugging Face cache and home of its own (never the user's), no token
+    env: { ...process.env, QINS_HOME: home, HF_HUB_CACHE: join(home, 'hf-cache'), HF_HOME: join(home, 'hf-home'), HF_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,45 @@
+// What a user may paste as a Hugging Face repo (src-shared/hub.ts parseRepoRef, used by the UI and
+// the main process alike).
+import { describe, expect, it } from 'vitest';
+import { formatRepoRef, parseRepoRef } from '../../../src-shared/hub.js';
+
+describe('parseRepoRef', () => {
+  it.each([
+    ['microsoft/Phi-3.5-mini-instruct', 'microsoft/Phi-3.5-mini-instruct', null],
+    ['  Qwen/Qwen2.5-0.5B-Instruct  ', 'Qwen/Qwen2.5-0.5B-Instruct', null],
+    ['org/name@v1.0', 'org/name', 'v1.0'],
+    ['org/name@refs/pr/3', 'org/name', 'refs/pr/3'],
+    ['org/name@0123456789abcdef0123456789abcdef01234567', 'org/name', '0123456789abcdef0123456789abcdef01234567'],
+    ['gpt2', 'gpt2', null],
+    ['https://huggingface.co/microsoft/Phi-3.5-mini-instruct', 'microsoft/Phi-3.5-mini-instruct', null],
+    ['https://huggingface.co/microsoft/Phi-3.5-mini-instruct/', 'microsoft/Phi-3.5-mini-instruct', null],
+    ['https://huggingface.co/meta-llama/Llama-3.2-1B-Instruct/tree/main', 'meta-llama/Llama-3.2-1B-Instruct', 'main'],
+    ['https://huggingface.co/org/name/blob/dev/config.json', 'org/name', 'dev'],
+    ['huggingface.co/org/name', 'org/name', null],
+    ['hf.co/org/name?library=transformers', 'org/name', null],
+  ])('%s', (input, repo, revision) => {
+    expect(parseRepoRef(input)).toEqual({ repo, revision });
+  });
+
+  it.each([
+    ['', /enter a repository id/],
+    ['a/b/c', /not a repository id/],
+    ['org/na me', /not a repository id/],
+    ['org/name@', /nothing after @/],
+    ['org/--name', /not a repository id/],
+    ['org/../x', /not a repository id/],
+    ['org/name@../../etc', /not a valid revision/],
+    ['https://example.com/org/name', /example.com is not the Hugging Face Hub/],
+    ['https://huggingface.co/datasets/org/name', /dataset, not a model repository/],
+    ['https://huggingface.co/spaces/org/name', /Space, not a model repository/],
+    ['ftp://huggingface.co/org/name', /only http\(s\)/],
+    ['https://huggingface.co/org/name/tree/', /names no revision/],
+  ])('refuses %s', (input, message) => {
+    expect(() => parseRepoRef(input)).toThrow(message);
+  });
+
+  it('formats back', () => {
+    expect(formatRepoRef({ repo: 'a/b', revision: null })).toBe('a/b');
+    expect(formatRepoRef({ repo: 'a/b', revision: 'dev' })).toBe('a/b@dev');
+  });
+});
