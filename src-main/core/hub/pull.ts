@@ -129,17 +129,25 @@ export async function pullSnapshot(remote: RemoteRepo, o: PullOptions): Promise<
   const meter = new SpeedMeter();
   let before = 0;
   let lastEmit = 0;
+  // bytes received over the network in this run: the speed (a resumed file's first report is what
+  // was already on disk, not a burst of speed)
+  let received = 0;
+  let fileSeen: number | null = null;
   const emit = (file: string | null, filesDone: number, fileBytes: number, force = false): void => {
+    if (fileSeen !== null && fileBytes > fileSeen) received += fileBytes - fileSeen;
+    fileSeen = fileBytes;
     const now = Date.now();
     if (!force && now - lastEmit < 200) return;
     lastEmit = now;
     const bytesDone = before + fileBytes;
-    const bytesPerSecond = meter.sample(bytesDone, now);
+    const bytesPerSecond = meter.sample(received, now);
     const etaMs = bytesPerSecond > 0 ? ((bytesTotal - bytesDone) * 1000) / bytesPerSecond : null;
     o.onProgress?.({ file, filesDone, filesTotal: remote.files.length, bytesDone, bytesTotal, bytesPerSecond, etaMs });
   };
   for (const [i, f] of remote.files.entries()) {
+    fileSeen = null;
     emit(f.path, i, 0, true);
+    fileSeen = null;
     await downloadBlob({
       url: `${o.client.endpoint}/${remote.repo}/resolve/${remote.commit}/${f.path.split('/').map(encodeURIComponent).join('/')}`,
       token: o.client.token,

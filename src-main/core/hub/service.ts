@@ -47,10 +47,12 @@ interface Entry {
   stopping: 'pause' | 'cancel' | null;
   /** The snapshot folder did not exist before this job (so "delete the checkpoint" may remove it). */
   createdSnapshot: boolean;
+  /** The blobs this job downloads (their .incomplete files go when it is cancelled). */
+  oids: string[];
   running: Promise<void> | null;
 }
 
-const Persisted = z.array(HubJob.extend({ createdSnapshot: z.boolean().default(false) }));
+const Persisted = z.array(HubJob.extend({ createdSnapshot: z.boolean().default(false), oids: z.array(z.string()).default([]) }));
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 const NOT_RESUMABLE = new Set(['done', 'cancelled', 'downloading', 'converting', 'queued']);
 
@@ -62,9 +64,9 @@ export class HubService {
     // Jobs the app had not finished when it stopped come back paused, to be resumed.
     try {
       const saved = Persisted.parse(JSON.parse(readFileSync(this.file, 'utf8')));
-      for (const { createdSnapshot, ...job } of saved) {
+      for (const { createdSnapshot, oids, ...job } of saved) {
         const state = TERMINAL.has(job.state) ? job.state : 'paused';
-        this.jobs.set(job.jobId, { job: { ...job, state, progress: { ...job.progress, bytesPerSecond: 0, etaMs: null } }, remote: null, controller: null, stopping: null, createdSnapshot, running: null });
+        this.jobs.set(job.jobId, { job: { ...job, state, progress: { ...job.progress, bytesPerSecond: 0, etaMs: null } }, remote: null, controller: null, stopping: null, createdSnapshot, oids, running: null });
       }
     } catch {
       // no file yet, or unreadable: nothing to resume
@@ -94,7 +96,7 @@ export class HubService {
 
   /** Unfinished jobs survive a restart (written atomically, one write at a time). */
   private persist(): void {
-    const rows = [...this.jobs.values()].filter((e) => !TERMINAL.has(e.job.state)).map((e) => ({ ...e.job, createdSnapshot: e.createdSnapshot }));
+    const rows = [...this.jobs.values()].filter((e) => !TERMINAL.has(e.job.state)).map((e) => ({ ...e.job, createdSnapshot: e.createdSnapshot, oids: e.oids }));
     const write = async (): Promise<void> => {
       await mkdir(this.o.dataDir, { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
@@ -151,7 +153,7 @@ export class HubService {
       error: null,
       createdAt: Date.now(),
     };
-    const e: Entry = { job, remote, controller: null, stopping: null, createdSnapshot: false, running: null };
+    const e: Entry = { job, remote, controller: null, stopping: null, createdSnapshot: false, oids: remote.files.map((f) => f.oid), running: null };
     this.jobs.set(job.jobId, e);
     this.update(e, {});
     this.start(e);
@@ -222,9 +224,8 @@ export class HubService {
   }
 
   private async removePartials(e: Entry): Promise<void> {
-    if (!e.remote) return;
     const repoDir = repoFolder(this.cacheDir(), e.job.repo);
-    for (const f of e.remote.files) await rm(`${blobPath(repoDir, f.oid)}.incomplete`, { force: true }).catch(() => undefined);
+    for (const oid of e.oids) if (/^[0-9a-f]{40,64}$/.test(oid)) await rm(`${blobPath(repoDir, oid)}.incomplete`, { force: true }).catch(() => undefined);
   }
 
   private async converted(e: Entry, ev: Extract<ConvertEvent, { type: 'done' | 'error' }>): Promise<void> {

@@ -115,6 +115,7 @@ describe('download jobs', () => {
 
     // a new process: the job is listed as paused and resumes with a Range request
     hub.clearFaults();
+    hub.fault(REPO, SHARD1, { bytesPerSecond: 2_000_000 });
     const again = s.make();
     const listed = again.list();
     expect(listed.map((j) => [j.jobId, j.state])).toEqual([[job.jobId, 'paused']]);
@@ -125,8 +126,26 @@ describe('download jobs', () => {
     const ranged = hub.requests.slice(before).filter((r) => r.url.includes('/cdn/') && r.range);
     expect(ranged).toHaveLength(1);
     expect(Number(/bytes=(\d+)-/.exec(ranged[0]!.range!)![1])).toBeGreaterThan(2_000_000);
+    // the speed counts what arrived, not the part that was already on disk
+    const resumed = s.events.filter((e) => e.jobId === job.jobId && e.state === 'downloading' && e.progress.file === SHARD1);
+    expect(Math.max(...resumed.map((e) => e.progress.bytesPerSecond))).toBeLessThan(6_000_000);
     expect(again.dismiss(job.jobId)).toBe(true);
     expect(s.make().list()).toEqual([]);
+  });
+
+  it('cancelling a download paused before a restart removes its partial file', async () => {
+    const s = setup();
+    hub.fault(REPO, SHARD1, { bytesPerSecond: 4_000_000 });
+    const job = await s.svc.download(REPO, 'qins8', true);
+    await until(() => (last(s.events, job.jobId)?.progress.bytesDone ?? 0) > 1_000_000);
+    await s.svc.stop(); // the app quits mid-download
+    const blobs = join(s.env.HF_HUB_CACHE, 'models--qins-test--tiny-phi3-chat', 'blobs');
+    expect(readdirSync(blobs).filter((f) => f.endsWith('.incomplete'))).toHaveLength(1);
+    const again = s.make();
+    expect(again.list()[0]!.state).toBe('paused');
+    expect(await again.cancel(job.jobId)).toBe(true);
+    expect(again.list()[0]!.state).toBe('cancelled');
+    expect(readdirSync(blobs).filter((f) => f.endsWith('.incomplete'))).toEqual([]);
   });
 
   it('cancel stops the download and removes its partial file; nothing is converted', async () => {
