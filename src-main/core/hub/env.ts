@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { getHFHubCachePath } from '@huggingface/hub';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -19,9 +18,12 @@ export function hfHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
 }
 
-/** The hub cache: $HF_HUB_CACHE, else $HF_HOME/hub (the same rule as huggingface_hub and @huggingface/hub). */
+/**
+ * The hub cache: $HF_HUB_CACHE, else $HF_HOME/hub — huggingface_hub's rule, which @huggingface/hub's
+ * getHFHubCachePath also follows (it would take an empty HF_HUB_CACHE as the current folder; an
+ * empty variable counts as unset here, as in Python).
+ */
 export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env === process.env) return getHFHubCachePath();
   return env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || join(hfHome(env), 'hub');
 }
 

@@ -43,3 +43,19 @@ describe('parseRepoRef', () => {
     expect(formatRepoRef({ repo: 'a/b', revision: 'dev' })).toBe('a/b@dev');
   });
 });
+
+describe('Hugging Face environment', () => {
+  it('finds the cache, the endpoint and the token the way huggingface_hub does', async () => {
+    const { hubCacheDir, hubEndpoint, resolveToken } = await import('../../../src-main/core/hub/env.js');
+    const { homedir } = await import('node:os');
+    const { join } = await import('node:path');
+    expect(hubCacheDir({ HF_HUB_CACHE: '/x/hub' })).toBe('/x/hub');
+    expect(hubCacheDir({ HF_HOME: '/h' })).toBe(join('/h', 'hub'));
+    expect(hubCacheDir({ XDG_CACHE_HOME: '/c' })).toBe(join('/c', 'huggingface', 'hub'));
+    expect(hubCacheDir({ HF_HUB_CACHE: '' })).toBe(join(homedir(), '.cache', 'huggingface', 'hub'));
+    expect(hubEndpoint({})).toBe('https://huggingface.co');
+    expect(hubEndpoint({ HF_ENDPOINT: 'http://127.0.0.1:5000/' })).toBe('http://127.0.0.1:5000');
+    expect(resolveToken(null, { HF_TOKEN: ' hf_x ', HF_HOME: '/nonexistent' })).toEqual({ token: 'hf_x', source: 'env' });
+    expect(resolveToken(null, { HF_HOME: '/nonexistent' })).toBeNull();
+  });
+});
