@@ -104,14 +104,17 @@ export interface PullOptions {
   openSink?: OpenSink;
 }
 
-/** Speed over the last few seconds, for "time left". */
-class SpeedMeter {
+/**
+ * Speed over the last few seconds, for "time left". A window shorter than a second counts as one
+ * second, so a chunk that arrives right after the first sample is not reported as a burst of speed.
+ */
+export class SpeedMeter {
   private samples: Array<[number, number]> = [];
   sample(bytes: number, now = Date.now()): number {
     this.samples.push([now, bytes]);
-    while (this.samples.length > 2 && now - this.samples[0]![0] > 5000) this.samples.shift();
+    while (this.samples.length > 2 && now - this.samples[1]![0] >= 5000) this.samples.shift();
     const [t0, b0] = this.samples[0]!;
-    return now > t0 ? Math.max(0, ((bytes - b0) * 1000) / (now - t0)) : 0;
+    return Math.max(0, ((bytes - b0) * 1000) / Math.max(1000, now - t0));
   }
 }
 

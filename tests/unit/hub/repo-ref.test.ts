@@ -59,3 +59,16 @@ describe('Hugging Face environment', () => {
     expect(resolveToken(null, { HF_HOME: '/nonexistent' })).toBeNull();
   });
 });
+
+describe('download speed', () => {
+  it('averages over the last seconds and never reports a short window as a burst', async () => {
+    const { SpeedMeter } = await import('../../../src-main/core/hub/pull.js');
+    const m = new SpeedMeter();
+    expect(m.sample(0, 0)).toBe(0);
+    expect(m.sample(100_000, 5)).toBe(100_000); // 100 KB within 5 ms: counted over a second
+    expect(m.sample(2_000_000, 1000)).toBe(2_000_000);
+    expect(m.sample(4_000_000, 2000)).toBe(2_000_000);
+    for (let t = 3000; t <= 9000; t += 1000) m.sample(4_000_000 + (t - 2000) * 1000, t); // 1 MB/s from 2 s on
+    expect(m.sample(12_000_000, 10_000)).toBe(1_000_000);
+  });
+});
