@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import { QinsError } from '../../../src-shared/contract.js';
 import { repoFolder } from '../../../src-main/core/hub/cache.js';
 import { preflight, pullSnapshot, refusal } from '../../../src-main/core/hub/pull.js';
 import type { HubClient } from '../../../src-main/core/hub/remote.js';
-import type { OpenSink, RetryPolicy } from '../../../src-main/core/hub/transfer.js';
+import { type OpenSink, type RetryPolicy, downloadBlob } from '../../../src-main/core/hub/transfer.js';
 import { type MockHub, startMockHub } from '../../mock-hub/mock-hub.js';
 import { repoRoot } from '../helpers/built.js';
 
@@ -266,6 +268,41 @@ describe('download into the Hugging Face cache', () => {
     });
     await rejects(p, 'CANCELLED');
     expect(existsSync(join(repoFolder(cache, REPO), 'snapshots'))).toBe(false);
+  });
+
+  it('the token goes to the hub only: a redirect to another origin (the CDN) does not carry it', async () => {
+    const body = Buffer.from('hello weights');
+    const seen: Array<string | undefined> = [];
+    const cdn = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.end(body);
+    });
+    await new Promise<void>((r) => cdn.listen(0, '127.0.0.1', r));
+    const cdnPort = (cdn.address() as AddressInfo).port;
+    const origin = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(302, { Location: `http://localhost:${cdnPort}/blob` }); // another origin
+      res.end();
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    try {
+      const dir = freshCache();
+      const oid = createHash('sha256').update(body).digest('hex');
+      await downloadBlob({
+        url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}/org/name/resolve/main/w.safetensors`,
+        token: 'hf_secret12345',
+        file: { path: 'w.safetensors', size: body.length, oid, lfs: true },
+        blob: join(dir, 'blob'),
+        target: { repo: 'org/name', revision: 'main' },
+        signal: ac().signal,
+        retry: FAST,
+      });
+      expect(seen).toEqual(['Bearer hf_secret12345', undefined]);
+      expect(readFileSync(join(dir, 'blob')).equals(body)).toBe(true);
+    } finally {
+      cdn.close();
+      origin.close();
+    }
   });
 
   it('gives up after the retries with a network error naming the repo', async () => {
