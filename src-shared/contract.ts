@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Codec } from './codecs.js';
 import { QinsErrorShape } from './errors.js';
+import { HubCacheList, HubJob, HubPreflight, HubTokenStatus } from './hub.js';
 import {
   Conversation,
   ConversationPatch,
@@ -36,6 +37,8 @@ export {
   Settings,
   ThreadEntry,
 };
+
+export { HubCacheList, HubJob, HubPreflight, HubTokenStatus };
 
 // ─── Errors (src-shared/errors.ts) ─────────────────────────────────────────────────────────────
 
@@ -135,6 +138,8 @@ const Id = z.string().min(1).max(200);
 const JobId = z.string().min(1).max(100);
 /** Absolute or relative file-system path typed or dropped by the user. */
 const UserPath = z.string().min(1).max(4096);
+/** A Hugging Face repo id (`org/name[@revision]`) or model page URL, parsed by hub.ts parseRepoRef. */
+const HubRef = z.string().min(1).max(500);
 
 /** Quality measured by "Measure quality" (perplexity on the bundled eval text). */
 export const ModelQuality = z.object({
@@ -223,7 +228,7 @@ export type ConvertKind = z.infer<typeof ConvertKind>;
 
 /** Stream of a conversion job: progress events, then exactly one done or error. */
 export const ConvertEvent = z.discriminatedUnion('type', [
-  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), kind: ConvertKind, codec: Codec, progress: ConvertProgress }),
+  z.object({ jobId: JobId, type: z.literal('progress'), source: z.string(), kind: ConvertKind, codec: Codec, progress: ConvertProgress, name: z.string().optional() }),
   z.object({ jobId: JobId, type: z.literal('done'), model: ModelInfo }),
   z.object({ jobId: JobId, type: z.literal('error'), error: QinsErrorShape }),
 ]);
@@ -237,6 +242,8 @@ export const ConvertJob = z.object({
   codec: Codec,
   progress: ConvertProgress.nullable(),
   builtin: z.boolean(),
+  /** The model's name when it is not the source folder's (a Hugging Face cache snapshot is named by its commit). */
+  name: z.string().optional(),
 });
 export type ConvertJob = z.infer<typeof ConvertJob>;
 
@@ -344,7 +351,7 @@ export const requests = {
   /** Converts a checkpoint folder (or unpacks a .qinz) into the library; streams convert.event. */
   'models.import': {
     /** engine 'ort': export the checkpoint as an FP32 ONNX folder run by ONNX Runtime (the reference), instead of a .qins. */
-    request: z.object({ source: UserPath, codec: Codec.default('qins8'), engine: z.enum(['qins', 'ort']).default('qins') }).strict(),
+    request: z.object({ source: UserPath, codec: Codec.default('qins8'), engine: z.enum(['qins', 'ort']).default('qins'), name: z.string().min(1).max(200).optional() }).strict(),
     response: ConvertJob,
   },
   'models.cancelImport': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
@@ -366,6 +373,23 @@ export const requests = {
   /** Measures perplexity on the bundled eval text; streams eval.event. */
   'models.evaluate': { request: z.object({ id: Id }).strict(), response: z.object({ jobId: JobId }) },
   'models.cancelEvaluate': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
+
+  // Hugging Face Hub and cache (src-shared/hub.ts); downloads stream hub.event
+  'hub.preflight': { request: z.object({ ref: HubRef, codec: Codec.default('qins8') }).strict(), response: HubPreflight },
+  'hub.download': { request: z.object({ ref: HubRef, codec: Codec.default('qins8'), keepCheckpoint: z.boolean().default(true) }).strict(), response: HubJob },
+  'hub.pause': { request: z.object({ jobId: JobId }).strict(), response: HubJob },
+  'hub.resume': { request: z.object({ jobId: JobId }).strict(), response: HubJob },
+  'hub.cancel': { request: z.object({ jobId: JobId }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  /** Forgets a finished, failed or cancelled job. */
+  'hub.dismiss': { request: z.object({ jobId: JobId }).strict(), response: z.object({ dismissed: z.boolean() }) },
+  'hub.jobs': { request: Empty, response: z.array(HubJob) },
+  /** Checkpoints already in the local Hugging Face cache. */
+  'hub.cache': { request: Empty, response: HubCacheList },
+  /** Converts a snapshot of the Hugging Face cache in place (nothing copied); streams convert.event. */
+  'hub.convertCached': { request: z.object({ path: UserPath, codec: Codec.default('qins8') }).strict(), response: ConvertJob },
+  'hub.token': { request: Empty, response: HubTokenStatus },
+  /** Saves (or with null forgets) the app's token; desktop app only (encrypted by the system keychain). */
+  'hub.setToken': { request: z.object({ token: z.string().min(1).max(500).nullable() }).strict(), response: HubTokenStatus },
 
   // Conversations
   'conversations.list': { request: z.object({ limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }).strict(), response: z.array(ConversationSummary) },
@@ -406,6 +430,7 @@ export const events = {
   'models.changed': z.object({ reason: z.string() }),
   'convert.event': ConvertEvent,
   'eval.event': EvalEvent,
+  'hub.event': HubJob,
   'chat.event': ChatEvent,
   'conversations.changed': z.object({ conversationId: z.string().nullable() }),
 } as const satisfies Record<string, z.ZodType>;

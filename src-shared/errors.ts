@@ -16,6 +16,8 @@ export const ErrorCode = z.enum([
   'NO_SPACE', // the disk is full
   'NO_MEMORY', // not enough free memory (e.g. for a model at the chosen context length)
   'IO', // another file-system error
+  'FORBIDDEN', // the Hugging Face Hub refused: a gated or private repo needs a token (and the license accepted)
+  'NETWORK', // the Hugging Face Hub could not be reached or answered with an error
   'INTERNAL', // a bug: the message says what happened
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

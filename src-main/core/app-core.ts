@@ -12,6 +12,8 @@ import { ChatService, fromStoreError } from './chat-service.js';
 import { EngineSupervisor, type HostLauncher } from './engine-supervisor.js';
 import { GenerationQueue } from './generation-queue.js';
 import { log, logFile } from './log.js';
+import type { TokenStore } from './hub/env.js';
+import { HubService } from './hub/service.js';
 import { ModelLibrary } from './library.js';
 import { appRoot, assetsDir, dataDir, dbPath, modelsDir } from './paths.js';
 import { type ClientContext, type Handlers, type Router, createRouter } from './router.js';
@@ -34,6 +36,8 @@ export interface CoreOptions {
   pickFolder?: () => Promise<string | null>;
   /** Desktop app: shows the native file picker for a model file (.qins, .qinz). */
   pickFile?: () => Promise<string | null>;
+  /** Desktop app: the Hugging Face token saved encrypted (Electron safeStorage). */
+  hubTokenStore?: TokenStore;
 }
 
 /** A web host serving this core, as the core sees it (web/server.ts WebHost). */
@@ -64,6 +68,7 @@ export class AppCore {
   readonly chat: ChatService;
   readonly queue = new GenerationQueue();
   readonly completions: ApiCompletionService;
+  readonly hub: HubService;
   private readonly clients = new Map<string, ConnectedClient>();
   /** The web host serving this core (qins serve) or the desktop app's API host when enabled. */
   private webHost: ServingHost | undefined;
@@ -77,6 +82,7 @@ export class AppCore {
     const broadcast = this.broadcast.bind(this);
     this.library = new ModelLibrary(this.store, this.engine, broadcast);
     this.chat = new ChatService(this.store, this.engine, this.library, this.queue, broadcast);
+    this.hub = new HubService({ importer: this.library, broadcast, dataDir: dataDir(), modelsDir: modelsDir(), tokenStore: options.hubTokenStore ?? null });
     this.completions = new ApiCompletionService(this.library, this.engine, this.queue, () => this.store.getSettings().contextPolicy);
     this.telemetry = new Telemetry(
       {
@@ -108,6 +114,7 @@ export class AppCore {
     this.telemetry.stopAll();
     for (const c of [...this.clients.values()]) c.close();
     if (this.options.mode === 'electron') await this.webHost?.close();
+    await this.hub.stop();
     await this.engine.stop();
     // Replies still streaming keep what they have, marked incomplete; the rest is flushed.
     this.store.close();
@@ -280,7 +287,7 @@ export class AppCore {
       },
       'models.delete': async ({ id }) => ({ deleted: await this.library.delete(id) }),
       'models.rename': ({ id, name }) => this.library.rename(id, name),
-      'models.import': ({ source, codec, engine }) => this.library.import(source, codec, { engine }),
+      'models.import': ({ source, codec, engine, name }) => this.library.import(source, codec, { engine, name }),
       'models.cancelImport': async ({ jobId }) => ({ cancelled: await this.library.cancelImport(jobId) }),
       'models.jobs': () => this.library.listJobs(),
       'models.pickFolder': async () => {
@@ -295,6 +302,18 @@ export class AppCore {
       },
       'models.evaluate': ({ id }) => this.library.evaluate(id),
       'models.cancelEvaluate': async ({ jobId }) => ({ cancelled: await this.library.cancelEvaluate(jobId) }),
+
+      'hub.preflight': ({ ref, codec }) => this.hub.preflight(ref, codec),
+      'hub.download': ({ ref, codec, keepCheckpoint }) => this.hub.download(ref, codec, keepCheckpoint),
+      'hub.pause': ({ jobId }) => this.hub.pause(jobId),
+      'hub.resume': ({ jobId }) => this.hub.resume(jobId),
+      'hub.cancel': async ({ jobId }) => ({ cancelled: await this.hub.cancel(jobId) }),
+      'hub.dismiss': ({ jobId }) => ({ dismissed: this.hub.dismiss(jobId) }),
+      'hub.jobs': () => this.hub.list(),
+      'hub.cache': () => this.hub.cache(),
+      'hub.convertCached': ({ path, codec }) => this.hub.convertCached(path, codec),
+      'hub.token': () => this.hub.tokenStatus(),
+      'hub.setToken': ({ token }) => this.hub.setToken(token),
 
       'conversations.list': (p) => store(() => this.store.listConversations(p)),
       'conversations.create': (p) =>

@@ -15,6 +15,15 @@ import type { Broadcast } from './library.js';
 import { modelsDir } from './paths.js';
 import type { ChatStore } from './store/index.js';
 
+export interface ImportOptions {
+  builtin?: boolean;
+  engine?: 'qins' | 'ort';
+  /** The model's name in the library (default: the folder's or file's name). */
+  name?: string;
+  /** Called with the job's outcome (the 'done' or 'error' convert.event) after it is broadcast. */
+  onOutcome?: (e: Extract<ConvertEvent, { type: 'done' | 'error' }>) => void;
+}
+
 export class ModelImports {
   private readonly jobs = new Map<string, ConvertJob>();
   /** Conversions run one after another (they are CPU- and disk-bound). */
@@ -42,7 +51,7 @@ export class ModelImports {
    * Starts converting a checkpoint folder into the library. Returns at once; progress and the
    * outcome arrive as convert.event (exactly one 'done' or 'error' per job).
    */
-  async import(sourceIn: string, codec: Codec, options: { builtin?: boolean; engine?: 'qins' | 'ort' } = {}): Promise<ConvertJob> {
+  async import(sourceIn: string, codec: Codec, options: ImportOptions = {}): Promise<ConvertJob> {
     const source = resolve(sourceIn);
     const st = await stat(source).catch(() => null);
     if (!st) throw new QinsError('BAD_INPUT', `${source}: no such file or folder`);
@@ -59,12 +68,15 @@ export class ModelImports {
       codec = 'f32';
     }
     if (kind === 'register') return this.register(source, options.builtin ?? false);
-    const name = kind === 'unpack' ? basename(source).replace(/\.qinz$/i, '') : basename(source);
+    const name = options.name ?? (kind === 'unpack' ? basename(source).replace(/\.qinz$/i, '') : basename(source));
     const id = this.uniqueModelId(kind === 'unpack' ? slug(name) : `${slug(name)}-${kind === 'export' ? 'ort-fp32' : codec}`);
     const jobId = randomUUID();
-    const job: ConvertJob = { jobId, source, kind, codec, progress: null, builtin: options.builtin ?? false };
+    const job: ConvertJob = { jobId, source, kind, codec, progress: null, builtin: options.builtin ?? false, ...(options.name ? { name } : {}) };
     this.jobs.set(jobId, job);
-    const emit = (e: ConvertEvent) => this.broadcast('convert.event', e);
+    const emit = (e: ConvertEvent) => {
+      this.broadcast('convert.event', e);
+      if (e.type !== 'progress') options.onOutcome?.(e);
+    };
     const run = async () => {
       const dir = modelsDir();
       await mkdir(dir, { recursive: true });
@@ -72,7 +84,7 @@ export class ModelImports {
       const onProgress = (...[event, d]: HostEventArgs) => {
         if (event !== 'convert.progress' || d.jobId !== jobId || !d.progress) return;
         job.progress = d.progress;
-        emit({ jobId, type: 'progress', source, kind, codec, progress: d.progress });
+        emit({ jobId, type: 'progress', source, kind, codec, progress: d.progress, ...(options.name ? { name } : {}) });
       };
       this.engine.on('event', onProgress);
       try {

@@ -18,7 +18,7 @@ import { isOrtModelDir } from '../engine/onnx/model-dir.js';
 import { availableMemory, chooseContextLength, type ModelMemorySpec, modelMemorySpec, planContext } from './context-plan.js';
 import type { Codec } from '../../src-shared/codecs.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
-import { ModelImports } from './library-imports.js';
+import { type ImportOptions, ModelImports } from './library-imports.js';
 import { QualityMeasurer } from './library-quality.js';
 import { assetsDir, modelsDir } from './paths.js';
 import type { ChatStore, ModelRecord } from './store/index.js';
@@ -232,7 +232,7 @@ export class ModelLibrary {
    * Starts converting a checkpoint folder into the library. Returns at once; progress and the
    * outcome arrive as convert.event (exactly one 'done' or 'error' per job).
    */
-  import(sourceIn: string, codec: Codec, options: { builtin?: boolean; engine?: 'qins' | 'ort' } = {}): Promise<ConvertJob> {
+  import(sourceIn: string, codec: Codec, options: ImportOptions = {}): Promise<ConvertJob> {
     return this.imports.import(sourceIn, codec, options);
   }
 

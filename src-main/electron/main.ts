@@ -7,6 +7,7 @@ import { initLog, log, logProcessErrors } from '../core/log.js';
 import { dataDir, setDataDir } from '../core/paths.js';
 import { utilityLauncher } from './engine-launcher.js';
 import { wireIpc } from './ipc.js';
+import { safeStorageTokenStore } from './hub-token.js';
 import { buildMenu } from './menu.js';
 import { OpenFileQueue, modelFilesIn } from './open-files.js';
 import { startApiHost } from '../web/server.js';
@@ -102,6 +103,7 @@ void app.whenReady().then(async () => {
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     pickFile: pickModelFile,
+    hubTokenStore: safeStorageTokenStore(join(dataDir(), 'hf-token.enc')),
   });
   wireIpc(ipcMain, core, origins);
   buildMenu(

@@ -18,7 +18,8 @@ export async function startServe(env: Record<string, string> = {}, prepare?: (ho
   const home = mkdtempSync(join(tmpdir(), 'qins-e2e-'));
   prepare?.(home);
   const child = spawn(process.execPath, ['bin/qins.js', 'serve', '--port', '0', '--json'], {
-    env: { ...process.env, QINS_HOME: home, ...env },
+    // a Hugging Face cache and home of its own (never the user's), no token
+    env: { ...process.env, QINS_HOME: home, HF_HUB_CACHE: join(home, 'hf-cache'), HF_HOME: join(home, 'hf-home'), HF_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

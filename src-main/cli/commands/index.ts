@@ -11,9 +11,10 @@ import { register as exportGguf } from './export-gguf.js';
 import { register as importCommand } from './import.js';
 import { register as inspect } from './inspect.js';
 import { register as pack } from './pack.js';
+import { register as pull } from './pull.js';
 import { register as serve } from './serve.js';
 import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
 
 /** Every `qins` subcommand, in the order `qins --help` lists them. */
-export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, benchPeer, benchSuite, exportOnnx, exportGguf];
+export const commands: Array<(program: Command) => void> = [serve, exportCommand, importCommand, pull, convert, inspect, verify, pack, unpack, chat, evalCommand, bench, benchPeer, benchSuite, exportOnnx, exportGguf];

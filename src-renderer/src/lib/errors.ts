@@ -15,6 +15,8 @@ const TITLES: Record<ErrorCode, string> = {
   NO_SPACE: 'Not enough disk space',
   NO_MEMORY: 'Not enough memory',
   IO: 'File error',
+  FORBIDDEN: 'The Hugging Face Hub needs a token',
+  NETWORK: 'Hugging Face Hub unreachable',
   INTERNAL: 'Something went wrong',
 };
 

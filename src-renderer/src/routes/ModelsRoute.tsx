@@ -1,6 +1,8 @@
-// Models: add one (drop or path, codec, progress), and the library.
+// Models: add one (drop or path, codec, progress; from Hugging Face; from the local HF cache), and the library.
 import { Menu as MenuIcon } from 'lucide-react';
 import { IconButton } from '../components/ui/Button';
+import { HubCachePanel } from '../components/models/HubCachePanel';
+import { HubPanel } from '../components/models/HubPanel';
 import { ImportPanel } from '../components/models/ImportPanel';
 import { ModelCard } from '../components/models/ModelCard';
 import { formatBytes } from '../lib/format';
@@ -28,6 +30,8 @@ export function ModelsRoute({ showSidebarToggle }: { showSidebarToggle: boolean 
       <div className="min-h-0 flex-1 overflow-y-auto">
         <div className="mx-auto max-w-5xl space-y-6 p-4 sm:p-6">
           <ImportPanel />
+          <HubPanel />
+          <HubCachePanel />
           <section aria-labelledby="library-heading">
             <h2 id="library-heading" className="mb-3 text-base font-semibold">
               Library

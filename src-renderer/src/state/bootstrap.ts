@@ -3,6 +3,7 @@ import { qins } from '../lib/qins';
 import { useApp } from './app';
 import { activeReply, useChat } from './chat';
 import { scheduleListRefresh, useConversations } from './conversations';
+import { useHub } from './hub';
 import { useModels } from './models';
 
 let viewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -13,6 +14,7 @@ export function connectEvents(): () => void {
     qins.on('chat.event', (e) => useChat.getState().onEvent(e)),
     qins.on('convert.event', (e) => useModels.getState().onConvert(e)),
     qins.on('eval.event', (e) => useModels.getState().onEval(e)),
+    qins.on('hub.event', (j) => useHub.getState().onEvent(j)),
     qins.on('model.status', (s) => {
       useModels.getState().setStatus(s);
       if (s.state === 'ready') void useChat.getState().refreshUsage();
@@ -58,6 +60,7 @@ export async function loadInitialData(): Promise<void> {
     models.refresh(),
     models.refreshStatus(),
     models.refreshJobs(),
+    useHub.getState().refreshJobs(),
     useConversations.getState().refresh(),
   ]);
   const failed = results.find((r) => r.status === 'rejected');

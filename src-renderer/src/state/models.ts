@@ -42,6 +42,8 @@ interface ModelsState {
   autoLoad(defaultModelId: string | null): Promise<void>;
   /** `choice`: a codec for a .qins, or 'ort-fp32' for the ONNX Runtime reference. */
   importModel(source: string, choice: ImportChoice): Promise<JobView | ReadableError>;
+  /** Follows a conversion started elsewhere (a Hugging Face cache snapshot). */
+  trackJob(job: ConvertJob): void;
   cancel(jobId: string): Promise<void>;
   dismissJob(jobId: string): void;
   remove(id: string): Promise<void>;
@@ -119,6 +121,9 @@ export const useModels = create<ModelsState>((set, get) => ({
       return readable(e);
     }
   },
+  trackJob(job) {
+    set((s) => ({ jobs: s.jobs.some((j) => j.jobId === job.jobId) ? s.jobs : [...s.jobs, view(job)] }));
+  },
   async cancel(jobId) {
     set((s) => ({ jobs: s.jobs.map((j) => (j.jobId === jobId && j.state === 'running' ? { ...j, state: 'cancelling' } : j)) }));
     await qins.invoke('models.cancelImport', { jobId }).catch(() => undefined);
@@ -148,7 +153,7 @@ export const useModels = create<ModelsState>((set, get) => ({
     set((s) => {
       const existing = s.jobs.find((j) => j.jobId === e.jobId);
       if (e.type === 'progress') {
-        const base = existing ?? view({ jobId: e.jobId, source: e.source, kind: e.kind, codec: e.codec, progress: null, builtin: false });
+        const base = existing ?? view({ jobId: e.jobId, source: e.source, kind: e.kind, codec: e.codec, progress: null, builtin: false, name: e.name });
         const next = { ...base, progress: e.progress };
         return { jobs: existing ? s.jobs.map((j) => (j.jobId === e.jobId ? next : j)) : [...s.jobs, next] };
       }

@@ -232,4 +232,24 @@ export const ipcRenderer = {
 
 export const webUtils = { getPathForFile: () => '' };
 
-export default { app, BrowserWindow, dialog, ipcMain, session, protocol, Menu, screen, shell, utilityProcess, contextBridge, ipcRenderer, webUtils };
+/** A stand-in keychain: "encrypts" by XOR with a fixed key, so a test can see the file is not plain text. */
+export const safeStorage = {
+  available: true,
+  backend: 'gnome_libsecret',
+  isEncryptionAvailable() {
+    return this.available;
+  },
+  getSelectedStorageBackend() {
+    return this.backend;
+  },
+  encryptString(s: string) {
+    return Buffer.from(Buffer.from(`v10${s}`).map((b) => b ^ 0x5a));
+  },
+  decryptString(b: Buffer) {
+    const t = Buffer.from(b.map((x) => x ^ 0x5a)).toString();
+    if (!t.startsWith('v10')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return t.slice(3);
+  },
+};
+
+export default { app, BrowserWindow, dialog, ipcMain, session, protocol, Menu, screen, shell, utilityProcess, contextBridge, ipcRenderer, webUtils, safeStorage };

@@ -21,6 +21,10 @@ let home: string;
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'qins-fuzz-'));
   process.env.QINS_HOME = home;
+  // a random string can be a valid repo id: hub.* requests go to a closed local port, not the Hub
+  process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
+  process.env.HF_HUB_CACHE = join(home, 'hf-cache');
+  process.env.HF_TOKEN = '';
   core = new AppCore({ mode: 'web', launcher: forkLauncher(builtEngineHost()), firstRun: false });
   client = core.connect(() => undefined);
   await core.start();

@@ -22,7 +22,7 @@ export function ConvertJobCard({ job, className }: { job: JobView; className?: s
   const cancel = useModels((s) => s.cancel);
   const dismiss = useModels((s) => s.dismissJob);
   const p = job.progress;
-  const name = sourceName(job.source);
+  const name = job.name ?? sourceName(job.source);
   const fraction = jobFraction(job);
 
   if (job.state === 'failed' && job.error) {
