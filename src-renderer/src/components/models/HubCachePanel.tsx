@@ -8,6 +8,7 @@ import type { ReadableError } from '../../lib/errors';
 import { formatBytes } from '../../lib/format';
 import { type HubCodec, useHub } from '../../state/hub';
 import { Button, IconButton } from '../ui/Button';
+import { PanelHeader } from '../ui/PanelHeader';
 
 function CacheRow({ entry }: { entry: HubCacheEntry }) {
   const [codec, setCodec] = useState<HubCodec>('qins8');
@@ -60,22 +61,19 @@ export function HubCachePanel() {
   }, []);
   return (
     <section aria-labelledby={`${id}-h`} className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-xs dark:border-zinc-800 dark:bg-zinc-900/60">
-      <div className="flex items-start gap-4">
-        <div className="hidden h-10 w-10 shrink-0 place-items-center rounded-xl bg-emerald-50 text-emerald-600 sm:grid dark:bg-emerald-500/15 dark:text-emerald-300" aria-hidden>
-          <HardDrive size={20} />
-        </div>
-        <div className="min-w-0 flex-1">
-          <h2 id={`${id}-h`} className="text-base font-semibold">
-            On this computer
-          </h2>
-          <p className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
-            Checkpoints already in your Hugging Face cache{cache ? ` (${cache.cacheDir})` : ''}, from Python transformers or an earlier download. Converting reads them where they are: nothing is copied or downloaded.
-          </p>
-        </div>
-        <IconButton label="Look again" size="sm" onClick={() => void useHub.getState().refreshCache()}>
-          <RefreshCw size={14} aria-hidden />
-        </IconButton>
-      </div>
+      <PanelHeader
+        icon={HardDrive}
+        tone="emerald"
+        headingId={`${id}-h`}
+        title="On this computer"
+        aside={
+          <IconButton label="Look again" size="sm" onClick={() => void useHub.getState().refreshCache()}>
+            <RefreshCw size={14} aria-hidden />
+          </IconButton>
+        }
+      >
+        Checkpoints already in your Hugging Face cache{cache ? ` (${cache.cacheDir})` : ''}, from Python transformers or an earlier download. Converting reads them where they are: nothing is copied or downloaded.
+      </PanelHeader>
       {error ? <p className="mt-3 text-sm text-red-700 dark:text-red-400">{error.message}</p> : null}
       {cache && cache.entries.length === 0 ? <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">No checkpoints in the cache.</p> : null}
       {cache && cache.entries.length > 0 ? (

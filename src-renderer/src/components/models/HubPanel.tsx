@@ -11,6 +11,7 @@ import type { ReadableError } from '../../lib/errors';
 import { formatBytes } from '../../lib/format';
 import { type HubCodec, isHubError, useHub } from '../../state/hub';
 import { Button } from '../ui/Button';
+import { PanelHeader } from '../ui/PanelHeader';
 import { Switch } from '../ui/Switch';
 import { HubJobCard } from './HubJobCard';
 import { HubToken } from './HubToken';
@@ -91,19 +92,9 @@ export function HubPanel() {
 
   return (
     <section aria-labelledby={`${id}-h`} className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-xs dark:border-zinc-800 dark:bg-zinc-900/60">
-      <div className="flex items-start gap-4">
-        <div className="hidden h-10 w-10 shrink-0 place-items-center rounded-xl bg-amber-50 text-amber-600 sm:grid dark:bg-amber-500/15 dark:text-amber-300" aria-hidden>
-          <Download size={20} />
-        </div>
-        <div className="min-w-0 flex-1">
-          <h2 id={`${id}-h`} className="text-base font-semibold">
-            Download from Hugging Face
-          </h2>
-          <p className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
-            Paste a model repository (org/name, optionally @revision) or its huggingface.co URL. Only the files conversion needs are downloaded, into the Hugging Face cache shared with Python tools; the network is used only for this.
-          </p>
-        </div>
-      </div>
+      <PanelHeader icon={Download} tone="amber" headingId={`${id}-h`} title="Download from Hugging Face">
+        Paste a model repository (org/name, optionally @revision) or its huggingface.co URL. Only the files conversion needs are downloaded, into the Hugging Face cache shared with Python tools; the network is used only for this.
+      </PanelHeader>
       <form
         className="mt-4 space-y-3"
         onSubmit={(e) => {

@@ -7,6 +7,7 @@ import { cn } from '../../lib/cn';
 import { qins } from '../../lib/qins';
 import { useModels } from '../../state/models';
 import { Button } from '../ui/Button';
+import { PanelHeader } from '../ui/PanelHeader';
 import { CodecChoice, type ImportChoice } from './CodecChoice';
 import { ConvertJobCard } from './ConvertJobCard';
 
@@ -46,19 +47,9 @@ export function ImportPanel() {
 
   return (
     <section aria-labelledby="import-heading" className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-xs dark:border-zinc-800 dark:bg-zinc-900/60">
-      <div className="flex items-start gap-4">
-        <div className="hidden h-10 w-10 shrink-0 place-items-center rounded-xl bg-indigo-50 text-indigo-600 sm:grid dark:bg-indigo-500/15 dark:text-indigo-300" aria-hidden>
-          <FolderDown size={20} />
-        </div>
-        <div className="min-w-0 flex-1">
-          <h2 id="import-heading" className="text-base font-semibold">
-            Add a model
-          </h2>
-          <p className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
-            Drop a HuggingFace checkpoint folder (config.json, *.safetensors, tokenizer files) anywhere on the window, or enter its path. It is converted into one compressed .qins file. A .qinz download is unpacked; an existing .qins file is added where it is.
-          </p>
-        </div>
-      </div>
+      <PanelHeader icon={FolderDown} tone="indigo" headingId="import-heading" title="Add a model">
+        Drop a HuggingFace checkpoint folder (config.json, *.safetensors, tokenizer files) anywhere on the window, or enter its path. It is converted into one compressed .qins file. A .qinz download is unpacked; an existing .qins file is added where it is.
+      </PanelHeader>
       <form
         className="mt-4 space-y-4"
         onSubmit={(e) => {
