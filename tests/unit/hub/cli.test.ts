@@ -1,13 +1,14 @@
 // `qins pull` through the built CLI against the mock hub (HF_ENDPOINT), into a fresh Hugging Face
 // cache (HF_HUB_CACHE): --json prints one object, bad input exits non-zero with one stderr line, an
 // interrupted pull resumes when run again, and (as root, on a tiny tmpfs) a disk too small is refused.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockHub, startMockHub } from '../../mock-hub/mock-hub.js';
 import { repoRoot } from '../helpers/built.js';
+import { canMountTmpfs, mountTmpfs } from '../helpers/tmpfs.js';
 
 const TINY = join(repoRoot, 'assets', 'models', 'tiny-phi3-chat');
 const REPO = 'qins-test/tiny-phi3-chat';
@@ -103,31 +104,17 @@ describe('qins pull', () => {
     expect(ok.code, ok.stderr).toBe(0);
   }, 120_000);
 
-  const canMount = (() => {
-    if (process.getuid?.() !== 0) return false;
-    const d = mkdtempSync(join(tmpdir(), 'qins-mnt-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d], { stdio: 'ignore' });
-      execFileSync('umount', [d], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
-  })();
-
-  it.skipIf(!canMount)('a cache on a disk too small (a 20 MB tmpfs) is refused before anything downloads', async () => {
+  it.skipIf(!canMountTmpfs())('a cache on a disk too small (a 20 MB tmpfs) is refused before anything downloads', async () => {
     const cache = join(scratch, 'small');
     mkdirSync(cache, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', cache], { stdio: 'ignore' });
+    const unmount = mountTmpfs(cache, '20m');
     try {
       const refused = await qins(['pull', REPO], { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache });
       expect(refused.code).toBe(2);
       expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/needs [\d.]+ MB in .*; [\d.]+ MB is free/);
       expect(readdirSync(cache)).toEqual([]);
     } finally {
-      execFileSync('umount', [cache], { stdio: 'ignore' });
+      unmount();
     }
   }, 120_000);
 });

@@ -1,6 +1,5 @@
 // Downloads from the (mock) hub into a Hugging Face cache: the layout Python's huggingface_hub uses,
 // resumed transfers, checksums, the hub's error answers, a full disk and cancelling.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,6 +14,7 @@ import type { HubClient } from '../../../src-main/core/hub/remote.js';
 import { type OpenSink, type RetryPolicy, downloadBlob } from '../../../src-main/core/hub/transfer.js';
 import { type MockHub, startMockHub } from '../../mock-hub/mock-hub.js';
 import { repoRoot } from '../helpers/built.js';
+import { canMountTmpfs, mountTmpfs } from '../helpers/tmpfs.js';
 
 const TINY = join(repoRoot, 'assets', 'models', 'tiny-phi3-chat');
 const REPO = 'qins-test/tiny-phi3-chat';
@@ -40,21 +40,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 afterEach(() => hub.clearFaults());
-
-/** Root with mount(8): a small tmpfs makes a real full disk. */
-function canMount(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const d = mkdtempSync(join(tmpdir(), 'qins-mnt-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d], { stdio: 'ignore' });
-    execFileSync('umount', [d], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
-}
 
 let n = 0;
 const freshCache = (): string => join(scratch, `cache-${++n}`);
@@ -237,10 +222,10 @@ describe('download into the Hugging Face cache', () => {
     for (const f of readdirSync(TINY)) expect(readFileSync(join(dir, f)).equals(readFileSync(join(TINY, f)))).toBe(true);
   });
 
-  it.skipIf(!canMount())('a real full disk (a 20 MB tmpfs as the cache): NO_SPACE, the partial file kept, no snapshot', async () => {
+  it.skipIf(!canMountTmpfs())('a real full disk (a 20 MB tmpfs as the cache): NO_SPACE, the partial file kept, no snapshot', async () => {
     const cache = freshCache();
     mkdirSync(cache, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', cache], { stdio: 'ignore' });
+    const unmount = mountTmpfs(cache, '20m');
     try {
       const { remote } = await preflight({ repo: REPO, revision: null }, opts(cache));
       await rejects(pullSnapshot(remote, { client: client(), cacheDir: cache, signal: ac().signal, retry: FAST }), 'NO_SPACE', 'the disk is full while downloading');
@@ -248,7 +233,7 @@ describe('download into the Hugging Face cache', () => {
       expect(blobs.filter((b) => b.endsWith('.incomplete'))).toHaveLength(1);
       expect(existsSync(join(repoFolder(cache, REPO), 'snapshots'))).toBe(false);
     } finally {
-      execFileSync('umount', [cache], { stdio: 'ignore' });
+      unmount();
     }
   });
 
