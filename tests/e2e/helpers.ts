@@ -1,6 +1,6 @@
 // Shared steps of the end-to-end specs: page instrumentation (CSP violations, console errors,
 // long tasks, paint timing), waiting for the model, sending and recording a streamed reply.
-import { type Locator, type Page, expect } from '@playwright/test';
+import { type Browser, type BrowserContext, type Locator, type Page, expect } from '@playwright/test';
 
 /** Installs listeners before any page script runs: CSP violations and long tasks are recorded. */
 export async function instrument(page: Page): Promise<{ errors: string[] }> {
@@ -179,4 +179,19 @@ export async function traceMainThread(page: Page, work: () => Promise<void>): Pr
     maxCpuMs: Math.max(...tasks.map((t) => (t.tdur ?? 0) / 1000)),
     long,
   };
+}
+
+/** A new instrumented page on the served app, once the model is loaded, showing the Models page. */
+export async function openModelsPage(
+  browser: Browser,
+  url: string,
+  viewport: { width: number; height: number },
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const { errors } = await instrument(page);
+  await page.goto(url);
+  await waitForModel(page);
+  await page.getByRole('link', { name: 'Models' }).click();
+  return { context, page, errors };
 }

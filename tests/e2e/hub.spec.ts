@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, expect, test } from '@playwright/test';
 import { type MockHub, startMockHub } from '../mock-hub/mock-hub';
-import { expectCleanConsole, instrument, lastReplyDone, messages, send, waitForModel } from './helpers';
+import { expectCleanConsole, lastReplyDone, messages, openModelsPage, send } from './helpers';
 import { type ServedApp, startServe } from './server';
 
 test.describe.configure({ mode: 'serial' });
@@ -44,12 +44,7 @@ test.beforeAll(async ({ browser }) => {
     symlinkSync(`../../blobs/b-${f}`, join(repoDir, 'snapshots', CACHED_COMMIT, f));
   }
   app = await startServe({ HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, HF_HOME: join(scratch, 'hf-home'), HF_TOKEN: '' });
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  page = await context.newPage();
-  ({ errors } = await instrument(page));
-  await page.goto(app.url);
-  await waitForModel(page);
-  await page.getByRole('link', { name: 'Models' }).click();
+  ({ context, page, errors } = await openModelsPage(browser, app.url, { width: 1400, height: 900 }));
 });
 
 test.afterAll(async () => {

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, expect, test } from '@playwright/test';
-import { dropPath, expectCleanConsole, instrument, waitForModel } from './helpers';
+import { dropPath, expectCleanConsole, openModelsPage } from './helpers';
 import { type ServedApp, startServe } from './server';
 
 test.describe.configure({ mode: 'serial' });
@@ -19,12 +19,7 @@ let scratch: string;
 test.beforeAll(async ({ browser }) => {
   app = await startServe();
   scratch = mkdtempSync(join(tmpdir(), 'qins-e2e-ckpt-'));
-  context = await browser.newContext({ viewport: { width: 1400, height: 880 } });
-  page = await context.newPage();
-  ({ errors } = await instrument(page));
-  await page.goto(app.url);
-  await waitForModel(page);
-  await page.getByRole('link', { name: 'Models' }).click();
+  ({ context, page, errors } = await openModelsPage(browser, app.url, { width: 1400, height: 880 }));
 });
 
 test.afterAll(async () => {
