@@ -1,7 +1,11 @@
 // GEMV / GEMM throughput of each kernel set and weight path on a Phi-3.5-mini-sized matrix stack
 // (larger than the caches, so decode reads from memory as it does in a real model).
 // Usage: kernel_bench [--threads N] [--tokens T] [--reps R] [--mb M] [--isa name] [--path name]
-// Prints GB/s of weight bytes streamed and G weights/s, median of the repetitions.
+//                     [--rows R --inner I] [--huge 0|1] [--read 1]
+// Prints GB/s of weight bytes streamed and G weights/s, median of the repetitions. With --read 1
+// each task only reads its rows' code bytes with the set's stream_read (the read loop of the
+// bandwidth probe), in the same chunks and threads: what the memory gives a pure read of the same
+// bytes, beside what the GEMV takes from it.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,7 +33,7 @@ static double cpu_seconds() {
 }
 
 int main(int argc, char** argv) {
-  int threads = 2, T = 1, reps = 7, rows = 16384, inner = 1, cols = 3072, chunk_rows = 0, huge = 0;  // --rows 256 --inner 200: in-cache throughput
+  int threads = 2, T = 1, reps = 7, rows = 16384, inner = 1, cols = 3072, chunk_rows = 0, huge = 0, read_only = 0;  // --rows 256 --inner 200: in-cache throughput
   double mb = 1024;  // weight bytes in the stack
   std::string only_isa, only_path;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
     else if (a == "--cols") cols = std::atoi(argv[i + 1]);
     else if (a == "--chunk") chunk_rows = std::atoi(argv[i + 1]);
     else if (a == "--huge") huge = std::atoi(argv[i + 1]);
+    else if (a == "--read") read_only = std::atoi(argv[i + 1]);
   }
   // Phi-3.5-mini hidden size by default
   std::mt19937 rng(7);
@@ -174,14 +179,23 @@ int main(int argc, char** argv) {
       a.q16 = ks.q16_order == Q16Order::Natural ? q16n.data() : q16.data();
       a.dt = ks.gemm_layout == GemmLayout::Pairs8 ? dp.data() : dt.data();
       std::vector<double> secs, cpus;
+      // --read: bytes of one row's codes, and what each task reads (a multiple of 256 bytes)
+      const size_t code_row = p.kind == WeightKind::CB4 ? static_cast<size_t>(cols) / 2 : static_cast<size_t>(cols);
+      std::vector<uint64_t> sink(static_cast<size_t>(threads), 0);
+      size_t read_bytes = 0;
       for (int r = 0; r < reps; ++r) {
         const double c0 = cpu_seconds();
         const auto t0 = std::chrono::steady_clock::now();
         for (int it = 0; it < inner; ++it)
         for (int m = 0; m < nmat; ++m) {
           const int chunk = chunk_rows > 0 ? chunk_rows : std::min(256, (rows + threads - 1) / threads);
-          pool.parallel_for((rows + chunk - 1) / chunk, [&](int task, int) {
+          pool.parallel_for((rows + chunk - 1) / chunk, [&](int task, int tid) {
             const int r0 = task * chunk, r1 = std::min(rows, r0 + chunk);
+            if (read_only && views[m].codes) {
+              const size_t n = (static_cast<size_t>(r1 - r0) * code_row) / 256 * 256;
+              sink[static_cast<size_t>(tid)] += ks.stream_read(views[m].codes + static_cast<size_t>(r0) * code_row, n);
+              return;
+            }
             if (ks.gemm && T >= ks.gemm_min_tokens && views[m].coded())
               ks.gemm(views[m], a, r0, r1, y.data(), rows);
             else
@@ -194,6 +208,16 @@ int main(int argc, char** argv) {
       std::sort(secs.begin(), secs.end());
       std::sort(cpus.begin(), cpus.end());
       const double med = secs[secs.size() / 2];
+      if (read_only) {
+        const int chunk = chunk_rows > 0 ? chunk_rows : std::min(256, (rows + threads - 1) / threads);
+        for (int r0 = 0; r0 < rows; r0 += chunk) read_bytes += (static_cast<size_t>(std::min(rows, r0 + chunk) - r0) * code_row) / 256 * 256;
+        const double bytes = static_cast<double>(read_bytes) * nmat * inner;
+        uint64_t keep = 0;
+        for (uint64_t v : sink) keep += v;
+        std::printf("%-8s %-13s read   threads=%d  %7.2f GB/s of codes (stream_read; %.1f ms per %.0f MB, best %.2f GB/s) [%llu]\n", p.name, ks.name, threads,
+                    bytes / med / 1e9, med * 1e3, bytes / 1e6, bytes / secs.front() / 1e9, static_cast<unsigned long long>(keep & 1));
+        continue;
+      }
       const double weights = static_cast<double>(nmat) * rows * cols * inner;
       const double cmed = cpus[cpus.size() / 2];
       std::printf("%-8s %-13s T=%d threads=%d  %7.2f GB/s  %6.2f Gw/s  %7.1f GMAC/s (%.1f ms per %.0f MB, best %.2f GB/s / %.1f GMAC/s; %.2f GB per CPU-second)\n",

@@ -114,7 +114,7 @@ export async function runPeerBench(path: string, o: PeerBenchOptions): Promise<P
       const a = await model.timedGreedy(prompt, decodeTokens + warmup + 1);
       const prefillS = (a.times[0]! - a.start) / 1000;
       const b = await model.timedGreedy([first], decodeTokens + warmup + 1);
-      const s: BenchSample = { prefill_tok_s: prefillTokens / prefillS, decode_tok_s: steps(a), decode_depth0_tok_s: steps(b) };
+      const s: BenchSample = { prefill_tok_s: prefillTokens / prefillS, decode_tok_s: steps(a), decode_depth0_tok_s: steps(b), weights_read_gbs: null };
       samples.push(s);
       progress(
         `round ${r + 1}/${repeats}: prefill ${s.prefill_tok_s.toFixed(2)} tok/s, decode ${s.decode_tok_s.toFixed(2)} tok/s after ${prefillTokens}, ${s.decode_depth0_tok_s.toFixed(2)} tok/s at depth 0`,
@@ -153,6 +153,8 @@ export async function runPeerBench(path: string, o: PeerBenchOptions): Promise<P
       bandwidth_gbs: null,
       bandwidth_fraction: null,
       bandwidth: null,
+      weights_read_gbs: null,
+      weights_read_fraction: null,
       threads: model.context.threads,
       samples,
       load_avg_1m_start: loadStart,

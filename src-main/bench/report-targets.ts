@@ -131,9 +131,17 @@ export function checkKernelTargets(r: SuiteResult): TargetCheck[] {
     pair(q4, l4, 'prefill_tok_s', 1.0, `qins4 prefill ${prefill}`, 'Q4_0');
     const known = r.bandwidth.bound.known.phi35 === true;
     for (const [e, codec, limit] of [[q8, 'qins8', 0.85], [q4, 'qins4', 0.8]] as const) {
+      const share = `${codec} decode at depth 0 ≥ ${(100 * limit).toFixed(0)} % of`;
+      // the bandwidth of the very pages the decode reads, probed right after each round's decode
+      const own = e?.weights_read_fraction ?? null;
+      out.push({
+        target: `Phi-3.5 scale, ${k.name}: ${share} the read bandwidth of its weight pages (probed after each round)`,
+        measured: own === null ? '–' : `${pct(own)} (median of the rounds; the pages read at ${num(e?.weights_read_gbs)} GB/s)`,
+        status: status(own === null ? null : own >= limit),
+      });
       const f = depth0Fraction(r, e);
       out.push({
-        target: `Phi-3.5 scale, ${k.name}: ${codec} decode at depth 0 ≥ ${(100 * limit).toFixed(0)} % of the read bandwidth`,
+        target: `Phi-3.5 scale, ${k.name}: ${share} the best read-bandwidth probe of the run`,
         measured: !known ? 'bound unknown (see the bandwidth section)' : pct(f),
         status: status(!known || f === null ? null : f >= limit),
       });

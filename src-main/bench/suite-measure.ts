@@ -37,6 +37,8 @@ export function blankEntry(scale: Scale, c: BenchConfig): SuiteEntry {
     bandwidth_fraction: null,
     implied_gbs: null,
     exceeds_bound: false,
+    weights_read_gbs: null,
+    weights_read_fraction: null,
     samples: [],
     load_avg_1m: null,
     ppl: null,
@@ -77,6 +79,7 @@ export function record(e: SuiteEntry, r: ChildResult<BenchResult>, round: number
     load_avg_1m_end: b.load_avg_1m,
     cpu_seconds: r.usage ? r.usage.user_seconds + r.usage.sys_seconds : null,
     wall_seconds: r.seconds,
+    weights_read_gbs: b.weights_read_gbs ?? null,
   });
   e.kernels = b.kernels;
   e.prefill_tokens = b.prefill_tokens;

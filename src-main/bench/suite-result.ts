@@ -29,6 +29,8 @@ export interface RoundSample {
   /** The child's CPU time (user + sys) and wall time. */
   cpu_seconds: number | null;
   wall_seconds: number;
+  /** Our engine: read bandwidth of the model's own weight pages, probed right after this round's decode, GB/s (null for other engines). */
+  weights_read_gbs: number | null;
 }
 
 export interface SuiteEntry {
@@ -71,6 +73,10 @@ export interface SuiteEntry {
   implied_gbs: number | null;
   /** implied_gbs is above the best probe: the probe is no upper bound for this engine at this scale. */
   exceeds_bound: boolean;
+  /** Our engine: median over the rounds of the read bandwidth of its own weight pages (RoundSample.weights_read_gbs). */
+  weights_read_gbs: number | null;
+  /** Median over the rounds of stream bytes at depth 0 × that round's depth-0 decode tok/s ÷ that round's weights_read_gbs. */
+  weights_read_fraction: number | null;
   samples: RoundSample[];
   /** Median 1-minute load average of the rounds. */
   load_avg_1m: number | null;

@@ -33,6 +33,11 @@ export function summarize(e: SuiteEntry, boundGbs: number | null): void {
     const rates = e.samples.flatMap((x) => [bytes * x.decode_tok_s, ...(bytes0 !== null ? [bytes0 * x.decode_depth0_tok_s] : [])]);
     e.implied_gbs = Math.max(...rates) / 1e9;
   }
+  const shares = e.samples.flatMap((x) =>
+    bytes0 !== null && x.weights_read_gbs ? [{ gbs: x.weights_read_gbs, f: boundFraction(bytes0, x.decode_depth0_tok_s, x.weights_read_gbs) }] : [],
+  );
+  e.weights_read_gbs = shares.length ? median(shares.map((x) => x.gbs)) : null;
+  e.weights_read_fraction = shares.length ? median(shares.map((x) => x.f)) : null;
   if (boundGbs !== null && bytes !== null && e.decode_tok_s !== null) {
     e.bandwidth_fraction = boundFraction(bytes, e.decode_tok_s, boundGbs);
     e.exceeds_bound = e.implied_gbs !== null && e.implied_gbs > boundGbs;

@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { stat } from 'node:fs/promises';
-import { decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from './bound.js';
+import { boundFraction, decodeStreamBytes, kvBytesPerPosition, kvElementBytes } from './bound.js';
 import { readQinsHeader } from './format/qins-format.js';
 import type { InferenceBackend } from './backend.js';
+import type { QinsBackend } from './qins-backend.js';
 import { loadNative, type BandwidthResult } from './native.js';
 
 export interface BenchOpenOptions {
@@ -27,6 +28,8 @@ export interface BenchOptions {
   repeats?: number;
   /** Measure memory read bandwidth with the native stream test (default true). */
   bandwidth?: boolean;
+  /** qins: probe the read bandwidth of the model's own weight pages after each round (default true). */
+  weightsRead?: boolean;
   /** Progress lines (the CLI prints them on stderr). */
   onProgress?: (line: string) => void;
 }
@@ -37,6 +40,9 @@ export interface BenchSample {
   decode_tok_s: number;
   /** Decode steps after a one-token prompt (positions 2 … decode + 1). */
   decode_depth0_tok_s: number;
+  /** qins: read bandwidth of the memory holding the weights, GB/s, probed right after this round's
+   *  decode (the model's own mapped file streamed; see weights_read_gbs); null otherwise. */
+  weights_read_gbs: number | null;
 }
 
 export interface BenchResult {
@@ -79,6 +85,17 @@ export interface BenchResult {
   bandwidth_fraction: number | null;
   /** The probe behind bandwidth_gbs (null when not measured). */
   bandwidth: BandwidthResult | null;
+  /**
+   * qins: read bandwidth of the memory the weights live in, GB/s (median of the rounds): the same
+   * probe streaming the loaded model's mapped file, right after each round's decode, in the same
+   * process. The decode reads these very pages, so this is its bound whatever the machine's memory
+   * placement (on VMs, one buffer and another can read at very different speeds). Null for other
+   * engines or without the bandwidth measurement.
+   */
+  weights_read_gbs: number | null;
+  /** stream_bytes_per_token_depth0 × decode_depth0_tok_s ÷ weights_read_gbs per round (median): the
+   *  depth-0 decode as a fraction of what its own weight pages deliver. */
+  weights_read_fraction: number | null;
   threads: number | null;
   /** Per-round speeds (the medians above come from these). */
   samples: BenchSample[];
@@ -135,6 +152,16 @@ async function embeddingRowBytes(backend: InferenceBackend, path: string): Promi
   return spec.hidden_size * 4;
 }
 
+/** The median weights-read bandwidth of the rounds and the median depth-0 fraction of it. */
+function weightsReadFigures(samples: BenchSample[], bytesDepth0: number): Pick<BenchResult, 'weights_read_gbs' | 'weights_read_fraction'> {
+  const measured = samples.filter((s): s is BenchSample & { weights_read_gbs: number } => s.weights_read_gbs !== null && s.weights_read_gbs > 0);
+  if (measured.length === 0) return { weights_read_gbs: null, weights_read_fraction: null };
+  return {
+    weights_read_gbs: median(measured.map((s) => s.weights_read_gbs)),
+    weights_read_fraction: median(measured.map((s) => boundFraction(bytesDepth0, s.decode_depth0_tok_s, s.weights_read_gbs))),
+  };
+}
+
 export async function runBench(path: string, factory: BackendFactory, options: BenchOptions = {}): Promise<BenchResult> {
   const prefillTokens = options.prefillTokens ?? 512;
   const decodeTokens = options.decodeTokens ?? 128;
@@ -170,6 +197,7 @@ export async function runBench(path: string, factory: BackendFactory, options: B
       return decodeTokens / ((performance.now() - d0) / 1000);
     };
     const prompt = benchTokens(prefillTokens, spec.vocab_size);
+    const measureWeights = options.weightsRead !== false && backend.kind === 'qins' && typeof (backend as QinsBackend).weightsReadBandwidth === 'function';
     const samples: BenchSample[] = [];
     for (let r = 0; r < repeats; r++) {
       const p0 = performance.now();
@@ -178,7 +206,8 @@ export async function runBench(path: string, factory: BackendFactory, options: B
       const decodeTokS = await decode(prefillTokens);
       logits = await backend.forward(Int32Array.of(first), 0);
       const depth0 = await decode(1);
-      samples.push({ prefill_tok_s: prefillTokens / prefillS, decode_tok_s: decodeTokS, decode_depth0_tok_s: depth0 });
+      const weightsRead = measureWeights ? (await (backend as QinsBackend).weightsReadBandwidth()).gbs : null;
+      samples.push({ prefill_tok_s: prefillTokens / prefillS, decode_tok_s: decodeTokS, decode_depth0_tok_s: depth0, weights_read_gbs: weightsRead });
       progress(
         `round ${r + 1}/${repeats}: prefill ${(prefillTokens / prefillS).toFixed(2)} tok/s, decode ${decodeTokS.toFixed(2)} tok/s after ${prefillTokens}, ${depth0.toFixed(2)} tok/s at depth 0`,
       );
@@ -217,6 +246,7 @@ export async function runBench(path: string, factory: BackendFactory, options: B
       bandwidth_gbs: null,
       bandwidth_fraction: null,
       bandwidth: null,
+      ...weightsReadFigures(samples, decodeStreamBytes(shape, 1 + warmup, decodeTokens)),
       threads,
       samples,
       load_avg_1m_start: loadStart,

@@ -73,6 +73,13 @@ export interface NativeModel {
    * gives no way to measure it.
    */
   residentBytes(): Promise<number | null>;
+  /**
+   * The read bandwidth of the memory the weights live in: the probe of streamBandwidth run over this
+   * model's mapped file (its whole size unless `bytes`; one pass per timing, best of 3 unless asked;
+   * the engine's thread count unless asked). The same pages the decode streams, so no decode of this
+   * model can read them faster.
+   */
+  streamWeights(options?: BandwidthOptions): Promise<BandwidthResult>;
   /** Rejects while a forward call is in flight. */
   dispose(): Promise<void>;
 }
@@ -82,6 +89,14 @@ export interface CpuInfo {
   available: string[];
   physicalCores: number;
   logicalCores: number;
+}
+
+/** Options of the read-bandwidth probe. */
+export interface BandwidthOptions {
+  bytes?: number;
+  threads?: number;
+  repeats?: number;
+  passes?: number;
 }
 
 export interface BandwidthResult {
@@ -97,7 +112,7 @@ export interface BandwidthResult {
   passes: number;
   /** madvise(MADV_HUGEPAGE) was accepted for the buffer (Linux). */
   hugePagesRequested: boolean;
-  /** Bytes of the buffer on transparent huge pages (Linux smaps; 0 elsewhere). */
+  /** Bytes of the buffer mapped with huge pages (Linux smaps: AnonHugePages, FilePmdMapped; 0 elsewhere). */
   hugePageBytes: number;
   /** Threads bound to one CPU each (0 where the OS gives no way). */
   pinnedThreads: number;
@@ -107,7 +122,7 @@ export interface BandwidthResult {
 export interface QinsNative {
   openModel(desc: NativeModelDesc): Promise<NativeModel>;
   cpuInfo(): CpuInfo;
-  streamBandwidth(options?: { bytes?: number; threads?: number; repeats?: number; passes?: number }): Promise<BandwidthResult>;
+  streamBandwidth(options?: BandwidthOptions): Promise<BandwidthResult>;
 }
 
 export class NativeUnavailableError extends Error {

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { readQinsHeader, type Codec, type ModelSpec, type QinsHeader } from './format/qins-format.js';
 import type { BackendMemory, ForwardOptions, InferenceBackend } from './backend.js';
-import { loadNative, type NativeModel, type NativeModelDesc, type NativeModelInfo, type NativeOpenOptions } from './native.js';
+import { loadNative, type BandwidthResult, type NativeModel, type NativeModelDesc, type NativeModelInfo, type NativeOpenOptions } from './native.js';
 
 export type QinsBackendOptions = NativeOpenOptions;
 
@@ -15,6 +15,8 @@ export interface QinsBackend extends InferenceBackend {
   readonly fileBytes: number;
   /** Kernel set, threads, KV type and memory figures of the loaded model. */
   readonly info: NativeModelInfo;
+  /** The read bandwidth of the memory holding this model's weights (NativeModel.streamWeights). */
+  weightsReadBandwidth(): Promise<BandwidthResult>;
 }
 
 export class QinsBackendError extends Error {
@@ -107,6 +109,14 @@ class NativeQinsBackend implements QinsBackend {
     // An addon built before residentBytes existed cannot measure.
     if (typeof this.model.residentBytes !== 'function') return Promise.resolve(null);
     return this.model.residentBytes();
+  }
+
+  weightsReadBandwidth(): Promise<BandwidthResult> {
+    if (this.disposed) return Promise.reject(new QinsBackendError('the model has been disposed'));
+    // after the calls in flight, so it never competes with a forward pass for memory
+    const run = this.tail.then(() => this.model.streamWeights());
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   resetCache(): void {

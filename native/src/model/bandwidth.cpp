@@ -76,8 +76,9 @@ void release(Buffer* b) {
 #endif
 }
 
-// Bytes of [p, p + bytes) backed by transparent huge pages, from the AnonHugePages lines of the
-// mappings that overlap it in /proc/self/smaps (Linux only; 0 elsewhere).
+// Bytes of [p, p + bytes) mapped with huge pages, from the AnonHugePages (anonymous memory) and
+// FilePmdMapped (file pages) lines of the mappings that overlap it in /proc/self/smaps (Linux only;
+// 0 elsewhere).
 size_t huge_page_bytes(const uint8_t* p, size_t bytes) {
   size_t total = 0;
 #if defined(__linux__)
@@ -93,8 +94,9 @@ size_t huge_page_bytes(const uint8_t* p, size_t bytes) {
       inside = a < hi && e > lo;
       continue;
     }
-    if (inside && line.rfind("AnonHugePages:", 0) == 0) {
-      std::istringstream v(line.substr(14));
+    const size_t key = line.rfind("AnonHugePages:", 0) == 0 ? 14 : line.rfind("FilePmdMapped:", 0) == 0 ? 14 : 0;
+    if (inside && key > 0) {
+      std::istringstream v(line.substr(key));
       unsigned long long kb = 0;
       if (v >> kb) total += static_cast<size_t>(kb) * 1024;
     }
@@ -153,10 +155,12 @@ bool measure_bandwidth(const BandwidthOptions& o, BandwidthResult* out, std::str
     return false;
   }
   Buffer buf;
-  if (!allocate(per * threads, &buf)) {
+  const bool own = o.region == nullptr;
+  if (own && !allocate(per * threads, &buf)) {
     *err = "cannot allocate the test buffer";
     return false;
   }
+  const uint8_t* data = own ? buf.p : o.region;
   const std::vector<int> cpus = cpus_to_pin();
   const int passes = std::max(1, o.passes);
 
@@ -170,7 +174,7 @@ bool measure_bandwidth(const BandwidthOptions& o, BandwidthResult* out, std::str
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       const bool ok = !cpus.empty() && pin_self(cpus[static_cast<size_t>(t) % cpus.size()]);
-      uint8_t* slice = buf.p + per * static_cast<size_t>(t);
+      const size_t slice = per * static_cast<size_t>(t);
       int seen = 0;
       {
         std::lock_guard<std::mutex> g(m);
@@ -186,9 +190,9 @@ bool measure_bandwidth(const BandwidthOptions& o, BandwidthResult* out, std::str
         }
         if (mine == Op::Quit) return;
         // Each thread first writes its own slice (first touch: its pages are local to it).
-        if (mine == Op::Write) std::memset(slice, t + 1, per);
+        if (mine == Op::Write) std::memset(buf.p + slice, t + 1, per);
         else
-          for (int k = 0; k < passes; ++k) sink[t] += ks.stream_read(slice, per);
+          for (int k = 0; k < passes; ++k) sink[t] += ks.stream_read(data + slice, per);
         {
           std::lock_guard<std::mutex> g(m);
           ++done;
@@ -204,7 +208,7 @@ bool measure_bandwidth(const BandwidthOptions& o, BandwidthResult* out, std::str
     cv.notify_all();
     if (what != Op::Quit) cv.wait(l, [&] { return done == threads; });
   };
-  run(Op::Write);
+  if (own) run(Op::Write);
   run(Op::Read);  // warm-up
   double best = 0, worst = 0;
   const int repeats = std::max(1, o.repeats);
@@ -216,10 +220,10 @@ bool measure_bandwidth(const BandwidthOptions& o, BandwidthResult* out, std::str
     best = std::max(best, gbs);
     worst = r == 0 ? gbs : std::min(worst, gbs);
   }
-  out->huge_page_bytes = huge_page_bytes(buf.p, per * threads);
+  out->huge_page_bytes = huge_page_bytes(data, per * threads);
   run(Op::Quit);
   for (auto& th : pool) th.join();
-  release(&buf);
+  if (own) release(&buf);
   out->gbs = best;
   out->worst_gbs = worst;
   out->bytes = per * threads;

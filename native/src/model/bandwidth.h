@@ -11,6 +11,9 @@ namespace qins {
 
 struct BandwidthOptions {
   size_t bytes = size_t{1} << 30;  // whole buffer, split evenly between the threads
+  // Measure the reads of this existing memory (e.g. a loaded model's mapped weights) instead of a
+  // buffer of our own: `bytes` of it from here, never written. Null: allocate and fill a buffer.
+  const uint8_t* region = nullptr;
   int threads = 1;
   int repeats = 5;                 // timings; the best is reported
   int passes = 3;                  // reads of the whole buffer per timing
@@ -24,14 +27,13 @@ struct BandwidthResult {
   int repeats = 0;
   int passes = 0;
   bool huge_pages_requested = false;  // madvise(MADV_HUGEPAGE) accepted
-  size_t huge_page_bytes = 0;         // bytes of the buffer backed by huge pages (Linux smaps; 0 elsewhere)
+  size_t huge_page_bytes = 0;         // bytes of the buffer mapped with huge pages (Linux smaps; 0 elsewhere)
   int pinned_threads = 0;             // threads bound to one CPU each
   std::string kernels;
 };
 
-// Runs the measurement on the calling thread plus threads - 1 new ones (all of them new threads
-// when pinning, so the caller's own affinity is never changed). Returns false with *err set when
-// the buffer cannot be had.
+// Runs the measurement on threads of its own, pinned when it can (so the caller's own affinity is
+// never changed). Returns false with *err set when the buffer cannot be had.
 bool measure_bandwidth(const BandwidthOptions& o, BandwidthResult* out, std::string* err);
 
 }  // namespace qins

@@ -251,6 +251,67 @@ bool read_desc(Napi::Env env, const Napi::Object& d, ModelDesc* out, std::string
   return R.ok();
 }
 
+// The read-bandwidth probe on a worker thread: of a buffer of its own (streamBandwidth) or of a
+// loaded model's mapped file (NativeModel.streamWeights), whose model it holds while it reads.
+class BandwidthWorker : public PromiseWorker {
+ public:
+  BandwidthWorker(Napi::Env env, const BandwidthOptions& o, std::shared_ptr<Model> hold = nullptr)
+      : PromiseWorker(env), opts_(o), hold_(std::move(hold)) {}
+  void Execute() override {
+    std::string err;
+    if (!measure_bandwidth(opts_, &r_, &err)) SetError("streamBandwidth: " + err);
+    hold_.reset();
+  }
+  Napi::Value result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("gbs", r_.gbs);
+    o.Set("worstGbs", r_.worst_gbs);
+    o.Set("bytes", static_cast<double>(r_.bytes));
+    o.Set("threads", r_.threads);
+    o.Set("repeats", r_.repeats);
+    o.Set("passes", r_.passes);
+    o.Set("hugePagesRequested", r_.huge_pages_requested);
+    o.Set("hugePageBytes", static_cast<double>(r_.huge_page_bytes));
+    o.Set("pinnedThreads", r_.pinned_threads);
+    o.Set("kernels", r_.kernels);
+    return o;
+  }
+
+ private:
+  BandwidthOptions opts_;
+  BandwidthResult r_;
+  std::shared_ptr<Model> hold_;
+};
+
+/** The probe's options { bytes?, threads?, repeats?, passes? } from info[0] (defaults as given in *o). */
+bool read_bandwidth_options(const Napi::CallbackInfo& info, const char* fn, BandwidthOptions* o, std::string* err, double min_bytes = 1 << 20) {
+  double bytes = static_cast<double>(o->bytes);
+  int threads = o->threads, repeats = o->repeats, passes = o->passes;
+  if (info.Length() > 0 && info[0].IsObject()) {
+    Reader R(info.Env());
+    Napi::Object opt = info[0].As<Napi::Object>();
+    bytes = R.num(opt, "bytes", "options", false, bytes);
+    threads = R.integer(opt, "threads", "options", false, threads);
+    repeats = R.integer(opt, "repeats", "options", false, repeats);
+    passes = R.integer(opt, "passes", "options", false, passes);
+    if (!R.ok()) {
+      *err = std::string(fn) + ": " + R.error();
+      return false;
+    }
+  }
+  if (!(bytes >= min_bytes) || bytes > 64.0 * (1ULL << 30) || threads < 1 || threads > 256 || repeats < 1 || repeats > 1000 || passes < 1 ||
+      passes > 100) {
+    *err = std::string(fn) + ": bytes must be " + (min_bytes >= (1 << 20) ? "1 MiB" : std::to_string(static_cast<int64_t>(min_bytes)) + " B") +
+           "..64 GiB, threads 1..256, repeats 1..1000, passes 1..100";
+    return false;
+  }
+  o->bytes = static_cast<size_t>(bytes);
+  o->threads = threads;
+  o->repeats = repeats;
+  o->passes = passes;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
@@ -258,7 +319,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   static Napi::Function define(Napi::Env env) {
     return DefineClass(env, "NativeModel",
                        {InstanceMethod<&ModelWrap::forward>("forward"), InstanceMethod<&ModelWrap::dispose>("dispose"),
-                        InstanceMethod<&ModelWrap::info>("info"), InstanceMethod<&ModelWrap::residentBytes>("residentBytes")});
+                        InstanceMethod<&ModelWrap::info>("info"), InstanceMethod<&ModelWrap::residentBytes>("residentBytes"),
+                        InstanceMethod<&ModelWrap::streamWeights>("streamWeights")});
   }
 
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
@@ -346,6 +408,27 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Env env = info.Env();
     if (!model_) return rejected(env, "the model has been disposed");
     auto* w = new ResidentWorker(env, model_);
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  // The read bandwidth of the memory this model's weights live in: the probe streams the mapped
+  // file itself (one pass per timing, best of 3 unless asked), with the engine's thread count.
+  Napi::Value streamWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!model_) return rejected(env, "the model has been disposed");
+    BandwidthOptions o;
+    o.threads = model_->info().threads;
+    o.repeats = 3;
+    o.passes = 1;
+    o.bytes = model_->file().size();
+    std::string err;
+    // each thread reads a multiple of 256 bytes
+    if (!read_bandwidth_options(info, "streamWeights", &o, &err, 256.0 * o.threads)) return rejected(env, err);
+    if (o.bytes > model_->file().size()) return rejected(env, "streamWeights: bytes is larger than the mapped file");
+    o.region = model_->file().data();
+    auto* w = new BandwidthWorker(env, o, model_);
     Napi::Promise p = w->promise();
     w->Queue();
     return p;
@@ -449,54 +532,12 @@ Napi::Value cpu_info(const Napi::CallbackInfo& info) {
   return o;
 }
 
-class BandwidthWorker : public PromiseWorker {
- public:
-  BandwidthWorker(Napi::Env env, const BandwidthOptions& o) : PromiseWorker(env), opts_(o) {}
-  void Execute() override {
-    std::string err;
-    if (!measure_bandwidth(opts_, &r_, &err)) SetError("streamBandwidth: " + err);
-  }
-  Napi::Value result(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("gbs", r_.gbs);
-    o.Set("worstGbs", r_.worst_gbs);
-    o.Set("bytes", static_cast<double>(r_.bytes));
-    o.Set("threads", r_.threads);
-    o.Set("repeats", r_.repeats);
-    o.Set("passes", r_.passes);
-    o.Set("hugePagesRequested", r_.huge_pages_requested);
-    o.Set("hugePageBytes", static_cast<double>(r_.huge_page_bytes));
-    o.Set("pinnedThreads", r_.pinned_threads);
-    o.Set("kernels", r_.kernels);
-    return o;
-  }
-
- private:
-  BandwidthOptions opts_;
-  BandwidthResult r_;
-};
-
 Napi::Value stream_bandwidth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double bytes = 1024.0 * 1024 * 1024;
-  int threads = physical_cores(), repeats = 5, passes = 3;
-  if (info.Length() > 0 && info[0].IsObject()) {
-    Reader R(env);
-    Napi::Object o = info[0].As<Napi::Object>();
-    bytes = R.num(o, "bytes", "options", false, bytes);
-    threads = R.integer(o, "threads", "options", false, threads);
-    repeats = R.integer(o, "repeats", "options", false, repeats);
-    passes = R.integer(o, "passes", "options", false, passes);
-    if (!R.ok()) return rejected(env, "streamBandwidth: " + R.error());
-  }
-  if (!(bytes >= 1 << 20) || bytes > 64.0 * (1ULL << 30) || threads < 1 || threads > 256 || repeats < 1 || repeats > 1000 || passes < 1 ||
-      passes > 100)
-    return rejected(env, "streamBandwidth: bytes must be 1 MiB..64 GiB, threads 1..256, repeats 1..1000, passes 1..100");
   BandwidthOptions o;
-  o.bytes = static_cast<size_t>(bytes);
-  o.threads = threads;
-  o.repeats = repeats;
-  o.passes = passes;
+  o.threads = physical_cores();
+  std::string err;
+  if (!read_bandwidth_options(info, "streamBandwidth", &o, &err)) return rejected(env, err);
   auto* w = new BandwidthWorker(env, o);
   Napi::Promise p = w->promise();
   w->Queue();

@@ -1,7 +1,7 @@
 // `qins bench <file> [--json] [--threads N] [--engine qins|ort]`: load time, prefill tok/s over 512
 // tokens, decode tok/s over 128 tokens after that prompt and from a one-token prompt (one warm-up
 // step untimed), RSS after load and peak, weight and KV bytes, bytes streamed per token, memory
-// bandwidth.
+// bandwidth (of a buffer of its own, and for qins of the model's own weight pages).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -24,6 +24,7 @@ interface BenchFlags {
   kernels?: string;
   kv?: string;
   bandwidth?: boolean;
+  weightsRead?: boolean;
 }
 
 function factoryFor(engine: EngineKind, flags: BenchFlags): BackendFactory {
@@ -50,6 +51,8 @@ function printHuman(r: BenchResult): void {
   if (r.kernels !== null) info(`kernels          ${r.kernels}`);
   if (r.bandwidth_gbs !== null)
     info(`bandwidth        ${r.bandwidth_gbs.toFixed(1)} GB/s; decode reaches ${((r.bandwidth_fraction ?? 0) * 100).toFixed(1)} % of the bound`);
+  if (r.weights_read_gbs !== null)
+    info(`weights read     ${r.weights_read_gbs.toFixed(1)} GB/s (the mapped weights streamed); decode at depth 0 reaches ${((r.weights_read_fraction ?? 0) * 100).toFixed(1)} % of it`);
   info(`load average     ${r.load_avg_1m_start.toFixed(2)} → ${r.load_avg_1m.toFixed(2)} (1 min)`);
 }
 
@@ -67,6 +70,7 @@ export function register(program: Command): void {
     .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
     .option('--kv <type>', 'qins KV cache type: f16 (default), f32 or q8')
     .option('--no-bandwidth', 'skip the memory bandwidth test')
+    .option('--no-weights-read', "qins: skip the read-bandwidth probe of the model's own weight pages after each round")
     .action(async (file: string, flags: BenchFlags) => {
       const engine = flags.engine ?? 'qins';
       if (engine !== 'qins' && engine !== 'ort') throw new CliError(`--engine must be qins or ort (got "${engine}")`);
@@ -85,6 +89,7 @@ export function register(program: Command): void {
           decodeTokens,
           repeats,
           bandwidth: flags.bandwidth !== false,
+          weightsRead: flags.weightsRead !== false,
           onProgress: (line) => info(line),
         });
       } catch (e) {

@@ -11,7 +11,19 @@ import { converted, workDir } from './helpers.js';
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const KEYS = ['load_ms', 'prefill_tok_s', 'decode_tok_s', 'decode_depth0_tok_s', 'rss_bytes', 'weight_bytes', 'kv_bytes', 'bandwidth_gbs', 'stream_bytes_per_token'];
+const KEYS = [
+  'load_ms',
+  'prefill_tok_s',
+  'decode_tok_s',
+  'decode_depth0_tok_s',
+  'rss_bytes',
+  'weight_bytes',
+  'kv_bytes',
+  'bandwidth_gbs',
+  'stream_bytes_per_token',
+  'weights_read_gbs',
+  'weights_read_fraction',
+];
 
 describe('bench', () => {
   it('measures any backend through its factory and counts every forward call', async () => {
@@ -50,7 +62,11 @@ describe('bench', () => {
     expect(r.prefill_tok_s).toBeGreaterThan(0);
     expect(r.decode_tok_s).toBeGreaterThan(0);
     expect(r.decode_depth0_tok_s).toBeGreaterThan(0);
-    for (const s of r.samples) expect(Object.keys(s).sort()).toEqual(['decode_depth0_tok_s', 'decode_tok_s', 'prefill_tok_s']);
+    for (const s of r.samples) expect(Object.keys(s).sort()).toEqual(['decode_depth0_tok_s', 'decode_tok_s', 'prefill_tok_s', 'weights_read_gbs']);
+    // a backend that cannot probe its weight pages has no such figure
+    expect(r.samples.map((s) => s.weights_read_gbs)).toEqual([null, null]);
+    expect(r.weights_read_gbs).toBeNull();
+    expect(r.weights_read_fraction).toBeNull();
     // streamed bytes: weights + one embedding row + the KV attended (f16 by default)
     expect(r.kv_type).toBe('f16');
     expect(r.kv_bytes_per_position).toBe(r.kv_bytes / 47);
@@ -62,6 +78,17 @@ describe('bench', () => {
     expect(r.rss_bytes).toBeGreaterThan(r.weight_bytes);
     expect(r.bandwidth_gbs).toBeNull();
     await expect(runBench(file, factory, { prefillTokens: 0 })).rejects.toThrow(/prefillTokens must be a positive integer/);
+
+    // the qins backend itself probes its weight pages after each round: per-round figures, their
+    // median, and the median of the rounds' depth-0 shares of them
+    const own = await runBench(file, (p, o) => openQinsBackend(p, o), { threads: 2, prefillTokens: 8, decodeTokens: 4, repeats: 3, bandwidth: false });
+    const gbs = own.samples.map((s) => s.weights_read_gbs!);
+    for (const g of gbs) expect(g).toBeGreaterThan(0);
+    expect(own.weights_read_gbs).toBe([...gbs].sort((a, b) => a - b)[1]);
+    const shares = own.samples.map((s) => (own.stream_bytes_per_token_depth0 * s.decode_depth0_tok_s) / (s.weights_read_gbs! * 1e9)).sort((a, b) => a - b);
+    expect(own.weights_read_fraction).toBeCloseTo(shares[1]!, 12);
+    const off = await runBench(file, (p, o) => openQinsBackend(p, o), { prefillTokens: 8, decodeTokens: 2, bandwidth: false, weightsRead: false });
+    expect(off.samples[0]!.weights_read_gbs).toBeNull();
   }, 300_000);
 
   it('qins bench --json prints one JSON object with the documented keys', async () => {
@@ -79,6 +106,13 @@ describe('bench', () => {
     expect(out.bandwidth_gbs as number).toBeGreaterThan(0);
     expect(out.bandwidth_fraction as number).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/loaded in/);
+    const quiet = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'bin', 'qins.js'), 'bench', file, '--json', '--prefill', '8', '--decode', '2', '--no-bandwidth', '--no-weights-read'],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(quiet.status, quiet.stderr).toBe(0);
+    expect(JSON.parse(quiet.stdout)).toMatchObject({ bandwidth_gbs: null, weights_read_gbs: null, weights_read_fraction: null });
 
     const bad = spawnSync(process.execPath, [join(repoRoot, 'bin', 'qins.js'), 'bench', file, '--threads', 'x'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);

@@ -71,6 +71,38 @@ describe('resident weight bytes', () => {
   }, 120_000);
 });
 
+describe("read bandwidth of the model's own weight pages", () => {
+  it('streams the whole mapped file with the engine threads, takes options, refuses bad ones and stops with the model', async () => {
+    const file = await converted('tiny-llama', 'q8');
+    const size = statSync(file).size;
+    const b = await openQinsBackend(file, { threads: 2, contextLength: 16 });
+    const native = (b as unknown as { model: import('../../../src-main/engine/native.js').NativeModel }).model;
+    try {
+      const r = await b.weightsReadBandwidth();
+      // the whole file, split in multiples of 256 bytes per thread
+      expect(r.bytes).toBeLessThanOrEqual(size);
+      expect(r.bytes).toBeGreaterThan(size - 2 * 256);
+      expect(r.threads).toBe(2);
+      expect(r.repeats).toBe(3);
+      expect(r.passes).toBe(1);
+      expect(r.gbs).toBeGreaterThan(0);
+      expect(r.worstGbs).toBeLessThanOrEqual(r.gbs);
+      expect(r.hugePagesRequested).toBe(false);
+      const part = await native.streamWeights({ bytes: 1 << 20, threads: 1, repeats: 2, passes: 2 });
+      expect(part).toMatchObject({ bytes: 1 << 20, threads: 1, repeats: 2, passes: 2 });
+      await expect(native.streamWeights({ bytes: size + 4096 })).rejects.toThrow(/streamWeights: bytes is larger than the mapped file/);
+      await expect(native.streamWeights({ threads: 0 })).rejects.toThrow(/streamWeights: .*threads 1\.\.256/);
+      await expect(native.streamWeights({ repeats: 'x' as unknown as number })).rejects.toThrow(/streamWeights: /);
+      // decoding still works afterwards
+      expect((await b.forward(Int32Array.of(1, 2, 3), 0)).length).toBe(b.spec.vocab_size);
+    } finally {
+      await b.dispose();
+    }
+    await expect(b.weightsReadBandwidth()).rejects.toThrow(/disposed/);
+    await expect(native.streamWeights()).rejects.toThrow(/disposed/);
+  }, 120_000);
+});
+
 describe('KV cache in use', () => {
   it('equals positions held × bytes per position of the KV type, follows rewinds and drops on reset', async () => {
     const file = await converted('tiny-llama', 'q8');
