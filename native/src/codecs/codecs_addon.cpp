@@ -220,38 +220,48 @@ class EncodeWorker : public PromiseWorker {
     const size_t sign_row = (cols + 7) / 8;
     // rows per read: about 256 KiB
     const size_t piece = std::max<size_t>(1, (size_t{256} << 10) / std::max<size_t>(in_row, 1));
-    std::vector<Stats> per(threads);
+    // Pieces of rows go to whichever thread is free (the next tensor's tuning runs beside the
+    // encoder); each piece's sums are kept apart and added in row order, so the totals do not
+    // depend on the threads or on which thread took which piece.
+    const size_t pieces = (rows + piece - 1) / piece;
+    std::vector<Stats> per(pieces);
     std::vector<ReadError> errors(threads);
     std::atomic<bool> failed{false};
-    parallel_for(rows, threads, [&](size_t r0, size_t r1, int tid) {
-      std::vector<float> w(cols_p, 0.0f);
-      std::vector<uint16_t> sc(nb);
-      std::vector<uint8_t> buf(fd >= 0 ? std::min(piece, r1 - r0) * in_row : 0);
-      Stats st;
-      for (size_t p0 = r0; p0 < r1 && !failed.load(std::memory_order_relaxed); p0 += piece) {
-        const size_t p1 = std::min(r1, p0 + piece);
-        const uint8_t* in = src.data + p0 * in_row;
-        if (fd >= 0) {
-          if (!read_at(fd, buf.data(), (p1 - p0) * in_row, offset + p0 * in_row, &errors[tid])) {
-            failed = true;
-            break;
-          }
-          in = buf.data();
-        }
-        for (size_t r = p0; r < p1; r++) {
-          load_f32(in + (r - p0) * in_row, dtype, cols, w.data());
-          uint8_t* crow = codes.data + r * code_row;
-          switch (codec) {
-            case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
-            case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
-            case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
-            case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
-            case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
-          }
-          if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
-        }
+    std::vector<std::vector<float>> w_of(threads);
+    std::vector<std::vector<uint16_t>> sc_of(threads);
+    std::vector<std::vector<uint8_t>> buf_of(threads);
+    parallel_pieces(pieces, threads, [&](size_t k, int tid) {
+      if (failed.load(std::memory_order_relaxed)) return;
+      std::vector<float>& w = w_of[tid];
+      std::vector<uint16_t>& sc = sc_of[tid];
+      std::vector<uint8_t>& buf = buf_of[tid];
+      if (w.empty()) {
+        w.assign(cols_p, 0.0f);
+        sc.resize(nb);
+        if (fd >= 0) buf.resize(std::min(piece, rows) * in_row);
       }
-      per[tid] = st;
+      const size_t p0 = k * piece, p1 = std::min(rows, p0 + piece);
+      const uint8_t* in = src.data + p0 * in_row;
+      if (fd >= 0) {
+        if (!read_at(fd, buf.data(), (p1 - p0) * in_row, offset + p0 * in_row, &errors[tid])) {
+          failed = true;
+          return;
+        }
+        in = buf.data();
+      }
+      Stats& st = per[k];
+      for (size_t r = p0; r < p1; r++) {
+        load_f32(in + (r - p0) * in_row, dtype, cols, w.data());
+        uint8_t* crow = codes.data + r * code_row;
+        switch (codec) {
+          case Codec::Q8: encode_row_q8(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+          case Codec::QINS8: encode_row_qins8(w.data(), cols, cols_p, block, t8, crow, sc.data(), st, isa); break;
+          case Codec::Q4: encode_row_q4(w.data(), cols, cols_p, block, crow, sc.data(), st, isa); break;
+          case Codec::QINS4: encode_row_qins4(w.data(), cols, cols_p, block, t16, search, crow, sc.data(), st, isa); break;
+          case Codec::SEED: encode_row_seed(w.data(), cols, seed_scale, crow, signs.data + r * sign_row, st); break;
+        }
+        if (codec != Codec::SEED) std::memcpy(scales.data + r * nb * 2, sc.data(), nb * 2);
+      }
     });
     for (const ReadError& e : errors)
       if (!e.code.empty()) {

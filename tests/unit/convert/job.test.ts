@@ -31,6 +31,7 @@ function failingIo(limit: number, code: string): WriterIo & { written: number } 
       io.written += buf.byteLength;
       return defaultIo.write(...args);
     },
+    datasync: defaultIo.datasync,
   };
   return io;
 }

@@ -342,6 +342,7 @@ describe('refusals leave nothing behind', () => {
         if (++writes === 20) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
         return (await fh.write(buf, 0, buf.byteLength, position)).bytesWritten;
       },
+      datasync: (fh: import('node:fs/promises').FileHandle) => fh.datasync(),
     };
     let err: unknown;
     try {
