@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { decodeChart, qualityChart } from '../../bench/chart.js';
 import { renderReport, updateReadme } from '../../bench/report.js';
-import { CONFIGS, runSuite, SCALES, type Scale } from '../../bench/suite.js';
+import { CONFIGS, runSuite, SCALES, summarize, type Scale, type SuiteResult } from '../../bench/suite.js';
 import { appRoot } from '../../core/paths.js';
 import { parsePositiveInt } from '../engine-options.js';
 import { CliError, info, printJson } from '../output.js';
@@ -29,6 +29,20 @@ interface Flags {
   peer: boolean;
   avx2: boolean;
   json?: boolean;
+  reportFrom?: string;
+}
+
+/** A run's results read back from its benchmarks.json, each entry's summary recomputed from its rounds. */
+async function readResults(path: string): Promise<SuiteResult> {
+  let r: SuiteResult;
+  try {
+    r = JSON.parse(await readFile(path, 'utf8')) as SuiteResult;
+  } catch (e) {
+    throw new CliError(`--report-from: cannot read ${path} (${(e as Error).message})`);
+  }
+  if (!Array.isArray(r?.entries) || !r.settings || !r.bandwidth?.bound) throw new CliError(`--report-from: ${path} is not a benchmarks.json written by qins bench-suite`);
+  for (const e of r.entries) summarize(e, r.bandwidth.bound.best_gbs);
+  return r;
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -57,6 +71,7 @@ export function register(program: Command): void {
     .option('--no-peer', 'leave llama.cpp out (BENCHMARKS.md says so in its first lines)')
     .option('--no-avx2', 'on AVX-512 CPUs, leave out the AVX2 runs of our engine and of llama.cpp')
     .option('--json', 'print the results as one JSON object')
+    .option('--report-from <file>', "measure nothing: write BENCHMARKS.md, the charts and the README blocks again from a run's benchmarks.json")
     .action(async (f: Flags) => {
       const scales = f.scales.split(',').map((s) => s.trim()) as Scale[];
       for (const s of scales) if (!SCALES.includes(s)) throw new CliError(`--scales: unknown scale "${s}" (scales: ${SCALES.join(', ')})`);
@@ -65,7 +80,7 @@ export function register(program: Command): void {
       for (const c of configs ?? []) if (!ids.includes(c)) throw new CliError(`--configs: unknown configuration "${c}" (known: ${ids.join(', ')})`);
       const out = resolve(f.out ?? appRoot());
       if (!existsSync(out)) throw new CliError(`--out: ${out} does not exist`);
-      const r = await runSuite({
+      const r = f.reportFrom ? await readResults(resolve(f.reportFrom)) : await runSuite({
         scales,
         ...(configs ? { configs } : {}),
         ...(f.work ? { workDir: resolve(f.work) } : {}),
@@ -81,9 +96,9 @@ export function register(program: Command): void {
         onProgress: (line) => info(`bench-suite: ${line}`),
       });
       const files = { decodeSvg: 'benchmarks-decode.svg', qualitySvg: 'benchmarks-quality.svg', json: 'benchmarks.json' };
-      await writeAtomic(join(out, files.json), `${JSON.stringify(r, null, 2)}\n`);
+      if (!f.reportFrom || resolve(f.reportFrom) !== join(out, files.json)) await writeAtomic(join(out, files.json), `${JSON.stringify(r, null, 2)}\n`);
       await writeAtomic(join(out, files.decodeSvg), decodeChart(r.entries, r.settings.scales));
-      if (scales.includes('tiny')) await writeAtomic(join(out, files.qualitySvg), qualityChart(r.entries));
+      if (r.settings.scales.includes('tiny')) await writeAtomic(join(out, files.qualitySvg), qualityChart(r.entries));
       await writeAtomic(join(out, 'BENCHMARKS.md'), renderReport(r, files));
       const readmePath = join(out, 'README.md');
       let readmeBlocks: string[] = [];
@@ -96,7 +111,10 @@ export function register(program: Command): void {
       }
       const failed = r.entries.filter((e) => e.error !== null).map((e) => `${e.scale}/${e.id}: ${e.error}`);
       if (f.json) printJson({ ...r, written: { dir: out, ...files, report: 'BENCHMARKS.md', readme: readmeBlocks.length > 0, readme_blocks: readmeBlocks } });
-      else info(`bench-suite: wrote ${join(out, 'BENCHMARKS.md')} (${(r.seconds / 60).toFixed(1)} min)${failed.length ? `; failed: ${failed.join('; ')}` : ''}`);
+      else
+        info(
+          `bench-suite: wrote ${join(out, 'BENCHMARKS.md')} (${f.reportFrom ? `from ${resolve(f.reportFrom)}, measured ${r.date}` : `${(r.seconds / 60).toFixed(1)} min`})${failed.length ? `; failed: ${failed.join('; ')}` : ''}`,
+        );
       if (failed.length) process.exitCode = 1;
     });
 }
