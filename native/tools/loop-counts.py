@@ -35,6 +35,7 @@ KERNELS = [
     ('qins4', 'avx2', 'rows_cb4_t<1, false>', 'vpmaddubsw', 32),
     ('qins8', 'avx512', 'rows_cb8<1, (qins::Cb8Form)1>', 'vpdpbusd', 32),
     ('q8', 'avx512', 'rows_cb8<1, (qins::Cb8Form)2>', 'vpdpbusd', 64),
+    ('q4, qins4', 'avx512', 'rows_cb4<1>', 'vpdpbusd', 64),
     ('qins8', 'neon', 'rows_cb8_seg<1>', 'smlal', 4),
     ('q8', 'neon', 'rows_cb8<1, (qins::Cb8Form)2>', 'sdot', 16),
     ('q4, qins4', 'neon', 'rows_cb4<1>', 'sdot', 16),

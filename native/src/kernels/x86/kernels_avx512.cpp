@@ -8,11 +8,13 @@
 //   8-bit general: the same with 256-entry offset-binary tables (two vpermi2b + blend per plane)
 //     and a -32768 * sum(q) correction per block.
 //   8-bit int8 (q8): code ^ 0x80 is an unsigned byte; one vpdpbusd and a -128 * sum(q) correction.
+//   4-bit: four blocks (128 codes) per step; nibbles index a 16-entry table with vpermb; the
+//     activations come re-ordered to the nibble order (Acts::q4, reorder_q4).
 //   seed: 256-entry magnitude tables like the general form; the sign plane is a 64-bit k-mask.
 // int32 lanes 0..7 hold the first block's partial sums and 8..15 the second's; they are converted to
 // float and scaled by fp16 scale x activation scale per block.
-// One-token decode of qins8 segment codebooks and of 4-bit codebooks uses the AVX2 GEMV (see
-// matmul below); prefill (GEMM) is AVX-512 for every coded form.
+// One-token decode of qins8 segment codebooks uses the AVX2 GEMV (see matmul below); prefill (GEMM)
+// is AVX-512 for every coded form.
 #include <immintrin.h>
 
 // GCC 12 warns about an uninitialised temporary inside its own _mm512_reduce_add_ps (a header false positive).
@@ -33,6 +35,22 @@ namespace {
 constexpr int kTile = 4;  // tokens sharing one decoded weight step
 inline __mmask64 mask64(int n) { return n >= 64 ? ~0ULL : ((1ULL << n) - 1); }
 inline __mmask16 mask16(int n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1); }
+
+// fp16 weight scales of blocks g..g+n-1 (n <= 16) as floats, lanes past n zero. A full group takes a
+// plain load: a masked load of data that must come from memory held one core to ~24 GB/s on Zen 5
+// (the 4-bit GEMV below read 35–37 GB/s per core with the plain load, `kernel_bench`-style stack of
+// 1 GB), since these scales stream from memory with the codes.
+inline __m512 weight_scales16(const uint16_t* sr, int g, int n) {
+  return _mm512_cvtph_ps(n == 16 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sr + g)) : _mm256_maskz_loadu_epi16(mask16(n), sr + g));
+}
+
+// Software prefetch distance in bytes ahead of the 4-bit weight stream (decode reads every weight
+// once, from memory).
+#ifndef QINS_PREFETCH
+#define QINS_PREFETCH 4096
+#endif
+constexpr int kPrefetch = QINS_PREFETCH;
+inline void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p) + kPrefetch, _MM_HINT_T0); }
 
 // ---------------------------------------------------------------------------------------------
 // float paths
@@ -156,7 +174,7 @@ template <int NT, Cb8Form F>
     for (int g = 0; g < nb; g += 16) {
       const int gn = nb - g < 16 ? nb - g : 16;
       const __mmask16 kg = mask16(gn);
-      const __m512 ws = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kg, sr + g));
+      const __m512 ws = weight_scales16(sr, g, gn);
       __m512 S[NT];
       __m512i C[NT];
       for (int t = 0; t < NT; ++t) {
@@ -183,6 +201,76 @@ template <int NT, Cb8Form F>
     }
     for (int t = 0; t < NT; ++t)
       y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * cb.inv_denom;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4-bit codebook path
+
+inline __m512i quad_index(int g4) {  // lanes 4j..4j+3 -> block 4*g4 + j
+  return _mm512_add_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), _mm512_set1_epi32(4 * g4));
+}
+
+// One step of 128 codes (four blocks) for NT tokens. The 16-entry table is repeated four times in
+// a 64-byte vector so vpermb can index it with a whole byte (bits 4 and 5 select a copy), which
+// spares the masking of the low nibble and of the shifted high nibble's neighbour bits.
+template <int NT, bool Masked>
+inline void cb4_step(__m512i tab64, const uint8_t* codes, int nblk, const int8_t* const* q, __m512i qidx, const __m512* S, const __m512i* C,
+                     __m512* acc) {
+  const __m512i raw = Masked ? _mm512_maskz_loadu_epi8(mask64(nblk * 16), codes) : _mm512_loadu_si512(codes);
+  const __m512i lo = _mm512_permutexvar_epi8(raw, tab64);
+  const __m512i hi = _mm512_permutexvar_epi8(_mm512_srli_epi16(raw, 4), tab64);
+  for (int t = 0; t < NT; ++t) {
+    const __m512i corr = _mm512_maskz_permutexvar_epi32(0x1111, qidx, C[t]);
+    __m512i isum = _mm512_dpbusd_epi32(corr, lo, _mm512_loadu_si512(q[t]));
+    isum = _mm512_dpbusd_epi32(isum, hi, _mm512_loadu_si512(q[t] + 64));
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(qidx, S[t]), acc[t]);
+  }
+}
+
+template <int NT>
+[[gnu::noinline]] void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const int ng = (nb + 3) / 4;
+  const __m512i tab64 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
+  const __m512i zero = _mm512_setzero_si512();
+  const int8_t* qbase[NT];
+  for (int t = 0; t < NT; ++t) qbase[t] = a.q4 + static_cast<size_t>(t0 + t) * ng * 128;
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    for (int g = 0; g < nb; g += 16) {
+      const int gn = nb - g < 16 ? nb - g : 16;
+      const __mmask16 kg = mask16(gn);
+      const __m512 ws = weight_scales16(sr, g, gn);
+      __m512 S[NT];
+      __m512i C[NT];
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
+        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
+        C[t] = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7));
+      }
+      const int8_t* q[NT];
+      if (gn == 16) {
+#pragma GCC unroll 4
+        for (int g4 = 0; g4 < 4; ++g4) {
+          const int b = g + 4 * g4;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + static_cast<size_t>(b / 4) * 128;
+          prefetch(cr + static_cast<size_t>(b) * (kBlock / 2));
+          cb4_step<NT, false>(tab64, cr + static_cast<size_t>(b) * (kBlock / 2), 4, q, quad_index(g4), S, C, acc);
+        }
+      } else {
+        for (int g4 = 0; 4 * g4 < gn; ++g4) {
+          const int b = g + 4 * g4;
+          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + static_cast<size_t>(b / 4) * 128;
+          cb4_step<NT, true>(tab64, cr + static_cast<size_t>(b) * (kBlock / 2), nb - b < 4 ? nb - b : 4, q, quad_index(g4), S, C, acc);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t)
+      y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * w.cb4->inv_denom;
   }
 }
 
@@ -301,6 +389,12 @@ struct CB8Op {
   }
 };
 template <int NT>
+struct CB4Op {
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    rows_cb4<NT>(w, a, t0, r0, r1, y, ldy);
+  }
+};
+template <int NT>
 struct SeedOp {
   static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
     rows_seed<NT>(w, a, t0, r0, r1, y, ldy);
@@ -312,16 +406,11 @@ void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t
   // Acts::q16) decodes faster from memory than the two 128-entry vpermi2b lookups per 64 codes
   // below (measured with `qins bench --kernels avx512|avx2` on a Phi-3.5-sized qins8 model).
   if (w.kind == WeightKind::CB8 && w.cb8->segments && a.q16) return avx2_kernels().matmul(w, a, r0, r1, y, ldy);
-  // 4-bit codebooks: the AVX2 GEMV too. A 512-bit form (vpermb lookups, vpdpbusd) ran twice as fast
-  // on data in the caches but streamed the weights from memory no faster on Sapphire Rapids and
-  // 17 % slower on Zen 5 (`qins bench --kernels avx512` on a Phi-3.5-sized qins4 model, decode
-  // 17.3 vs 20.7 tok/s), and decode streams every weight from memory once.
-  if (w.kind == WeightKind::CB4) return avx2_kernels().matmul(w, a, r0, r1, y, ldy);
   switch (w.kind) {
     case WeightKind::F32: return for_tiles<F32Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::BF16: return for_tiles<BF16Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::CB8: return for_tiles<CB8Op>(a.T, w, a, r0, r1, y, ldy);
-    case WeightKind::CB4: return;  // handled above
+    case WeightKind::CB4: return for_tiles<CB4Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::Seed: return for_tiles<SeedOp>(a.T, w, a, r0, r1, y, ldy);
   }
 }
