@@ -3,6 +3,7 @@
 import { cell, find, MB, mb, num, pct, ratio, secs, signed, speed } from './report-format.js';
 import { kernelSetName, peerRatio } from './report-peer.js';
 import type { Figure, SuiteEntry, SuiteResult } from './suite.js';
+import { ownShares } from './suite-stats.js';
 
 
 /** "holds" when the measured value meets the claim, else "does not hold (x measured)"; "not measured" without a value. */
@@ -89,13 +90,6 @@ export function checkTargets(r: SuiteResult): TargetCheck[] {
     { target: 'tiny: qins4 perplexity within IQ4_NL\'s +2.2 %', measured: d4 === null ? '–' : signed(d4), status: status(max(d4, 2.2)) },
   ];
 }
-
-/** Each round's depth-0 decode as a share of the read bandwidth of its weight pages probed right after it. */
-const ownShares = (e: SuiteEntry | undefined): Array<{ share: number; gbs: number }> => {
-  const bytes = e?.stream_bytes_per_token_depth0 ?? null;
-  if (!e || bytes === null) return [];
-  return e.samples.flatMap((s) => (s.weights_read_gbs ? [{ share: (bytes * s.decode_depth0_tok_s) / (s.weights_read_gbs * 1e9), gbs: s.weights_read_gbs }] : []));
-};
 
 /** Fraction of the best probe a decode at depth 0 streams (weights + one embedding row + the KV of one position). */
 const depth0Fraction = (r: SuiteResult, e: SuiteEntry | undefined): number | null => {

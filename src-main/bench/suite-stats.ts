@@ -17,6 +17,13 @@ export function stat(xs: Array<number | null | undefined>): Stat | null {
   return { min: Math.min(...v), median: median(v), max: Math.max(...v), n: v.length };
 }
 
+/** Each round's depth-0 decode as a share of the read bandwidth of its weight pages probed right after it. */
+export function ownShares(e: SuiteEntry | undefined): Array<{ share: number; gbs: number }> {
+  const bytes = e?.stream_bytes_per_token_depth0 ?? null;
+  if (!e || bytes === null) return [];
+  return e.samples.flatMap((x) => (x.weights_read_gbs ? [{ share: boundFraction(bytes, x.decode_depth0_tok_s, x.weights_read_gbs), gbs: x.weights_read_gbs }] : []));
+}
+
 /** Fills an entry's medians, statistics and bandwidth figures from its samples. */
 export function summarize(e: SuiteEntry, boundGbs: number | null): void {
   e.stats = {};
@@ -33,11 +40,9 @@ export function summarize(e: SuiteEntry, boundGbs: number | null): void {
     const rates = e.samples.flatMap((x) => [bytes * x.decode_tok_s, ...(bytes0 !== null ? [bytes0 * x.decode_depth0_tok_s] : [])]);
     e.implied_gbs = Math.max(...rates) / 1e9;
   }
-  const shares = e.samples.flatMap((x) =>
-    bytes0 !== null && x.weights_read_gbs ? [{ gbs: x.weights_read_gbs, f: boundFraction(bytes0, x.decode_depth0_tok_s, x.weights_read_gbs) }] : [],
-  );
+  const shares = ownShares(e);
   e.weights_read_gbs = shares.length ? median(shares.map((x) => x.gbs)) : null;
-  e.weights_read_fraction = shares.length ? median(shares.map((x) => x.f)) : null;
+  e.weights_read_fraction = shares.length ? median(shares.map((x) => x.share)) : null;
   if (boundGbs !== null && bytes !== null && e.decode_tok_s !== null) {
     e.bandwidth_fraction = boundFraction(bytes, e.decode_tok_s, boundGbs);
     e.exceeds_bound = e.implied_gbs !== null && e.implied_gbs > boundGbs;
