@@ -47,9 +47,12 @@ export class ApiCompletionService implements CompletionService {
     private readonly engine: EngineSupervisor,
     private readonly queue: GenerationQueue,
     private readonly contextPolicy: () => 'drop-oldest' | 'stop',
+    /** Resolves when the library is usable (a first-run conversion has finished). */
+    private readonly libraryReady: () => Promise<void> = async () => undefined,
   ) {}
 
   async listModels(): Promise<Array<{ id: string; created: number }>> {
+    await this.libraryReady();
     return this.library
       .list()
       .filter((m) => !m.missing)
@@ -57,6 +60,7 @@ export class ApiCompletionService implements CompletionService {
   }
 
   async complete(req: CompletionRequest): Promise<CompletionResult> {
+    await this.libraryReady();
     if (req.model !== undefined && !this.library.list().some((m) => m.id === req.model)) {
       throw new QinsError('NOT_FOUND', `no model "${req.model}" (GET /v1/models lists them)`);
     }

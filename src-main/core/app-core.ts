@@ -25,8 +25,12 @@ export interface CoreOptions {
   launcher: HostLauncher;
   /** Electron / Chrome versions when running inside Electron. */
   electron?: { electron: string; chrome: string };
-  /** Convert the embedded default model on first run (default true). */
-  firstRun?: boolean;
+  /**
+   * Convert the embedded default model on first run: true (the default) starts at `start()`;
+   * 'when-needed' waits for the first UI client or API request (`qins serve`, whose window may
+   * open long after the server), so whoever looks first sees the conversion happen.
+   */
+  firstRun?: boolean | 'when-needed';
   /**
    * Desktop app: starts the web host that serves the local API when the user turns it on. The
    * process that owns the core provides it (electron/main.ts); the core never starts a web host.
@@ -74,6 +78,10 @@ export class AppCore {
   private webHost: ServingHost | undefined;
   /** Why the desktop API is not on the port the settings name (shown in Settings). */
   private apiNotice: string | null = null;
+  /** firstRun 'when-needed': the conversion has not been started yet. */
+  private firstRunPending = false;
+  /** The deferred first run once started: its job is registered / it has finished (or failed). */
+  private firstRun: { started: Promise<void>; finished: Promise<void> } | null = null;
 
   constructor(private readonly options: CoreOptions) {
     mkdirSync(dataDir(), { recursive: true });
@@ -83,7 +91,7 @@ export class AppCore {
     this.library = new ModelLibrary(this.store, this.engine, broadcast);
     this.chat = new ChatService(this.store, this.engine, this.library, this.queue, broadcast);
     this.hub = new HubService({ importer: this.library, broadcast, dataDir: dataDir(), modelsDir: modelsDir(), tokenStore: options.hubTokenStore ?? null });
-    this.completions = new ApiCompletionService(this.library, this.engine, this.queue, () => this.store.getSettings().contextPolicy);
+    this.completions = new ApiCompletionService(this.library, this.engine, this.queue, () => this.store.getSettings().contextPolicy, () => this.firstRunFinished());
     this.telemetry = new Telemetry(
       {
         engineMemory: async () => {
@@ -106,7 +114,8 @@ export class AppCore {
 
   async start(): Promise<void> {
     await this.engine.start();
-    if (this.options.firstRun !== false) await this.library.ensureDefaultModel();
+    if (this.options.firstRun === 'when-needed') this.firstRunPending = true;
+    else if (this.options.firstRun !== false) await this.library.ensureDefaultModel();
     if (this.options.mode === 'electron' && this.store.getSettings().apiEnabled) await this.setApiEnabled(true).catch((e: unknown) => log.error('api', 'cannot start the local API', e));
   }
 
@@ -140,11 +149,41 @@ export class AppCore {
       },
     };
     this.clients.set(clientId, client);
+    this.startFirstRun();
     return client;
   }
 
   broadcast<E extends EventChannel>(event: E, payload: EventOf<E>): void {
     for (const c of this.clients.values()) c.emit(event, payload);
+  }
+
+  /** Starts a deferred first-run conversion (firstRun: 'when-needed') once; no-op otherwise. */
+  private startFirstRun(): void {
+    if (!this.firstRunPending) return;
+    this.firstRunPending = false;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const started = this.library.ensureDefaultModel(() => finish()).then(
+      (job) => {
+        if (!job || job.kind === 'register') finish();
+      },
+      (e: unknown) => {
+        log.error('core', 'cannot convert the built-in model', e);
+        finish();
+      },
+    );
+    this.firstRun = { started, finished };
+  }
+
+  /** Resolves once a deferred first-run conversion has registered its job (at once if none). */
+  private async firstRunStarted(): Promise<void> {
+    await this.firstRun?.started;
+  }
+
+  /** API requests need the library: they start a deferred first run and wait for its outcome. */
+  private async firstRunFinished(): Promise<void> {
+    this.startFirstRun();
+    await this.firstRun?.finished;
   }
 
   /** `qins serve`: the web host that serves this core (its API is always on). */
@@ -279,7 +318,10 @@ export class AppCore {
         return { logged: logFile() !== null };
       },
 
-      'models.list': () => this.library.list(),
+      'models.list': async () => {
+        await this.firstRunStarted();
+        return this.library.list();
+      },
       'models.status': () => this.library.modelStatus(),
       'models.load': async ({ id }) => {
         await this.library.load(id);
@@ -289,7 +331,10 @@ export class AppCore {
       'models.rename': ({ id, name }) => this.library.rename(id, name),
       'models.import': ({ source, codec, engine, name }) => this.library.import(source, codec, { engine, name }),
       'models.cancelImport': async ({ jobId }) => ({ cancelled: await this.library.cancelImport(jobId) }),
-      'models.jobs': () => this.library.listJobs(),
+      'models.jobs': async () => {
+        await this.firstRunStarted();
+        return this.library.listJobs();
+      },
       'models.pickFolder': async () => {
         if (!this.options.pickFolder) throw new QinsError('UNSUPPORTED', 'the folder picker is only in the desktop app: type the folder path');
         return { path: await this.options.pickFolder() };

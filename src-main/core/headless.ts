@@ -13,7 +13,8 @@ export function engineHostEntry(): string {
 }
 
 export async function startHeadlessCore(): Promise<AppCore> {
-  const core = new AppCore({ mode: 'web', launcher: forkLauncher(engineHostEntry()) });
+  // The browser may open long after the server: the first-run conversion waits for it (or an API call).
+  const core = new AppCore({ mode: 'web', launcher: forkLauncher(engineHostEntry()), firstRun: 'when-needed' });
   await core.start();
   return core;
 }

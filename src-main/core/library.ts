@@ -240,12 +240,15 @@ export class ModelLibrary {
     return this.imports.cancelImport(jobId);
   }
 
-  /** First run: with an empty library, convert the embedded default model (qins8). */
-  async ensureDefaultModel(): Promise<ConvertJob | null> {
+  /**
+   * First run: with an empty library, convert the embedded default model (qins8). Returns null when
+   * there is nothing to do; `onOutcome` is called once the conversion is done or has failed.
+   */
+  async ensureDefaultModel(onOutcome?: () => void): Promise<ConvertJob | null> {
     if (this.store.listModels().length > 0 || this.imports.hasBuiltinJob()) return null;
     const source = defaultModelSource();
     if (!existsSync(source)) return null;
-    return this.import(source, 'qins8', { builtin: true });
+    return this.import(source, 'qins8', { builtin: true, ...(onOutcome ? { onOutcome } : {}) });
   }
 
   // ─── Quality (./library-quality.ts) ─────────────────────────────────────────────────────────────
