@@ -1,6 +1,7 @@
 # The QINS native addon. Sources are collected by folder (tools/sources.cjs) so that adding a file
 # needs no edit here:
 #   */x86/*_avx2.cpp     -> -mavx2 -mfma -mf16c -mpclmul      (x64 only, chosen at run time)
+#   */x86/*_avxvnni.cpp  -> the AVX2 flags and -mavxvnni       (x64 only, chosen at run time)
 #   */x86/*_avx512.cpp   -> AVX-512 F/BW/VL/DQ/VBMI/VNNI       (x64 only, chosen at run time)
 #   */arm/*.cpp          -> NEON (arm64 only; on macOS built for apple-m1, whose dot-product
 #                           instructions every Apple Silicon Mac has)
@@ -12,6 +13,7 @@
   "variables": {
     "qins_cflags": ["-O3", "-std=c++17", "-fno-exceptions", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
     "avx2_flags": ["-mavx2", "-mfma", "-mf16c", "-mpclmul"],
+    "avxvnni_flags": ["-mavx2", "-mfma", "-mf16c", "-mpclmul", "-mavxvnni"],
     "avx512_flags": ["-mavx2", "-mfma", "-mf16c", "-mpclmul", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vbmi", "-mavx512vnni"]
   },
   "target_defaults": {
@@ -38,7 +40,7 @@
       "libraries": ["-lpthread"],
       "conditions": [
         ["target_arch=='x64'", {
-          "dependencies": ["qins_avx2", "qins_avx512", "qins_codecs_avx2", "qins_codecs_avx512"]
+          "dependencies": ["qins_avx2", "qins_avxvnni", "qins_avx512", "qins_codecs_avx2", "qins_codecs_avx512"]
         }],
         ["target_arch=='arm64'", {
           "sources": ["<!@(node -p \"require('./tools/sources.cjs').arm('engine').join(' ')\")"],
@@ -69,6 +71,13 @@
           "sources": ["<!@(node -p \"require('./tools/sources.cjs').x86('avx2', 'engine').join(' ')\")"],
           "cflags_cc": ["<@(avx2_flags)", "-fPIC"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(avx2_flags)"] }
+        },
+        {
+          "target_name": "qins_avxvnni",
+          "type": "static_library",
+          "sources": ["<!@(node -p \"require('./tools/sources.cjs').x86('avxvnni', 'engine').join(' ')\")"],
+          "cflags_cc": ["<@(avxvnni_flags)", "-fPIC"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(avxvnni_flags)"] }
         },
         {
           "target_name": "qins_avx512",

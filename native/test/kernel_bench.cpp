@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon}) {
+    for (Isa isa : kAllIsas) {
       if (!isa_available(isa)) continue;
       if (!only_isa.empty() && only_isa != isa_name(isa)) continue;
       const KernelSet& ks = kernels(isa);

@@ -412,7 +412,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
   }
   std::vector<Isa> isas;
-  for (Isa i : {Isa::Avx2, Isa::Avx512, Isa::Neon})
+  for (Isa i : {Isa::Avx2, Isa::AvxVnni, Isa::Avx512, Isa::Neon})
     if (isa_available(i)) isas.push_back(i);
   std::string ran;
   for (Isa i : isas) ran += std::string(ran.empty() ? "" : ",") + kernels(i).name;

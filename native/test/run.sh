@@ -6,7 +6,7 @@
 #                                    with and without the dot-product extension, encoders
 #   native/test/run.sh all           both
 #   native/test/run.sh bench [args]  x86-64 kernel throughput (kernel_bench.cpp, -O3 as the addon)
-# Extra arguments after the mode go to the test binaries (e.g. --require avx2,avx512, --quick).
+# Extra arguments after the mode go to the test binaries (e.g. --require avx2,avxvnni,avx512, --quick).
 # Sources and flags follow tools/sources.cjs (files under x86/ and arm/ folders by instruction set;
 # the encoders in src/codecs/ with -ffp-contract=off).
 # Exit status 3 means the cross toolchain or qemu is missing (the caller decides whether to skip).
@@ -19,6 +19,7 @@ shift || true
 mkdir -p "$out"
 CXXFLAGS_COMMON=(-O2 -std=c++17 -Wall -Wextra -Wno-unused-parameter -I"$native/src")
 AVX2_FLAGS=(-mavx2 -mfma -mf16c -mpclmul)
+AVXVNNI_FLAGS=(-mavx2 -mfma -mf16c -mpclmul -mavxvnni)
 AVX512_FLAGS=(-mavx2 -mfma -mf16c -mpclmul -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vbmi -mavx512vnni)
 
 # list "<sources.cjs call>": one path (relative to native/) per line
@@ -57,6 +58,7 @@ run_host() {
   OBJS=kobjs
   compile "$cxx" host engine "$def" -- $(list "baseline('engine')" | standalone)
   compile "$cxx" host engine "$def" "${AVX2_FLAGS[@]}" -- $(list "x86('avx2', 'engine')")
+  compile "$cxx" host engine "$def" "${AVXVNNI_FLAGS[@]}" -- $(list "x86('avxvnni', 'engine')")
   compile "$cxx" host engine "$def" "${AVX512_FLAGS[@]}" -- $(list "x86('avx512', 'engine')")
   if [[ "${QINS_BENCH:-0}" == 1 ]]; then
     "$cxx" "${CXXFLAGS_COMMON[@]}" "$def" -pthread "$here/kernel_bench.cpp" "$native/src/model/thread_pool.cpp" "${kobjs[@]}" \

@@ -22,6 +22,7 @@ X86 = ['-mavx2', '-mfma', '-mf16c']
 X512 = X86 + ['-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vbmi', '-mavx512vnni']
 SETS = {
     'avx2': ('g++', 'objdump', 'x86/kernels_avx2.cpp', X86 + ['-DQINS_HAVE_X86_KERNELS=1']),
+    'avxvnni': ('g++', 'objdump', 'x86/kernels_avxvnni.cpp', X86 + ['-mavxvnni', '-DQINS_HAVE_X86_KERNELS=1']),
     'avx512': ('g++', 'objdump', 'x86/kernels_avx512.cpp', X512 + ['-DQINS_HAVE_X86_KERNELS=1']),
     'neon': ('aarch64-linux-gnu-g++', 'aarch64-linux-gnu-objdump', 'arm/kernels_neon.cpp',
              ['-march=armv8.2-a+fp16+dotprod', '-DQINS_HAVE_NEON_KERNELS=1']),
@@ -33,6 +34,9 @@ KERNELS = [
     ('q8', 'avx2', 'rows_cb8_int8<1>', 'vpmaddubsw', 32),
     ('q4', 'avx2', 'rows_cb4_t<1, true>', 'vpmaddubsw', 32),
     ('qins4', 'avx2', 'rows_cb4_t<1, false>', 'vpmaddubsw', 32),
+    ('qins8', 'avxvnni', 'rows_cb8_seg<1>', 'vpmaddubsw', 16),
+    ('q8', 'avxvnni', 'rows_cb8_int8<1>', 'vpdpbusd', 32),
+    ('q4, qins4', 'avxvnni', 'rows_cb4_biased<1>', 'vpdpbusd', 32),
     ('qins8', 'avx512', 'rows_cb8<1, (qins::Cb8Form)1>', 'vpdpbusd', 32),
     ('q8', 'avx512', 'rows_cb8<1, (qins::Cb8Form)2>', 'vpdpbusd', 64),
     ('q4, qins4', 'avx512', 'rows_cb4<1>', 'vpdpbusd', 64),
@@ -61,7 +65,7 @@ def functions(listing):
             name = m.group(1)
             out[name] = []
             continue
-        m = re.match(r'\s+([0-9a-f]+):\s+(\S+)\s*(.*)', line)
+        m = re.match(r'\s+([0-9a-f]+):\s+(?:\{vex\}\s+)?(\S+)\s*(.*)', line)
         if m and name:
             out[name].append((int(m.group(1), 16), m.group(2), m.group(3)))
     return out
@@ -112,7 +116,7 @@ def main():
             print(f'| {codec} | {kset} | {per32:.1f} | {note} |' if per32 else f'| {codec} | {kset} | — | {note} |')
     else:
         for codec, kset, per32, _, note in rows:
-            print(f'{codec:10} {kset:7} ' + (f'{per32:5.1f} per 32 weights ({note})' if per32 else note))
+            print(f'{codec:10} {kset:8} ' + (f'{per32:5.1f} per 32 weights ({note})' if per32 else note))
 
 
 if __name__ == '__main__':

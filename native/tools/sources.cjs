@@ -1,8 +1,8 @@
 // Source lists for binding.gyp and the standalone test builds (test/run.sh): every .cpp under src/,
 // grouped by the instruction set it is compiled for and by area. Paths are relative to native/.
 //
-//   instruction set: files under any `x86/` folder are x86-64 SIMD code named *_avx2.cpp or
-//   *_avx512.cpp; files under any `arm/` folder are NEON code; everything else is baseline.
+//   instruction set: files under any `x86/` folder are x86-64 SIMD code named *_avx2.cpp,
+//   *_avxvnni.cpp or *_avx512.cpp; files under any `arm/` folder are NEON code; everything else is baseline.
 //   area: 'codecs' (src/codecs/, the converter's encoders: compiled with -ffp-contract=off so that
 //   every instruction set performs the generic code's float operations unfused) or 'engine'
 //   (everything else). Without an area, both.

@@ -20,7 +20,7 @@ export interface EngineFlags {
   activations?: string;
 }
 
-export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'generic', 'avx2', 'avx512', 'neon'];
+export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'generic', 'avx2', 'avxvnni', 'avx512', 'neon'];
 export const KV_TYPES: readonly KvType[] = ['f16', 'f32', 'q8'];
 
 /** The QINS engine settings named on the command line (undefined: the engine's default). */
@@ -38,7 +38,7 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--engine <engine>', 'qins (a .qins file) or ort (an ONNX folder); default: from the path')
     .option('--threads <n>', 'engine worker threads (default: the engine decides)')
     .option('--ctx <n>', 'context size in tokens (default: the engine decides)')
-    .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
+    .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avxvnni, avx512, neon (default auto)')
     .option('--kv <type>', 'qins KV cache: f16 (default), f32, or q8 (int8 blocks, about half of f16)')
     .option('--activations <mode>', 'qins coded weights: int8 activations (default) or f32 (decoded rows, slow, exact)');
 }

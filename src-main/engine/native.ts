@@ -9,7 +9,7 @@ import { appRoot } from './app-root.js';
 import type { ModelSpec } from './format/qins-format.js';
 import { nativeAddonDir, resolveNativeAddon } from './native-path.js';
 
-export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avx512' | 'neon';
+export type KernelChoice = 'auto' | 'generic' | 'avx2' | 'avxvnni' | 'avx512' | 'neon';
 export type KvType = 'f32' | 'f16' | 'q8';
 export type ActivationMode = 'int8' | 'f32';
 
@@ -50,7 +50,7 @@ export interface NativeModelDesc {
 }
 
 export interface NativeModelInfo {
-  /** Kernel set in use: generic, avx2, avx512, neon or neon-dotprod. */
+  /** Kernel set in use: generic, avx2, avxvnni, avx512, neon or neon-dotprod. */
   kernels: string;
   threads: number;
   contextLength: number;

@@ -371,7 +371,8 @@ const EncoderSet& generic_encoders() {
 const EncoderSet& encoders(Isa isa) {
   switch (isa) {
 #if defined(QINS_HAVE_X86_KERNELS)
-    case Isa::Avx2: return avx2_encoders();
+    case Isa::Avx2:
+    case Isa::AvxVnni: return avx2_encoders();
     case Isa::Avx512: return avx512_encoders();
 #endif
 #if defined(QINS_HAVE_NEON_KERNELS)

@@ -18,7 +18,7 @@ namespace {
 
 #if defined(QINS_HAVE_X86_KERNELS)
 struct X86Features {
-  bool avx2 = false, avx512 = false;
+  bool avx2 = false, avxvnni = false, avx512 = false;
 };
 
 void cpuid(int leaf, int sub, unsigned r[4]) {
@@ -58,7 +58,14 @@ X86Features detect() {
   const bool avx512f = (r[1] >> 16) & 1, avx512dq = (r[1] >> 17) & 1, avx512bw = (r[1] >> 30) & 1,
              avx512vl = (r[1] >> 31) & 1;
   const bool vbmi = (r[2] >> 1) & 1, vnni = (r[2] >> 11) & 1;
+  const unsigned max_sub7 = r[0];
+  bool avx_vnni = false;  // the VEX-encoded 256-bit vpdpbusd / vpdpwssd (CPUID.(7,1):EAX bit 4)
+  if (max_sub7 >= 1) {
+    cpuid(7, 1, r);
+    avx_vnni = (r[0] >> 4) & 1;
+  }
   f.avx2 = ymm_os && avx2 && fma && f16c && bmi2 && pclmul;  // PCLMULQDQ: the encoders' CRC (every AVX2 CPU has it)
+  f.avxvnni = f.avx2 && avx_vnni;
   f.avx512 = f.avx2 && zmm_os && avx512f && avx512dq && avx512bw && avx512vl && vbmi && vnni;
   return f;
 }
@@ -75,6 +82,7 @@ const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::Generic: return "generic";
     case Isa::Avx2: return "avx2";
+    case Isa::AvxVnni: return "avxvnni";
     case Isa::Avx512: return "avx512";
     case Isa::Neon: return "neon";
   }
@@ -82,8 +90,7 @@ const char* isa_name(Isa isa) {
 }
 
 bool parse_isa(const char* name, Isa* out) {
-  static const Isa all[] = {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon};
-  for (Isa i : all) {
+  for (Isa i : kAllIsas) {
     if (std::strcmp(name, isa_name(i)) == 0) {
       *out = i;
       return true;
@@ -97,6 +104,7 @@ bool isa_available(Isa isa) {
     case Isa::Generic: return true;
 #if defined(QINS_HAVE_X86_KERNELS)
     case Isa::Avx2: return features().avx2;
+    case Isa::AvxVnni: return features().avxvnni;
     case Isa::Avx512: return features().avx512;
 #endif
 #if defined(QINS_HAVE_NEON_KERNELS)
@@ -108,6 +116,7 @@ bool isa_available(Isa isa) {
 
 Isa best_isa() {
   if (isa_available(Isa::Avx512)) return Isa::Avx512;
+  if (isa_available(Isa::AvxVnni)) return Isa::AvxVnni;
   if (isa_available(Isa::Avx2)) return Isa::Avx2;
   if (isa_available(Isa::Neon)) return Isa::Neon;
   return Isa::Generic;
@@ -125,12 +134,12 @@ bool choose_isa(const std::string& requested, Isa* out, std::string* err) {
   }
   Isa isa;
   if (!parse_isa(name.c_str(), &isa)) {
-    *err = "unknown kernel set '" + name + "' (expected auto, generic, avx2, avx512 or neon)";
+    *err = "unknown kernel set '" + name + "' (expected auto, generic, avx2, avxvnni, avx512 or neon)";
     return false;
   }
   if (!isa_available(isa)) {
     std::string have;
-    for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon})
+    for (Isa i : kAllIsas)
       if (isa_available(i)) have += std::string(have.empty() ? "" : ", ") + isa_name(i);
     *err = "kernel set '" + name + "' is not available on this CPU or build (available: " + have + ")";
     return false;
@@ -143,6 +152,7 @@ const KernelSet& kernels(Isa isa) {
   switch (isa) {
 #if defined(QINS_HAVE_X86_KERNELS)
     case Isa::Avx2: return avx2_kernels();
+    case Isa::AvxVnni: return avxvnni_kernels();
     case Isa::Avx512: return avx512_kernels();
 #endif
 #if defined(QINS_HAVE_NEON_KERNELS)

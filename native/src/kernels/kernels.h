@@ -196,7 +196,10 @@ struct KernelSet {
   uint64_t (*stream_read)(const void* p, size_t bytes);
 };
 
-enum class Isa : uint8_t { Generic, Avx2, Avx512, Neon };
+// avxvnni: the AVX2 kernels with AVX-VNNI dot products (encoders: the AVX2 ones).
+enum class Isa : uint8_t { Generic, Avx2, AvxVnni, Avx512, Neon };
+// Every kernel set, in the order they are listed to users.
+constexpr Isa kAllIsas[] = {Isa::Generic, Isa::Avx2, Isa::AvxVnni, Isa::Avx512, Isa::Neon};
 
 const char* isa_name(Isa isa);
 bool parse_isa(const char* name, Isa* out);
@@ -214,6 +217,7 @@ const KernelSet& kernels(Isa isa);  // isa must be available
 const KernelSet& generic_kernels();
 #if defined(QINS_HAVE_X86_KERNELS)
 const KernelSet& avx2_kernels();
+const KernelSet& avxvnni_kernels();
 const KernelSet& avx512_kernels();
 #endif
 #if defined(QINS_HAVE_NEON_KERNELS)

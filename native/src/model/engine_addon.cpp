@@ -524,7 +524,7 @@ Napi::Value cpu_info(const Napi::CallbackInfo& info) {
   o.Set("best", isa_name(best_isa()));
   Napi::Array avail = Napi::Array::New(env);
   uint32_t k = 0;
-  for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512, Isa::Neon})
+  for (Isa i : kAllIsas)
     if (isa_available(i)) avail.Set(k++, isa_name(i));
   o.Set("available", avail);
   o.Set("physicalCores", physical_cores());

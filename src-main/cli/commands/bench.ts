@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option('--prefill <n>', 'prompt tokens for the prefill measurement', '512')
     .option('--decode <n>', 'timed decode steps (after one untimed warm-up step)', '128')
     .option('--repeat <n>', 'rounds of prefill + decode; speeds are medians', '1')
-    .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avx512, neon (default auto)')
+    .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avxvnni, avx512, neon (default auto)')
     .option('--kv <type>', 'qins KV cache type: f16 (default), f32 or q8')
     .option('--no-bandwidth', 'skip the memory bandwidth test')
     .option('--no-weights-read', "qins: skip the read-bandwidth probe of the model's own weight pages after each round")

@@ -5,7 +5,7 @@ import { ConvertError } from './errors.js';
 
 export type NativeCodecName = 'q8' | 'qins8' | 'q4' | 'qins4' | 'qins-seed';
 /** The engine's instruction sets (native/src/kernels/dispatch.cpp); the encoders use the same ones. */
-export type NativeIsa = 'generic' | 'avx2' | 'avx512' | 'neon';
+export type NativeIsa = 'generic' | 'avx2' | 'avxvnni' | 'avx512' | 'neon';
 /**
  * Which encoder set a job uses: 'auto' (the default) is the env QINS_KERNELS when it names a set,
  * else the best this CPU runs; a set this CPU or build lacks is refused (the call throws).

@@ -160,7 +160,7 @@ describe('instruction sets', () => {
       expect(native.isa).toBe(cpu.best);
       process.env.QINS_KERNELS = 'generic';
       expect(native.isa).toBe('generic');
-      const missing = (['generic', 'avx2', 'avx512', 'neon'] as const).find((i) => !cpu.available.includes(i));
+      const missing = (['generic', 'avx2', 'avxvnni', 'avx512', 'neon'] as const).find((i) => !cpu.available.includes(i));
       if (missing) {
         process.env.QINS_KERNELS = missing;
         expect(native.isa).toBeNull();
@@ -174,7 +174,7 @@ describe('instruction sets', () => {
     }
     expect(() =>
       native.encode({ codec: 'q8', src: new Uint8Array(128), dtype: 'F32', rows: 1, cols: 32, codes: new Uint8Array(32), scales: new Uint8Array(2), isa: 'scalar' as never }),
-    ).toThrow(/unknown kernel set 'scalar' \(expected auto, generic, avx2, avx512 or neon\)/);
+    ).toThrow(/unknown kernel set 'scalar' \(expected auto, generic, avx2, avxvnni, avx512 or neon\)/);
   });
 });
 

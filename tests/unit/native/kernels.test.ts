@@ -1,5 +1,5 @@
 // Runs the standalone kernel tests (native/test/run.sh): every SIMD kernel against the generic one
-// at lengths 1..1023 for every weight path. On x86-64 the AVX2 and AVX-512 sets this CPU supports
+// at lengths 1..1023 for every weight path. On x86-64 the AVX2, AVX-VNNI and AVX-512 sets this CPU supports
 // are required to be present and tested; the NEON set is cross-compiled for arm64 and run under
 // qemu-aarch64 (skipped, with the reason printed, only when the cross toolchain is not installed).
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,7 @@ function requiredX86(): string[] {
   const has = (...names: string[]): boolean => names.every((n) => f.has(n));
   const out: string[] = [];
   if (has('avx2', 'fma', 'f16c', 'bmi2')) out.push('avx2');
+  if (has('avx2', 'fma', 'f16c', 'bmi2', 'avx_vnni')) out.push('avxvnni');
   if (has('avx2', 'fma', 'f16c', 'bmi2', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512vbmi', 'avx512_vnni')) out.push('avx512');
   return out;
 }
@@ -35,7 +36,7 @@ function run(args: string[]): { status: number | null; out: string } {
 const which = (cmd: string): boolean => spawnSync('bash', ['-c', `command -v ${cmd}`]).status === 0;
 
 describe('native kernels equal the generic kernels', () => {
-  it.runIf(process.arch === 'x64' && process.platform === 'linux')('x86-64: AVX2 and AVX-512 (as available on this CPU)', () => {
+  it.runIf(process.arch === 'x64' && process.platform === 'linux')('x86-64: AVX2, AVX-VNNI and AVX-512 (as available on this CPU)', () => {
     const need = requiredX86();
     const r = run(['host', ...(need.length ? ['--require', need.join(',')] : [])]);
     const summary = r.out.split('\n').filter((l) => /kernel sets under test|checks,|FAIL/.test(l));

@@ -1,5 +1,11 @@
 // AVX2 + FMA + F16C kernels (Haswell / Zen 1 and later).
 //
+// The same source, compiled with QINS_AVXVNNI defined (kernels_avxvnni.cpp, -mavxvnni), is the
+// avxvnni set for AVX2 CPUs that also have AVX-VNNI (Alder Lake and later Intel cores, Zen 5):
+// vpdpbusd / vpdpwssd multiply and accumulate in one instruction where AVX2 needs two or three,
+// and the 4-bit path multiplies the unsigned biased table values with the activations directly
+// (no int16 intermediate to saturate, so no |w| and sign steps for wide tables).
+//
 // One block (32 codes) per step:
 //   8-bit int8 (q8) and 4-bit: int8 weights, vpmaddubsw on |w| and sign-adjusted activations
 //     (|w| <= 128 and |q| <= 127 keep the int16 pair sums exact), then vpmaddwd to int32.
@@ -26,6 +32,19 @@ constexpr int kTile = 4;
 #define QINS_PREFETCH 4096
 #endif
 constexpr int kPrefetch = QINS_PREFETCH;
+
+#if defined(QINS_AVXVNNI)
+// acc + sum of the four u8 x s8 products of each int32 lane.
+inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(acc, u, s); }
+// acc + sum of the two int16 x int16 products of each int32 lane.
+inline __m256i dot_i16(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_avx_epi32(acc, a, b); }
+#else
+// (without VNNI, only for |u| * |s| pair sums that fit int16: see the callers)
+inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+}
+inline __m256i dot_i16(__m256i acc, __m256i a, __m256i b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
+#endif
 
 inline void prefetch(const void* p) {
   if constexpr (kPrefetch > 0) _mm_prefetch(static_cast<const char*>(p) + kPrefetch, _MM_HINT_T0);
@@ -151,7 +170,7 @@ template <int NT>
         const __m256i aw = _mm256_abs_epi8(wv);
         for (int t = 0; t < NT; ++t) {
           const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + static_cast<size_t>(b) * kBlock));
-          const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(qv, wv)), _mm256_set1_epi16(1));
+          const __m256i p = dot_u8s8(_mm256_setzero_si256(), aw, _mm256_sign_epi8(qv, wv));
           acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][k]), acc[t]);
         }
       }
@@ -194,8 +213,8 @@ template <int NT>
         const __m256i vo = _mm256_maddubs_epi16(u, _mm256_and_si256(e, odd));
         for (int t = 0; t < NT; ++t) {
           const int16_t* x = xb[t] + static_cast<size_t>(b) * kBlock;
-          const __m256i p = _mm256_add_epi32(_mm256_madd_epi16(ve, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))),
-                                             _mm256_madd_epi16(vo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 16))));
+          const __m256i p = dot_i16(_mm256_madd_epi16(ve, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))), vo,
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 16)));
           acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][k]), acc[t]);
         }
       }
@@ -272,10 +291,68 @@ template <int NT, bool Small>
   }
 }
 
+#if defined(QINS_AVXVNNI)
+// With VNNI every 4-bit table goes the biased way: values + 128 (Codebook4::biased) are unsigned
+// bytes, vpdpbusd sums their products with the activations in int32 (nothing to saturate) and the
+// bias comes back out per row as 128 * sum_b(scale_b * d_b * sum(q_b)). 10 vector operations per
+// 64 weights besides the loads, against 12 (q4) and 17 (qins4) without VNNI.
+template <int NT>
+[[gnu::noinline]] void rows_cb4_biased(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const int ng = (nb + 3) / 4;
+  const Codebook4& cb = *w.cb4;
+  const __m256i tab = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.biased)));
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  const __m256i pidx[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
+                           _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
+  const int8_t* xb[NT];
+  for (int t = 0; t < NT; ++t) xb[t] = a.q4 + static_cast<size_t>(t0 + t) * ng * 128;
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m256 acc[NT], corr[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = corr[t] = _mm256_setzero_ps();
+    for (int g = 0; g < nb; g += 8) {
+      const int gn = nb - g < 8 ? nb - g : 8;
+      const __m256 ws = weight_scales(sr, g, gn);
+      const __m256i m = lanes(gn);
+      __m256 S[NT];
+      for (int t = 0; t < NT; ++t) {
+        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
+        S[t] = _mm256_mul_ps(ws, _mm256_maskload_ps(a.d + tb, m));
+        corr[t] = _mm256_fmadd_ps(S[t], _mm256_cvtepi32_ps(_mm256_maskload_epi32(a.s + tb, m)), corr[t]);
+      }
+      for (int k = 0; k < gn; k += 2) {
+        const int b = g + k;
+        const uint8_t* cp = cr + static_cast<size_t>(b) * (kBlock / 2);
+        prefetch(cp);
+        // a lone last block: its upper lanes hold code 0 times zero-padded activations
+        const __m256i raw = k + 1 < gn ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cp))
+                                       : _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(cp)));
+        const __m256i wl = _mm256_shuffle_epi8(tab, _mm256_and_si256(raw, m4));
+        const __m256i wh = _mm256_shuffle_epi8(tab, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+        const size_t off = static_cast<size_t>(b / 4) * 128 + static_cast<size_t>(b % 4) * 16;
+        for (int t = 0; t < NT; ++t) {
+          const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off));
+          const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off + 64));
+          const __m256i p = dot_u8s8(dot_u8s8(_mm256_setzero_si256(), wl, xl), wh, xh);
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_permutevar8x32_ps(S[t], pidx[k / 2]), acc[t]);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = (hsum(acc[t]) - 128.0f * hsum(corr[t])) * cb.inv_denom;
+  }
+}
+#endif
+
 template <int NT>
 void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+#if defined(QINS_AVXVNNI)
+  return rows_cb4_biased<NT>(w, a, t0, r0, r1, y, ldy);
+#else
   if (w.cb4->small_bias >= 0) return rows_cb4_t<NT, true>(w, a, t0, r0, r1, y, ldy);
   rows_cb4_t<NT, false>(w, a, t0, r0, r1, y, ldy);
+#endif
 }
 
 template <int NT>
@@ -421,6 +498,140 @@ float decode_row16(const WeightView& w, int r, int16_t* out, float* scale) {
   return cb.inv_denom;
 }
 
+#if defined(QINS_AVXVNNI)
+// GEMM with VNNI (the Quads16 layout of the AVX-512 GEMM, read as two halves of 8 tokens): each
+// row is decoded to int16 (decode_row16) and then to unsigned byte planes, one (value + 128) when
+// the values are int8 (4-bit and q8 codes), else two (value + 32768 = 256 * hi + lo). A broadcast
+// quad of weight bytes times four columns of 8 tokens is one vpdpbusd: 32 multiply-adds per
+// instruction where vpmaddwd does 16. The offsets come back out through the correction
+// -128 * sum(q) of each token (xt's ct; x 256 for the high plane), which starts the accumulator.
+struct Planes {
+  int count;   // 1 or 2
+  float post;  // the factor that turns the float sums into outputs
+};
+
+Planes decode_planes(const WeightView& w, int r, int16_t* tmp, uint8_t* lo, uint8_t* hi, float* scale) {
+  const float post = decode_row16(w, r, tmp, scale);
+  const int cp = (w.cols + kBlock - 1) / kBlock * kBlock;
+  const bool int8 = w.kind == WeightKind::CB4 || (w.kind == WeightKind::CB8 && w.cb8->form == Cb8Form::Int8);
+  const __m256i bias = _mm256_set1_epi16(static_cast<short>(int8 ? 0x80 : 0x8000)), lo8 = _mm256_set1_epi16(0xff);
+  for (int c = 0; c < cp; c += 32) {
+    // 32 values as unsigned 16-bit, then their low bytes (and high bytes) in column order
+    const __m256i v0 = _mm256_add_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(tmp + c)), bias);
+    const __m256i v1 = _mm256_add_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(tmp + c + 16)), bias);
+    const __m256i l = _mm256_permute4x64_epi64(_mm256_packus_epi16(_mm256_and_si256(v0, lo8), _mm256_and_si256(v1, lo8)), 0xd8);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lo + c), l);
+    if (!int8) {
+      const __m256i h = _mm256_permute4x64_epi64(_mm256_packus_epi16(_mm256_srli_epi16(v0, 8), _mm256_srli_epi16(v1, 8)), 0xd8);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(hi + c), h);
+    }
+  }
+  return {int8 ? 1 : 2, post};
+}
+
+// R rows x the two 8-token halves of one Quads16 token group.
+template <int R, int P>
+void gemm_tile_vnni(const uint8_t* const* lo, const uint8_t* const* hi, const float* const* scale, int nb, const Acts& a, int g, float* out) {
+  __m256 accf[R][2];
+  for (int i = 0; i < R; ++i) accf[i][0] = accf[i][1] = _mm256_setzero_ps();
+  for (int b = 0; b < nb; ++b) {
+    const size_t gb = static_cast<size_t>(g) * nb + b;
+    __m256i al[R][2], ah[R][2];
+    for (int n = 0; n < 2; ++n) {
+      const __m256i C = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.ct + gb * kGemmGroup + 8 * n));
+      for (int i = 0; i < R; ++i) {
+        al[i][n] = P == 2 ? _mm256_setzero_si256() : C;
+        ah[i][n] = C;
+      }
+    }
+    const int8_t* xb = a.xt + gb * 8 * kGemmGroup * 4;
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const __m256i X0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + j * 64));
+      const __m256i X1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + j * 64 + 32));
+      for (int i = 0; i < R; ++i) {
+        int32_t wl;
+        std::memcpy(&wl, lo[i] + b * kBlock + 4 * j, 4);
+        const __m256i WL = _mm256_set1_epi32(wl);
+        al[i][0] = dot_u8s8(al[i][0], WL, X0);
+        al[i][1] = dot_u8s8(al[i][1], WL, X1);
+        if (P == 2) {
+          int32_t wh;
+          std::memcpy(&wh, hi[i] + b * kBlock + 4 * j, 4);
+          const __m256i WH = _mm256_set1_epi32(wh);
+          ah[i][0] = dot_u8s8(ah[i][0], WH, X0);
+          ah[i][1] = dot_u8s8(ah[i][1], WH, X1);
+        }
+      }
+    }
+    for (int n = 0; n < 2; ++n) {
+      const __m256 D = _mm256_loadu_ps(a.dt + gb * kGemmGroup + 8 * n);
+      for (int i = 0; i < R; ++i) {
+        const __m256i isum = P == 2 ? _mm256_add_epi32(_mm256_slli_epi32(ah[i][n], 8), al[i][n]) : al[i][n];
+        accf[i][n] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(D, _mm256_broadcast_ss(scale[i] + b)), accf[i][n]);
+      }
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int n = 0; n < 2; ++n) _mm256_storeu_ps(out + (static_cast<size_t>(i) * 2 + n) * 8, accf[i][n]);
+}
+
+template <int R, int P>
+void gemm_rows_vnni(const WeightView& w, const Acts& a, int r, int rr, const uint8_t* const* lo, const uint8_t* const* hi, const float* const* sc,
+                    float post, float* y, size_t ldy) {
+  const int nb = (w.cols + kBlock - 1) / kBlock;
+  alignas(32) float out[R * 2 * 8];
+  for (int g = 0; g < gemm_groups(a.T); ++g) {
+    gemm_tile_vnni<R, P>(lo, hi, sc, nb, a, g, out);
+    for (int i = 0; i < rr; ++i)
+      for (int l = 0; l < kGemmGroup; ++l) {
+        const int t = g * kGemmGroup + l;
+        if (t < a.T) y[static_cast<size_t>(t) * ldy + r + i] = out[i * kGemmGroup + l] * post;
+      }
+  }
+}
+
+void gemm(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+  if (!w.coded()) return matmul(w, a, r0, r1, y, ldy);
+  constexpr int R = 3;  // rows per tile with one plane; two planes take two rows (registers)
+  const int nb = (w.cols + kBlock - 1) / kBlock;
+  thread_local std::vector<int16_t> tmp;
+  thread_local std::vector<uint8_t> planes;
+  thread_local std::vector<float> scales;
+  const size_t stride = static_cast<size_t>(nb) * kBlock + 32;
+  tmp.resize(stride);
+  planes.resize(stride * 2 * R);
+  scales.resize(static_cast<size_t>(nb + 8) * R);
+  for (int r = r0; r < r1;) {
+    const uint8_t* lo[R];
+    const uint8_t* hi[R];
+    const float* sc[R];
+    Planes p{1, 1.f};
+    const int want = r1 - r < R ? r1 - r : R;
+    int rr = 0;
+    for (int i = 0; i < want; ++i) {
+      uint8_t* l = planes.data() + stride * 2 * i;
+      float* s = scales.data() + static_cast<size_t>(nb + 8) * i;
+      p = decode_planes(w, r + i, tmp.data(), l, l + stride, s);
+      lo[i] = l;
+      hi[i] = l + stride;
+      sc[i] = s;
+      rr = i + 1;
+      if (p.count == 2 && rr == 2) break;
+    }
+    for (int i = rr; i < R; ++i) {
+      lo[i] = lo[0];
+      hi[i] = hi[0];
+      sc[i] = sc[0];
+    }
+    if (p.count == 2)
+      gemm_rows_vnni<2, 2>(w, a, r, rr, lo, hi, sc, p.post, y, ldy);
+    else
+      gemm_rows_vnni<R, 1>(w, a, r, rr, lo, hi, sc, p.post, y, ldy);
+    r += rr;
+  }
+}
+#else
 template <int R, int NG>
 void gemm_tile(const int16_t* const* wr, const float* const* scale, int nb, const Acts& a, int g0, float* out) {
   __m256 facc[R][NG];
@@ -440,7 +651,7 @@ void gemm_tile(const int16_t* const* wr, const float* const* scale, int nb, cons
         int32_t pair;
         std::memcpy(&pair, wr[i] + b * kBlock + 2 * p, 4);
         const __m256i W = _mm256_set1_epi32(pair);
-        for (int n = 0; n < NG; ++n) acc[i][n] = _mm256_add_epi32(acc[i][n], _mm256_madd_epi16(W, X[n]));
+        for (int n = 0; n < NG; ++n) acc[i][n] = dot_i16(acc[i][n], W, X[n]);
       }
     }
     for (int n = 0; n < NG; ++n) {
@@ -491,6 +702,8 @@ void gemm(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t l
     }
   }
 }
+
+#endif
 
 // e^x (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
 inline __m256 exp_ps(__m256 x) {
@@ -692,10 +905,24 @@ uint64_t stream_read(const void* p, size_t bytes) {
 
 void decode_row(const WeightView& w, int r, float* out) { generic_kernels().decode_row(w, r, out); }
 
-const KernelSet kAvx2 = {"avx2", true, Q16Order::EvenOdd, matmul, gemm, GemmLayout::Pairs8, kPairGroup, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
+#if defined(QINS_AVXVNNI)
+constexpr char kName[] = "avxvnni";
+#else
+constexpr char kName[] = "avx2";
+#endif
+#if defined(QINS_AVXVNNI)
+constexpr GemmLayout kLayout = GemmLayout::Quads16;
+#else
+constexpr GemmLayout kLayout = GemmLayout::Pairs8;
+#endif
+const KernelSet kSet = {kName, true, Q16Order::EvenOdd, matmul, gemm, kLayout, kPairGroup, decode_row, attend_f32, attend_f16, attend_q8, dot_f32, axpy_f32, dot_f16, axpy_f16, f32_to_f16, silu_mul, stream_read};
 
 }  // namespace
 
-const KernelSet& avx2_kernels() { return kAvx2; }
+#if defined(QINS_AVXVNNI)
+const KernelSet& avxvnni_kernels() { return kSet; }
+#else
+const KernelSet& avx2_kernels() { return kSet; }
+#endif
 
 }  // namespace qins
