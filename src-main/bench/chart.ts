@@ -17,7 +17,7 @@ const COLORS: Record<string, string> = {
   'llama-q8_0': '#0f766e',
   'llama-q4_0': '#b45309',
 };
-const color = (id: string): string => COLORS[id] ?? COLORS[id.replace(/-avx2$|-iq4nl$/, '')] ?? '#374151';
+const color = (id: string): string => COLORS[id] ?? COLORS[id.replace(/-avx2$|-avxvnni$|-iq4nl$/, '')] ?? '#374151';
 
 /** Horizontal bars of decode tok/s, one panel per scale, with the factor over ORT FP32. */
 export function decodeChart(entries: SuiteEntry[], scales: Scale[]): string {

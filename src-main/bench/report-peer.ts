@@ -56,7 +56,8 @@ export interface PeerRow {
 export const kernelSetName = (e: Pick<SuiteEntry, 'kernels'>): string => {
   const k = e.kernels ?? '';
   if (/avx512|sapphirerapids|zen4|icelake|skylakex|cascadelake|cooperlake|cannonlake/i.test(k)) return 'AVX-512';
-  if (/avx2|haswell|alderlake/i.test(k)) return 'AVX2';
+  if (/avxvnni|alderlake/i.test(k)) return 'AVX-VNNI';
+  if (/avx2|haswell/i.test(k)) return 'AVX2';
   return k || '?';
 };
 
@@ -103,6 +104,8 @@ export const peerLine = (r: SuiteResult): string => {
   const parts = [`llama.cpp ${p.llama_cpp_release ?? '(release unknown)'} through node-llama-cpp ${p.version ?? '?'}, CPU only, ggml CPU library ${p.cpu_library ?? 'unknown'}`];
   if (p.avx2_cpu_library) parts.push(`AVX2 rows: ${p.avx2_cpu_library} only (a copy of the peer folder without the other CPU libraries)`);
   else if (p.avx2_reason) parts.push(`no AVX2 rows: ${p.avx2_reason}`);
+  if (p.avxvnni_cpu_library) parts.push(`AVX-VNNI rows: ${p.avxvnni_cpu_library} only (likewise)`);
+  else if (p.avxvnni_reason) parts.push(`no AVX-VNNI rows: ${p.avxvnni_reason}`);
   return `${parts.join('; ')}.`;
 };
 

@@ -100,7 +100,7 @@ const depth0Fraction = (r: SuiteResult, e: SuiteEntry | undefined): number | nul
 
 /**
  * The kernel targets against llama.cpp at the Phi-3.5 scale, per kernel set (the default set and,
- * on AVX-512 CPUs, the AVX2 one): decode after the prompt and at depth 0, prefill, the share of the
+ * on AVX-512 CPUs, the AVX2 and AVX-VNNI ones): decode after the prompt and at depth 0, prefill, the share of the
  * read bandwidth at depth 0, and the conversion against llama-quantize.
  */
 export function checkKernelTargets(r: SuiteResult): TargetCheck[] {
@@ -109,6 +109,7 @@ export function checkKernelTargets(r: SuiteResult): TargetCheck[] {
   const sets = [
     { suffix: '', name: kernelSetName(find(r, 'phi35', 'qins8') ?? find(r, 'phi35', 'qins4') ?? ({ kernels: null } as SuiteEntry)) },
     { suffix: '-avx2', name: 'AVX2' },
+    { suffix: '-avxvnni', name: 'AVX-VNNI' },
   ];
   for (const k of sets) {
     const q8 = find(r, 'phi35', `qins8${k.suffix}`);

@@ -6,6 +6,10 @@ export type Scale = 'tiny' | 'phi35';
 export const SCALES: readonly Scale[] = ['tiny', 'phi35'];
 export type EngineName = 'qins' | 'ort' | 'llama.cpp';
 
+/** The kernel sets measured beside the default one, and the ggml CPU library llama.cpp runs for each. */
+export type PeerKernels = 'avx2' | 'avxvnni';
+export const PEER_VARIANTS: Readonly<Record<PeerKernels, string>> = { avx2: 'haswell', avxvnni: 'alderlake' };
+
 /** llama.cpp's fixed 4-bit table (IQ4_NL), for the qins4 comparison at the tiny scale. */
 export const IQ4_NL_TABLE = '-127,-104,-83,-65,-49,-35,-22,-10,1,13,25,38,53,69,89,113';
 
@@ -18,9 +22,12 @@ export interface BenchConfig {
   ort?: 'fp32' | 'int4';
   /** llama.cpp: the GGUF type of the matrices. */
   gguf?: 'Q8_0' | 'Q4_0';
-  /** qins: --kernels; llama.cpp: 'avx2' runs the copy of the peer that holds only ggml's haswell (AVX2) CPU library. */
-  kernels?: 'avx2';
-  /** Only on CPUs with AVX-512 (the AVX2 comparisons). */
+  /**
+   * qins: --kernels; llama.cpp: the copy of the peer that holds only the matching ggml CPU library
+   * (PEER_VARIANTS: haswell for AVX2, alderlake for AVX-VNNI).
+   */
+  kernels?: PeerKernels;
+  /** Only on CPUs with AVX-512 (the AVX2 and AVX-VNNI comparisons: sets `auto` does not pick there). */
   avx512Only?: boolean;
   /** Tiny scale only, no speed rounds: conversion, SNR and perplexity. */
   qualityOnly?: boolean;
@@ -49,6 +56,10 @@ export const CONFIGS: readonly BenchConfig[] = [
   { id: 'q4-avx2', label: 'q4 (AVX2)', engine: 'qins', codec: 'q4', kernels: 'avx2', avx512Only: true },
   { id: 'llama-q8_0-avx2', label: 'llama.cpp Q8_0 (AVX2)', engine: 'llama.cpp', codec: 'q8', gguf: 'Q8_0', kernels: 'avx2', avx512Only: true },
   { id: 'llama-q4_0-avx2', label: 'llama.cpp Q4_0 (AVX2)', engine: 'llama.cpp', codec: 'q4', gguf: 'Q4_0', kernels: 'avx2', avx512Only: true },
+  { id: 'qins8-avxvnni', label: 'qins8 (AVX-VNNI)', engine: 'qins', codec: 'qins8', kernels: 'avxvnni', avx512Only: true },
+  { id: 'qins4-avxvnni', label: 'qins4 (AVX-VNNI)', engine: 'qins', codec: 'qins4', kernels: 'avxvnni', avx512Only: true },
+  { id: 'llama-q8_0-avxvnni', label: 'llama.cpp Q8_0 (AVX-VNNI)', engine: 'llama.cpp', codec: 'q8', gguf: 'Q8_0', kernels: 'avxvnni', avx512Only: true },
+  { id: 'llama-q4_0-avxvnni', label: 'llama.cpp Q4_0 (AVX-VNNI)', engine: 'llama.cpp', codec: 'q4', gguf: 'Q4_0', kernels: 'avxvnni', avx512Only: true },
   { id: 'qins8-kv-f32', label: 'qins8, f32 KV cache', engine: 'qins', codec: 'qins8', kv: 'f32', qualityOnly: true },
   { id: 'qins4-iq4nl', label: 'qins4, IQ4_NL table', engine: 'qins', codec: 'qins4', codebook: IQ4_NL_TABLE, qualityOnly: true },
 ];
@@ -63,6 +74,8 @@ export const PEER_PAIRS: ReadonlyArray<{ ours: string; peer: string }> = [
   { ours: 'q8-avx2', peer: 'llama-q8_0-avx2' },
   { ours: 'qins4-avx2', peer: 'llama-q4_0-avx2' },
   { ours: 'q4-avx2', peer: 'llama-q4_0-avx2' },
+  { ours: 'qins8-avxvnni', peer: 'llama-q8_0-avxvnni' },
+  { ours: 'qins4-avxvnni', peer: 'llama-q4_0-avxvnni' },
 ];
 
 export const SCALE_NAMES: Record<Scale, string> = {

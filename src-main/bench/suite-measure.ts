@@ -3,7 +3,7 @@
 import type { BenchResult } from '../engine/bench.js';
 import { type ChildResult, runQins } from './child.js';
 import type { PeerBenchResult } from './peer-bench.js';
-import type { BenchConfig, Scale } from './suite-config.js';
+import type { BenchConfig, PeerKernels, Scale } from './suite-config.js';
 import type { PeerRun, SuiteEntry } from './suite-result.js';
 
 export function blankEntry(scale: Scale, c: BenchConfig): SuiteEntry {
@@ -51,13 +51,14 @@ export function blankEntry(scale: Scale, c: BenchConfig): SuiteEntry {
 export function measure(
   c: BenchConfig,
   model: string,
-  s: { prefill: number; decode: number; threads: number | null; peerAvx2Dir: string | null },
+  s: { prefill: number; decode: number; threads: number | null; peerDirs: Record<PeerKernels, string | null> },
   log: (l: string) => void,
 ): Promise<ChildResult<BenchResult>> {
   const common = ['--prefill', String(s.prefill), '--decode', String(s.decode), '--repeat', '1'];
   if (s.threads) common.push('--threads', String(s.threads));
   if (c.engine === 'llama.cpp') {
-    const env = c.kernels === 'avx2' && s.peerAvx2Dir ? { QINS_PEER_DIR: s.peerAvx2Dir } : undefined;
+    const dir = c.kernels ? s.peerDirs[c.kernels] : null;
+    const env = dir ? { QINS_PEER_DIR: dir } : undefined;
     return runQins<BenchResult>(['bench-peer', model, ...common], { onLine: log, ...(env ? { env } : {}) });
   }
   const args = ['bench', model, '--engine', c.engine, ...common, '--no-bandwidth'];
@@ -97,6 +98,7 @@ export function notePeer(peer: PeerRun, c: BenchConfig, r: PeerBenchResult): voi
   peer.llama_cpp_release = `${r.peer.llamaCpp.repo} ${r.peer.llamaCpp.release}`;
   peer.version = r.peer.version;
   if (c.kernels === 'avx2') peer.avx2_cpu_library = r.peer.cpuLibrary;
+  else if (c.kernels === 'avxvnni') peer.avxvnni_cpu_library = r.peer.cpuLibrary;
   else {
     peer.cpu_library = r.peer.cpuLibrary;
     peer.system_info = r.peer.systemInfo;

@@ -115,6 +115,10 @@ export interface PeerRun {
   avx2_cpu_library: string | null;
   /** Why the AVX2 comparison did not run, when it did not (no AVX-512, or the copy failed). */
   avx2_reason: string | null;
+  /** The same for the AVX-VNNI comparison (absent in runs before it existed). */
+  avxvnni_dir?: string | null;
+  avxvnni_cpu_library?: string | null;
+  avxvnni_reason?: string | null;
   system_info: string | null;
 }
 

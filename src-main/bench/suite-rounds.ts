@@ -41,7 +41,7 @@ export async function measureRounds(
       const clog = (l: string) => slog(`round ${round}/${rounds} ${c.label}: ${l}`);
       try {
         const load0 = loadavg()[0] ?? 0;
-        const r = await measure(c, e.model, { prefill, decode, threads, peerAvx2Dir: peer.avx2_dir }, clog);
+        const r = await measure(c, e.model, { prefill, decode, threads, peerDirs: { avx2: peer.avx2_dir, avxvnni: peer.avxvnni_dir ?? null } }, clog);
         record(e, r, round, load0);
         if (c.engine === 'llama.cpp') notePeer(peer, c, r.json as PeerBenchResult);
         clog(`decode ${r.json.decode_tok_s.toFixed(2)} tok/s (depth 0: ${r.json.decode_depth0_tok_s.toFixed(2)}), prefill ${r.json.prefill_tok_s.toFixed(1)} tok/s`);

@@ -314,6 +314,23 @@ describe('targets and verdicts', () => {
   });
 });
 
+describe('the AVX-VNNI rows', () => {
+  it('pair with the alderlake llama.cpp rows and get their own targets', () => {
+    const r = sample();
+    r.entries.push(
+      entry('phi35', 'qins4-avxvnni', 'qins4 (AVX-VNNI)', { decode: 18, depth0: 22, prefill: 69 }, { kernels: 'avxvnni', stream_bytes_per_token: 2 * GB }),
+      entry('phi35', 'llama-q4_0-avxvnni', 'llama.cpp Q4_0 (AVX-VNNI)', { decode: 15, depth0: 20, prefill: 46 }, { kernels: 'libggml-cpu-alderlake.so', stream_bytes_per_token: 2 * GB }),
+    );
+    for (const e of r.entries.slice(-2)) summarize(e, 30);
+    const rows = peerRows(r, 'phi35').filter((x) => x.ours.id.endsWith('-avxvnni'));
+    expect(rows.map((x) => `${x.ours.id}/${x.peer.id}/${x.kernels}`)).toEqual(['qins4-avxvnni/llama-q4_0-avxvnni/AVX-VNNI']);
+    const t = checkKernelTargets(r).filter((x) => x.target.startsWith('Phi-3.5 scale, AVX-VNNI: qins4'));
+    expect(t.find((x) => x.target.includes('decode after'))).toMatchObject({ measured: '1.20× (18.0 vs 15.0 tok/s)', status: 'met' });
+    expect(t.find((x) => x.target.includes('decode at depth 0 ≥ 1.1×'))).toMatchObject({ measured: '1.10× (22.0 vs 20.0 tok/s)', status: 'met' });
+    expect(t.find((x) => x.target.includes('prefill'))).toMatchObject({ measured: '1.50× (69.0 vs 46.0 tok/s)', status: 'met' });
+  });
+});
+
 describe('kernel targets against llama.cpp', () => {
   it('judges each kernel set, the depth-0 bandwidth share, the conversion race and the KV cache from the numbers', () => {
     const r = sample();
