@@ -228,14 +228,20 @@ template <int NT>
 // reorder_q4). Tables whose values span at most 127 (q4) are looked up with a bias that makes them
 // unsigned 0..127: vpmaddubsw multiplies them with the activations directly and the bias comes back
 // out per row as bias * sum_b(scale_b * d_b * sum(q_b)). Wider tables (qins4) take |w| and move
-// the sign to the activations.
-template <int NT, bool Small>
+// the sign to the activations. With VNNI (the avxvnni set) every table goes the biased way: values
+// + 128 (Codebook4::biased) are unsigned bytes, vpdpbusd sums their products with the activations
+// in int32 (nothing to saturate) and the bias comes back out the same way. 10 vector operations per
+// 64 weights besides the loads, against 12 (Small) and 17 (Wide) without VNNI.
+enum class Cb4Way { Small, Wide, Biased };
+
+template <int NT, Cb4Way Way>
 [[gnu::noinline]] void rows_cb4_t(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const int ng = (nb + 3) / 4;
   const Codebook4& cb = *w.cb4;
-  const __m256i tab = _mm256_broadcastsi128_si256(
-      _mm_load_si128(reinterpret_cast<const __m128i*>(Small ? static_cast<const void*>(cb.small) : static_cast<const void*>(cb.ints))));
+  const void* table = Way == Cb4Way::Small ? static_cast<const void*>(cb.small) : Way == Cb4Way::Wide ? static_cast<const void*>(cb.ints) : cb.biased;
+  const __m256i tab = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(table)));
+  const float bias = Way == Cb4Way::Small ? static_cast<float>(cb.small_bias) : 128.f;
   const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
   // lanes 0..3 <- block k, 4..7 <- block k + 1 of a group's 8 scales
   const __m256i pidx[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
@@ -256,7 +262,7 @@ template <int NT, bool Small>
         const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
         const __m256 d = _mm256_maskload_ps(a.d + tb, m);
         S[t] = _mm256_mul_ps(ws, d);
-        if (Small) corr[t] = _mm256_fmadd_ps(S[t], _mm256_cvtepi32_ps(_mm256_maskload_epi32(a.s + tb, m)), corr[t]);
+        if (Way != Cb4Way::Wide) corr[t] = _mm256_fmadd_ps(S[t], _mm256_cvtepi32_ps(_mm256_maskload_epi32(a.s + tb, m)), corr[t]);
       }
       for (int k = 0; k < gn; k += 2) {
         const int b = g + k;
@@ -273,7 +279,9 @@ template <int NT, bool Small>
           const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off));
           const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off + 64));
           __m256i p;
-          if (Small) {
+          if (Way == Cb4Way::Biased) {
+            p = dot_u8s8(dot_u8s8(_mm256_setzero_si256(), wl, xl), wh, xh);  // VNNI only (no int16 step)
+          } else if (Way == Cb4Way::Small) {
             p = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(wl, xl), _mm256_maddubs_epi16(wh, xh)), ones);
           } else {
             p = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(wl), _mm256_sign_epi8(xl, wl)), ones),
@@ -285,73 +293,20 @@ template <int NT, bool Small>
     }
     for (int t = 0; t < NT; ++t) {
       float v = hsum(acc[t]);
-      if (Small) v -= static_cast<float>(cb.small_bias) * hsum(corr[t]);
+      if (Way != Cb4Way::Wide) v -= bias * hsum(corr[t]);
       y[static_cast<size_t>(t0 + t) * ldy + r] = v * cb.inv_denom;
     }
   }
 }
 
-#if defined(QINS_AVXVNNI)
-// With VNNI every 4-bit table goes the biased way: values + 128 (Codebook4::biased) are unsigned
-// bytes, vpdpbusd sums their products with the activations in int32 (nothing to saturate) and the
-// bias comes back out per row as 128 * sum_b(scale_b * d_b * sum(q_b)). 10 vector operations per
-// 64 weights besides the loads, against 12 (q4) and 17 (qins4) without VNNI.
-template <int NT>
-[[gnu::noinline]] void rows_cb4_biased(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
-  const int nb = w.cols_p / kBlock;
-  const int ng = (nb + 3) / 4;
-  const Codebook4& cb = *w.cb4;
-  const __m256i tab = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.biased)));
-  const __m256i m4 = _mm256_set1_epi8(0x0f);
-  const __m256i pidx[4] = {_mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3),
-                           _mm256_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5), _mm256_setr_epi32(6, 6, 6, 6, 7, 7, 7, 7)};
-  const int8_t* xb[NT];
-  for (int t = 0; t < NT; ++t) xb[t] = a.q4 + static_cast<size_t>(t0 + t) * ng * 128;
-  for (int r = r0; r < r1; ++r) {
-    const uint8_t* cr = w.codes + static_cast<size_t>(r) * (w.cols_p / 2);
-    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
-    __m256 acc[NT], corr[NT];
-    for (int t = 0; t < NT; ++t) acc[t] = corr[t] = _mm256_setzero_ps();
-    for (int g = 0; g < nb; g += 8) {
-      const int gn = nb - g < 8 ? nb - g : 8;
-      const __m256 ws = weight_scales(sr, g, gn);
-      const __m256i m = lanes(gn);
-      __m256 S[NT];
-      for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
-        S[t] = _mm256_mul_ps(ws, _mm256_maskload_ps(a.d + tb, m));
-        corr[t] = _mm256_fmadd_ps(S[t], _mm256_cvtepi32_ps(_mm256_maskload_epi32(a.s + tb, m)), corr[t]);
-      }
-      for (int k = 0; k < gn; k += 2) {
-        const int b = g + k;
-        const uint8_t* cp = cr + static_cast<size_t>(b) * (kBlock / 2);
-        prefetch(cp);
-        // a lone last block: its upper lanes hold code 0 times zero-padded activations
-        const __m256i raw = k + 1 < gn ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cp))
-                                       : _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(cp)));
-        const __m256i wl = _mm256_shuffle_epi8(tab, _mm256_and_si256(raw, m4));
-        const __m256i wh = _mm256_shuffle_epi8(tab, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
-        const size_t off = static_cast<size_t>(b / 4) * 128 + static_cast<size_t>(b % 4) * 16;
-        for (int t = 0; t < NT; ++t) {
-          const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off));
-          const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t] + off + 64));
-          const __m256i p = dot_u8s8(dot_u8s8(_mm256_setzero_si256(), wl, xl), wh, xh);
-          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_permutevar8x32_ps(S[t], pidx[k / 2]), acc[t]);
-        }
-      }
-    }
-    for (int t = 0; t < NT; ++t) y[static_cast<size_t>(t0 + t) * ldy + r] = (hsum(acc[t]) - 128.0f * hsum(corr[t])) * cb.inv_denom;
-  }
-}
-#endif
 
 template <int NT>
 void rows_cb4(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
 #if defined(QINS_AVXVNNI)
-  return rows_cb4_biased<NT>(w, a, t0, r0, r1, y, ldy);
+  return rows_cb4_t<NT, Cb4Way::Biased>(w, a, t0, r0, r1, y, ldy);
 #else
-  if (w.cb4->small_bias >= 0) return rows_cb4_t<NT, true>(w, a, t0, r0, r1, y, ldy);
-  rows_cb4_t<NT, false>(w, a, t0, r0, r1, y, ldy);
+  if (w.cb4->small_bias >= 0) return rows_cb4_t<NT, Cb4Way::Small>(w, a, t0, r0, r1, y, ldy);
+  rows_cb4_t<NT, Cb4Way::Wide>(w, a, t0, r0, r1, y, ldy);
 #endif
 }
 
