@@ -158,12 +158,24 @@ inline void cb8_step(const Cb8Tables& tb, const uint8_t* codes, const int8_t* co
   }
 }
 
+// Per-token factors of a group of up to 16 blocks: S = weight scale x activation scale, and with
+// Correct the offset correction C = -128 * sum(q) of the biased (unsigned) weights, else zero.
+template <int NT, bool Correct>
+inline void group_factors(const uint16_t* sr, const Acts& a, int t0, int g, int gn, __m512* S, __m512i* C) {
+  const __mmask16 kg = mask16(gn);
+  const __m512 ws = weight_scales16(sr, g, gn);
+  for (int t = 0; t < NT; ++t) {
+    const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
+    S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
+    C[t] = Correct ? _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7)) : _mm512_setzero_si512();
+  }
+}
+
 template <int NT, Cb8Form F>
 [[gnu::noinline]] void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
   const Cb8Tables tb(cb);
-  const __m512i zero = _mm512_setzero_si512();
   const int8_t* qbase[NT];
   for (int t = 0; t < NT; ++t) qbase[t] = a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock;
   for (int r = r0; r < r1; ++r) {
@@ -173,15 +185,9 @@ template <int NT, Cb8Form F>
     for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
     for (int g = 0; g < nb; g += 16) {
       const int gn = nb - g < 16 ? nb - g : 16;
-      const __mmask16 kg = mask16(gn);
-      const __m512 ws = weight_scales16(sr, g, gn);
       __m512 S[NT];
       __m512i C[NT];
-      for (int t = 0; t < NT; ++t) {
-        const size_t tbk = static_cast<size_t>(t0 + t) * a.nb + g;
-        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tbk));
-        C[t] = F == Cb8Form::Symmetric ? zero : _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tbk), 7));
-      }
+      group_factors<NT, F != Cb8Form::Symmetric>(sr, a, t0, g, gn, S, C);
       const int8_t* q[NT];
       if (gn == 16) {
 #pragma GCC unroll 8
@@ -233,7 +239,6 @@ template <int NT>
   const int nb = w.cols_p / kBlock;
   const int ng = (nb + 3) / 4;
   const __m512i tab64 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(w.cb4->biased)));
-  const __m512i zero = _mm512_setzero_si512();
   const int8_t* qbase[NT];
   for (int t = 0; t < NT; ++t) qbase[t] = a.q4 + static_cast<size_t>(t0 + t) * ng * 128;
   for (int r = r0; r < r1; ++r) {
@@ -243,15 +248,9 @@ template <int NT>
     for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
     for (int g = 0; g < nb; g += 16) {
       const int gn = nb - g < 16 ? nb - g : 16;
-      const __mmask16 kg = mask16(gn);
-      const __m512 ws = weight_scales16(sr, g, gn);
       __m512 S[NT];
       __m512i C[NT];
-      for (int t = 0; t < NT; ++t) {
-        const size_t tb = static_cast<size_t>(t0 + t) * a.nb + g;
-        S[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(kg, a.d + tb));
-        C[t] = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kg, a.s + tb), 7));
-      }
+      group_factors<NT, true>(sr, a, t0, g, gn, S, C);
       const int8_t* q[NT];
       if (gn == 16) {
 #pragma GCC unroll 4
