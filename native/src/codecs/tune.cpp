@@ -69,8 +69,14 @@ struct Pass {
  *  sums whatever the number of threads (one thread per part at most). */
 constexpr int kPassParts = 2;
 
-/** Codes every block of the sample with `tb`; accumulates the error and the Lloyd sums. */
-Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, Q4Search search, int threads, Isa isa) {
+/** What a pass sums: everything (Lloyd steps, starts), or only the objective and errsq (the
+ *  coordinate descent compares candidates by their objective alone). */
+enum class Sums { All, Objective };
+
+/** Codes every block of the sample with `tb`; accumulates the error and, for Sums::All, the Lloyd
+ *  sums and Σw² (with Sums::Objective they stay 0; the objective and errsq are the same either way). */
+Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& tb, Q4Search search, int threads, Isa isa,
+              Sums sums = Sums::All) {
   const int nb = (cols + block - 1) / block;
   const size_t nblocks = rows * nb;
   Pass parts[kPassParts];
@@ -110,6 +116,7 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
             p.errsq += qins4_block_assign(x, n, tb, search, one, &s);
           }
           if (search.weighting == Weighting::None) {  // wt = 1: the same sums, without the weighted error
+            if (sums == Sums::Objective) continue;
             const double ss = static_cast<double>(s) * s;
             for (int j = 0; j < n; j++) {
               p.sumsq += static_cast<double>(x[j]) * x[j];
@@ -120,6 +127,13 @@ Pass run_pass(const float* w, size_t rows, int cols, int block, const Table16& t
           }
           float wtb[256];
           block_weights(x, n, search.weighting, wtb);
+          if (sums == Sums::Objective) {
+            for (int j = 0; j < n; j++) {
+              const double d = x[j] - static_cast<double>(s) * tb.L[id[j]];
+              p.werr += wtb[j] * d * d;
+            }
+            continue;
+          }
           for (int j = 0; j < n; j++) {
             const double wt = wtb[j];
             p.sumsq += static_cast<double>(x[j]) * x[j];
@@ -252,7 +266,7 @@ Qins4Tune tune_qins4(const float* w, size_t rows, int cols, int block, Q4Search 
             if (cand[j] <= cand[j - 1] || (j < 15 && cand[j] >= cand[j + 1]) || cand[j] > 127 || cand[j] < -126) continue;
             Table16 tb;
             if (!tb.adopt(cand, 127).empty()) continue;
-            const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa);
+            const Pass p = run_pass(w, rows, cols, block, tb, search, threads, isa, Sums::Objective);
             if (p.objective(search.weighting) < best_obj) {
               best_obj = p.objective(search.weighting);
               best.errsq = p.errsq;
