@@ -1,7 +1,8 @@
 // llama.cpp's `llama-quantize` as the conversion peer of the Phi-3.5-scale run: the same bf16
 // source, exported once as a BF16 GGUF (`qins convert --codec bf16`, then `qins export-gguf`), then
-// quantized to Q8_0 and Q4_0 with the same thread count as our converter. The binary is built from
-// the llama.cpp source the peer package ships (`npm run peer:quantize`, scripts/peer-quantize.mjs);
+// quantized to Q8_0 and Q4_0 with the same thread count as our converter, in rounds that alternate
+// with `qins convert` to qins8 and qins4 (the conversion race). The binary is built from the
+// llama.cpp source the peer package ships (`npm run peer:quantize`, scripts/peer-quantize.mjs);
 // without it the report says why the conversion comparison is missing.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,38 +70,67 @@ function timed(cmd: string, args: string[], log: (l: string) => void): Promise<T
   });
 }
 
+/** The pairs the race runs: our codec against the llama-quantize type of the same bits. */
+export const RACE_PAIRS = [
+  ['qins8', 'Q8_0'],
+  ['qins4', 'Q4_0'],
+] as const;
+export type RacePair = (typeof RACE_PAIRS)[number];
+
+/** The round whose wall time is the median (the lower middle one for an even count), with every
+ *  round's wall time and the highest peak RSS. */
+export function medianRound(rounds: ConversionMeasure[]): ConversionMeasure {
+  const sorted = [...rounds].sort((a, b) => a.wall_seconds - b.wall_seconds);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const rss = rounds.map((r) => r.peak_rss_bytes);
+  return {
+    ...mid,
+    wall_rounds: rounds.map((r) => r.wall_seconds),
+    peak_rss_bytes: rss.every((x) => x !== null) ? Math.max(...(rss as number[])) : null,
+  };
+}
+
 /**
- * Quantizes the source with llama-quantize to Q8_0 and Q4_0 (threads as given) and returns one
- * conversion measure each. The BF16 GGUF and the outputs are deleted afterwards.
+ * The conversion race: `rounds` rounds of `qins convert` to qins8 and qins4 against llama-quantize
+ * Q8_0 and Q4_0 (the given pairs of RACE_PAIRS, threads as given), alternating which of each pair goes first, every output deleted
+ * before the next conversion starts (so each one writes into the same free memory). Back-to-back
+ * conversions here differ by more than the engines do; one measure per codec and type, from the
+ * median round. The BF16 GGUF and every output are deleted afterwards.
  */
-export async function measureQuantizePeer(
+export async function measureConversionRace(
   peer: QuantizePeer,
   scale: Scale,
   source: string,
   dir: string,
   threads: number | null,
+  rounds: number,
+  pairs: readonly RacePair[],
+  ours: (codec: RacePair[0], model: string) => Promise<ConversionMeasure>,
   log: (l: string) => void,
 ): Promise<ConversionMeasure[]> {
-  if (!peer.binary) return [];
+  if (!peer.binary || pairs.length === 0) return [];
+  const binary = peer.binary;
   const bf16 = join(dir, 'quantize-source-bf16.qins');
   const gguf = join(dir, 'quantize-source-bf16.gguf');
-  const out: ConversionMeasure[] = [];
+  const ourOut = join(dir, 'race-output.qins');
+  const target = join(dir, 'race-output.gguf');
+  const got = new Map<string, ConversionMeasure[]>();
+  const keep = (m: ConversionMeasure) => got.set(m.codec, [...(got.get(m.codec) ?? []), m]);
   try {
     log('llama-quantize: the source as a BF16 GGUF (qins convert --codec bf16, qins export-gguf)');
     await runQins(['convert', source, '-o', bf16, '--codec', 'bf16'], { onLine: log });
     await runQins(['export-gguf', bf16, '-o', gguf, '--force'], { onLine: log });
     await rm(bf16, { force: true });
     const sourceBytes = (await stat(gguf)).size;
-    for (const type of ['Q8_0', 'Q4_0'] as const) {
-      const target = join(dir, `quantize-${type}.gguf`);
+    const quantize = async (type: string): Promise<ConversionMeasure> => {
       log(`llama-quantize ${type} (${peer.variant})`);
       const load = loadavg()[0] ?? 0;
       const args = [gguf, target, type];
       if (threads) args.push(String(threads));
-      const t = await timed(peer.binary, args, log);
+      const t = await timed(binary, args, log);
       const fileBytes = (await stat(target)).size;
-      await rm(target, { force: true });
-      out.push({
+      log(`llama-quantize ${type}: ${t.wall_seconds.toFixed(1)} s`);
+      return {
         scale,
         codec: `llama-quantize ${type}`,
         label: `llama-quantize ${type} (${peer.variant}, from a BF16 GGUF)`,
@@ -114,12 +144,31 @@ export async function measureQuantizePeer(
         snr_db: null,
         load_avg_1m: load,
         peer: true,
-      });
-      log(`llama-quantize ${type}: ${t.wall_seconds.toFixed(1)} s`);
+      };
+    };
+    for (let round = 0; round < rounds; round++) {
+      log(`conversion race: round ${round + 1} of ${rounds}`);
+      for (const [codec, type] of pairs) {
+        const steps = [() => ours(codec, ourOut), () => quantize(type)];
+        if (round % 2 === 1) steps.reverse();
+        for (const step of steps) {
+          keep(await step());
+          await rm(ourOut, { force: true });
+          await rm(target, { force: true });
+        }
+      }
     }
   } finally {
     await rm(bf16, { force: true });
     await rm(gguf, { force: true });
+    await rm(ourOut, { force: true });
+    await rm(target, { force: true });
   }
+  const out: ConversionMeasure[] = [];
+  for (const [codec, type] of pairs)
+    for (const key of [`llama-quantize ${type}`, codec]) {
+      const list = got.get(key);
+      if (list?.length) out.push(medianRound(list));
+    }
   return out;
 }

@@ -3,7 +3,7 @@
 import { claimsTable } from './report-claims.js';
 import { find, mainScale, mb, mib, pct, RED, scaleWord, signed, speed } from './report-format.js';
 import { peerHeader, peerMissing, peerTable } from './report-peer.js';
-import { conversionTable } from './report-tables.js';
+import { conversionTable, raceNote } from './report-tables.js';
 import { pplDelta, targetsTable } from './report-targets.js';
 import { IQ4_NL_TABLE, type SuiteResult } from './suite.js';
 
@@ -64,7 +64,7 @@ export function conversionBlock(r: SuiteResult): string | null {
   return [
     conversionTable(list),
     '',
-    `Measured by \`npm run bench\` (each codec converted by \`qins convert\` in its own process, the source read once beforehand so that it is in the page cache; CPU time and peak RSS from the process's getrusage). The largest peak RSS was ${mib(peak)}. ${measuredOn(r)}`,
+    `Measured by \`npm run bench\` (each codec converted by \`qins convert\` in its own process, the source read once beforehand so that it is in the page cache; CPU time and peak RSS from the process's getrusage).${raceNote(r)} The largest peak RSS was ${mib(peak)}. ${measuredOn(r)}`,
     '',
   ].join('\n');
 }

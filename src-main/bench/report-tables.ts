@@ -97,6 +97,15 @@ export function bandwidthSection(r: SuiteResult): string[] {
   return out;
 }
 
+/** What the race rows of the conversion table are (empty for a run without the race). */
+export function raceNote(r: SuiteResult): string {
+  const raced = r.conversions.filter((c) => (c.wall_rounds?.length ?? 0) > 1);
+  if (raced.length === 0) return '';
+  const n = Math.max(...raced.map((c) => c.wall_rounds!.length));
+  const names = (peer: boolean) => raced.filter((c) => c.peer === peer).map((c) => c.codec.replace('llama-quantize ', '')).join(' and ');
+  return ` The rows with several wall times come from the conversion race: ${names(false)} alternated with llama-quantize ${names(true)} in ${n} rounds (which of each pair went first alternating, every output deleted before the next conversion started); such a row gives the median round's figures, every round's wall time in brackets, and the highest peak RSS of its rounds.`;
+}
+
 export function conversionTable(list: ConversionMeasure[]): string {
   const lines = [
     '| codec | wall | source read rate | CPU (user + sys) | peak RSS | SNR | size | load average |',
@@ -104,8 +113,9 @@ export function conversionTable(list: ConversionMeasure[]): string {
   ];
   for (const c of list) {
     const cpu = c.user_seconds === null || c.sys_seconds === null ? '–' : `${c.user_seconds.toFixed(1)} + ${c.sys_seconds.toFixed(1)} s`;
+    const wall = c.wall_rounds && c.wall_rounds.length > 1 ? `${c.wall_seconds.toFixed(1)} s (${c.wall_rounds.map((w) => w.toFixed(1)).join(', ')})` : `${c.wall_seconds.toFixed(1)} s`;
     lines.push(
-      `| ${c.label} | ${c.wall_seconds.toFixed(1)} s | ${(c.source_bytes / c.wall_seconds / MB).toFixed(0)} MB/s | ${cpu} | ${mib(c.peak_rss_bytes)} | ${c.peer ? '–' : c.snr_db === null ? 'lossless' : `${c.snr_db.toFixed(2)} dB`} | ${(c.file_bytes / c.source_bytes).toFixed(3)}× | ${c.load_avg_1m.toFixed(2)} |`,
+      `| ${c.label} | ${wall} | ${(c.source_bytes / c.wall_seconds / MB).toFixed(0)} MB/s | ${cpu} | ${mib(c.peak_rss_bytes)} | ${c.peer ? '–' : c.snr_db === null ? 'lossless' : `${c.snr_db.toFixed(2)} dB`} | ${(c.file_bytes / c.source_bytes).toFixed(3)}× | ${c.load_avg_1m.toFixed(2)} |`,
     );
   }
   return lines.join('\n');

@@ -154,9 +154,11 @@ export function checkKernelTargets(r: SuiteResult): TargetCheck[] {
   for (const [ours, peer] of [['qins8', 'llama-quantize Q8_0'], ['qins4', 'llama-quantize Q4_0']] as const) {
     const a = conv.find((c) => !c.peer && c.codec === ours);
     const b = conv.find((c) => c.peer && c.codec === peer);
+    const n = Math.min(a?.wall_rounds?.length ?? 1, b?.wall_rounds?.length ?? 1);
+    const how = n > 1 ? `, medians of ${n} alternating rounds` : '';
     out.push({
       target: `Phi-3.5 scale: convert to ${ours} no slower than ${peer}`,
-      measured: a && b ? `${a.wall_seconds.toFixed(1)} s vs ${b.wall_seconds.toFixed(1)} s (${(b.wall_seconds / a.wall_seconds).toFixed(2)}×)` : '–',
+      measured: a && b ? `${a.wall_seconds.toFixed(1)} s vs ${b.wall_seconds.toFixed(1)} s (${(b.wall_seconds / a.wall_seconds).toFixed(2)}×${how})` : '–',
       status: status(a && b ? a.wall_seconds <= b.wall_seconds : null),
     });
   }

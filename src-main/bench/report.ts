@@ -6,7 +6,7 @@
 import { claimsTable } from './report-claims.js';
 import { RED } from './report-format.js';
 import { peerHeader, peerLine, peerMissing, peerRows, peerTable } from './report-peer.js';
-import { bandwidthSection, conversionTable, scaleTable } from './report-tables.js';
+import { bandwidthSection, conversionTable, raceNote, scaleTable } from './report-tables.js';
 import { targetsTable } from './report-targets.js';
 import { SCALE_NAMES, type SuiteResult } from './suite.js';
 
@@ -88,7 +88,7 @@ export function renderReport(r: SuiteResult, files: ReportFiles): string {
     const peerConv = q.binary
       ? q.error
         ? ` llama-quantize (${q.variant}) failed: ${q.error}.`
-        : ` Beside them at the Phi-3.5 scale, llama.cpp's \`llama-quantize\` (${q.variant} build, built from the source bundled with the peer package by \`npm run peer:quantize\`), the same threads, from the same source exported as a BF16 GGUF (\`qins convert --codec bf16\` + \`qins export-gguf\`, in the page cache), timed by /usr/bin/time.`
+        : ` Beside them at the Phi-3.5 scale, llama.cpp's \`llama-quantize\` (${q.variant} build, built from the source bundled with the peer package by \`npm run peer:quantize\`), the same threads, from the same source exported as a BF16 GGUF (\`qins convert --codec bf16\` + \`qins export-gguf\`, in the page cache), timed by /usr/bin/time.${raceNote(r)}`
       : ` No llama-quantize comparison: ${q.reason}.`;
     out.push('## Conversions', '', `Each .qins file was converted anew in this run: wall time, CPU time and peak RSS of the \`qins convert\` process (its own getrusage).${peerConv}`, '');
     for (const s of r.settings.scales) {

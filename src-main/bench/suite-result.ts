@@ -101,6 +101,10 @@ export interface ConversionMeasure {
   load_avg_1m: number;
   /** llama-quantize (the conversion peer) rather than `qins convert`. */
   peer: boolean;
+  /** Conversion race (qins8/qins4 and llama-quantize alternating): every round's wall time, in
+   *  order; the other figures are the median round's, peak RSS the highest of the rounds. Absent for
+   *  a single conversion (and in runs before the race existed). */
+  wall_rounds?: number[];
 }
 
 export interface PeerRun {

@@ -16,10 +16,10 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { appRoot, assetsDir } from '../core/paths.js';
 import { type BandwidthProbe, machineInfo, probeBandwidth } from './machine.js';
-import { measureQuantizePeer } from './quantize-peer.js';
+import { measureConversionRace, RACE_PAIRS, type RacePair } from './quantize-peer.js';
 import { type BenchConfig, type Scale, SCALES, type SuiteOptions } from './suite-config.js';
 import { blankEntry } from './suite-measure.js';
-import { modelKey, type Prepared, prepareModel, sourceFor, warmSource } from './suite-models.js';
+import { convertMeasured, modelKey, type Prepared, prepareModel, sourceFor, warmSource } from './suite-models.js';
 import { choosePeers } from './suite-peers.js';
 import type { ConversionMeasure, SuiteEntry, SuiteResult } from './suite-result.js';
 import { measureQuality, measureRounds, type ScaleRun } from './suite-rounds.js';
@@ -70,16 +70,21 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
     const byId = new Map(scaleEntries.map((e) => [e.id, e]));
     if (!peer.available) for (const e of scaleEntries) if (e.engine === 'llama.cpp') e.error = `not measured: ${peer.reason}`;
 
-    // 0. The conversion peer (Phi-3.5 scale): llama-quantize on the same source, same threads; first,
-    //    while the disk holds no models yet (its BF16 GGUF is as large as the source).
-    if (scale === 'phi35' && o.peer !== false && here.some((c) => c.engine === 'qins' && (c.codec === 'qins8' || c.codec === 'qins4'))) {
+    // 0. The conversion race (Phi-3.5 scale): qins8 and qins4 against llama-quantize on the same
+    //    source, same threads, alternating, in rounds; first, while the disk holds no models yet
+    //    (its BF16 GGUF is as large as the source).
+    const raced = RACE_PAIRS.filter(([codec]) => here.some((c) => c.engine === 'qins' && c.codec === codec && !c.codebook));
+    if (scale === 'phi35' && o.peer !== false && raced.length > 0) {
       if (!quantize.binary) slog(`llama-quantize: ${quantize.reason}`);
       else
         try {
-          conversions.push(...(await measureQuantizePeer(quantize, scale, source, dir, threads, slog)));
+          slog('reading the source once (page cache)');
+          await warmSource(source);
+          const ours = (codec: RacePair[0], model: string) => convertMeasured(source, model, scale, { codec, label: codec }, slog);
+          conversions.push(...(await measureConversionRace(quantize, scale, source, dir, threads, rounds[scale], raced, ours, slog)));
         } catch (err) {
           quantize.error = (err as Error).message.split('\n')[0] ?? 'failed';
-          slog(`llama-quantize: failed: ${quantize.error}`);
+          slog(`conversion race: failed: ${quantize.error}`);
         }
     }
 

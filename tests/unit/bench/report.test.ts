@@ -18,7 +18,7 @@ import {
   verdict,
   withRange,
 } from '../../../src-main/bench/report.js';
-import { checkBound, summarize, type RoundSample, type Scale, type SuiteEntry, type SuiteResult } from '../../../src-main/bench/suite.js';
+import { checkBound, type ConversionMeasure, summarize, type RoundSample, type Scale, type SuiteEntry, type SuiteResult } from '../../../src-main/bench/suite.js';
 
 type Speeds = { decode: number; depth0?: number; prefill?: number; load?: number; peak?: number; weights?: number };
 
@@ -384,6 +384,22 @@ describe('README blocks', () => {
     expect(updateClaimsBlock('no markers here', sample())).toBeNull();
     const missing = updateClaimsBlock(readme, sample({ peer: false }))!;
     expect(missing).toContain('**llama.cpp was not measured in this run: llama.cpp peer not installed (npm run peer:install).**');
+  });
+
+  it('conversion race rows: the median round against the median round, every round in the table', () => {
+    const r = sample();
+    const [ours, peer] = r.conversions as [ConversionMeasure, ConversionMeasure];
+    ours.wall_rounds = [21, 20, 26];
+    peer.wall_rounds = [25, 31, 24];
+    const t = checkKernelTargets(r).find((x) => x.target.startsWith('Phi-3.5 scale: convert to qins8'));
+    expect(t).toMatchObject({ measured: '20.0 s vs 25.0 s (1.25×, medians of 3 alternating rounds)', status: 'met' });
+    const text = renderReport(r, { json: 'b.json', decodeSvg: 'd.svg', qualitySvg: 'q.svg' });
+    expect(text).toContain('| qins8 | 20.0 s (21.0, 20.0, 26.0) | 380 MB/s |');
+    expect(text).toContain('| llama-quantize Q8_0 (avx512, from a BF16 GGUF) | 25.0 s (25.0, 31.0, 24.0) |');
+    expect(text).toContain('conversion race: qins8 alternated with llama-quantize Q8_0 in 3 rounds');
+    expect(updateReadme('<!-- convert:phi35 -->\n<!-- /convert:phi35 -->\n', r).text).toContain('in 3 rounds');
+    // a run without the race says nothing about it
+    expect(renderReport(sample(), { json: 'b.json', decodeSvg: 'd.svg', qualitySvg: 'q.svg' })).not.toContain('conversion race');
   });
 
   it('writes the targets, conversion and IQ4_NL blocks from the run', () => {
