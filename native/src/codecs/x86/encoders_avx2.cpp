@@ -47,6 +47,23 @@ inline void sum_p4(__m256 a, __m256 b, __m256 c, __m256 d, float out[4]) {
   out[3] = tc[4];
 }
 
+/**
+ * sum32 of eight blocks given their p vectors, one lane per block (lane b = sum_p(p[b])), in
+ * sum_p's order: halves lo + hi of two blocks per step, then (q0 + q2) + (q1 + q3) inside each
+ * 128-bit half: 22 instructions for eight sums.
+ */
+inline __m256 sum_p8(const __m256* p) {
+  __m256 q[4];
+  for (int i = 0; i < 4; i++)  // q of block 2i | q of block 2i + 1
+    q[i] = _mm256_add_ps(_mm256_permute2f128_ps(p[2 * i], p[2 * i + 1], 0x20), _mm256_permute2f128_ps(p[2 * i], p[2 * i + 1], 0x31));
+  // half h: r0 = q0 + q2, r1 = q1 + q3 of blocks h, 2 + h (u01) and 4 + h, 6 + h (u23)
+  const __m256 u01 = _mm256_add_ps(_mm256_shuffle_ps(q[0], q[1], 0x44), _mm256_shuffle_ps(q[0], q[1], 0xEE));
+  const __m256 u23 = _mm256_add_ps(_mm256_shuffle_ps(q[2], q[3], 0x44), _mm256_shuffle_ps(q[2], q[3], 0xEE));
+  // half h, lane i: r0 + r1 of block 2i + h; then lane b = block b
+  const __m256 f = _mm256_add_ps(_mm256_shuffle_ps(u01, u23, 0x88), _mm256_shuffle_ps(u01, u23, 0xDD));
+  return _mm256_permutevar8x32_ps(f, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
 /** Adds blocks' error and weight sums to acc in block order, reducing two blocks at a time. */
 struct PairSums {
   __m256 e, x;
@@ -368,94 +385,91 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
   };
   Bracket br[kGroup];
   for (int c = 0; c < m; c++) f[c] = 1.0f + static_cast<float>(c - n) / 127.0f;  // candidate t = c - n maps by id0 · f
-  for (int b = 0; b < kGroup; b++) {
-    br[b].ok = false;
-    if (!((live >> b) & 1)) {  // no candidates: lanes the choice below leaves alone
-      for (int c = 0; c < m; c++) sqx[c][b] = sq2[c][b] = 0;
-      continue;
-    }
-    const float id0 = id0s[b];
-    __m256 x[4], wt[4];
-    load4(w + 32 * b, x);
-    if (search.weighting == Weighting::Square) {
-      for (int i = 0; i < 4; i++) wt[i] = sq(x[i]);
-    } else if (search.weighting == Weighting::Sigma) {
-      __m256 xx[4];
-      for (int i = 0; i < 4; i++) xx[i] = sq(x[i]);
-      const float s2 = 2.0f * sum_p(fold(xx[0], xx[1], xx[2], xx[3])) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
-      const __m256 sv = _mm256_set1_ps(s2);
-      for (int i = 0; i < 4; i++) wt[i] = _mm256_sqrt_ps(_mm256_add_ps(sv, xx[i]));
-    }
-    auto mapping = [&](int t) { return _mm256_set1_ps(id0 * f[t + n]); };
-    // Each weight's mapped value x·id moves monotonically with t, so its nearest entry lies between
-    // those of the two outermost candidates. When they differ by at most one in every lane (almost
-    // always), a candidate's entry is the lower one or the next, by one comparison with the
-    // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
-    Bracket& bk = br[b];
-    bk.ok = false;
-    bool& bracket = bk.ok;
-    __m256* thr = bk.thr;
-    __m256 ax0[4], ax1[4], a20[4], a21[4];
-    if (n > 0) {
-      const float fa = id0 * f[0], fb = id0 * f[m - 1];
-      const __m256 id_lo = _mm256_set1_ps(fa), id_hi = _mm256_set1_ps(fb);
-      bk.id_min = std::min(fa, fb);
-      bk.id_max = std::max(fa, fb);
-      __m256 outside = _mm256_setzero_ps();
-      for (int i = 0; i < 4; i++) {
-        const __m256 ya = _mm256_mul_ps(x[i], id_lo), yb = _mm256_mul_ps(x[i], id_hi);
-        const __m256i lo = cx.nearest(_mm256_min_ps(ya, yb));
-        // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
-        const __m256i up = _mm256_min_epi32(_mm256_add_epi32(lo, _mm256_set1_epi32(1)), _mm256_set1_epi32(15));
-        outside = _mm256_or_ps(outside, _mm256_cmp_ps(_mm256_max_ps(ya, yb), Q4Ctx::lookup(cx.T_lo, cx.T_hi, up), _CMP_GT_OQ));
-        thr[i] = Q4Ctx::lookup(cx.T_lo, cx.T_hi, lo);
-        // lo + 1 = 16 reads entry 0: such lanes never move up (their threshold is +inf)
-        const __m256 q0 = cx.level(lo), q1 = cx.level(_mm256_add_epi32(lo, _mm256_set1_epi32(1)));
-        bk.lo[i] = lo;
-        bk.q0[i] = q0;
-        bk.q1[i] = q1;
-        const __m256 wq0 = weighted ? _mm256_mul_ps(q0, wt[i]) : q0, wq1 = weighted ? _mm256_mul_ps(q1, wt[i]) : q1;
-        ax0[i] = _mm256_mul_ps(wq0, x[i]);
-        ax1[i] = _mm256_mul_ps(wq1, x[i]);
-        a20[i] = _mm256_mul_ps(wq0, q0);
-        a21[i] = _mm256_mul_ps(wq1, q1);
+  // The blocks' p vectors of up to kSlice candidates, then their sums one lane per block (sum_p8).
+  constexpr int kSlice = 16;
+  alignas(32) __m256 px[kSlice][kGroup], p2[kSlice][kGroup];
+  for (int c0 = 0; c0 < m; c0 += kSlice) {
+    const int cn = std::min(kSlice, m - c0);
+    for (int b = 0; b < kGroup; b++) {
+      br[b].ok = false;
+      if (!((live >> b) & 1)) {  // no candidates: lanes the choice below leaves alone
+        for (int c = 0; c < cn; c++) px[c][b] = p2[c][b] = zero;
+        continue;
       }
-      bracket = _mm256_movemask_ps(outside) == 0;
-    }
-    // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
-    auto sums = [&](int t, __m256& pqx, __m256& pq2) __attribute__((always_inline)) {
-      const __m256 id = mapping(t);
-      __m256 ax[4], a2[4];
-      if (bracket) {
+      const float id0 = id0s[b];
+      __m256 x[4], wt[4];
+      load4(w + 32 * b, x);
+      if (search.weighting == Weighting::Square) {
+        for (int i = 0; i < 4; i++) wt[i] = sq(x[i]);
+      } else if (search.weighting == Weighting::Sigma) {
+        __m256 xx[4];
+        for (int i = 0; i < 4; i++) xx[i] = sq(x[i]);
+        const float s2 = 2.0f * sum_p(fold(xx[0], xx[1], xx[2], xx[3])) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
+        const __m256 sv = _mm256_set1_ps(s2);
+        for (int i = 0; i < 4; i++) wt[i] = _mm256_sqrt_ps(_mm256_add_ps(sv, xx[i]));
+      }
+      auto mapping = [&](int t) { return _mm256_set1_ps(id0 * f[t + n]); };
+      // Each weight's mapped value x·id moves monotonically with t, so its nearest entry lies between
+      // those of the two outermost candidates. When they differ by at most one in every lane (almost
+      // always), a candidate's entry is the lower one or the next, by one comparison with the
+      // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
+      Bracket& bk = br[b];
+      bk.ok = false;
+      bool& bracket = bk.ok;
+      __m256* thr = bk.thr;
+      __m256 ax0[4], ax1[4], a20[4], a21[4];
+      if (n > 0) {
+        const float fa = id0 * f[0], fb = id0 * f[m - 1];
+        const __m256 id_lo = _mm256_set1_ps(fa), id_hi = _mm256_set1_ps(fb);
+        bk.id_min = std::min(fa, fb);
+        bk.id_max = std::max(fa, fb);
+        __m256 outside = _mm256_setzero_ps();
         for (int i = 0; i < 4; i++) {
-          const __m256 up = _mm256_cmp_ps(_mm256_mul_ps(x[i], id), thr[i], _CMP_GT_OQ);
-          ax[i] = _mm256_blendv_ps(ax0[i], ax1[i], up);
-          a2[i] = _mm256_blendv_ps(a20[i], a21[i], up);
+          const __m256 ya = _mm256_mul_ps(x[i], id_lo), yb = _mm256_mul_ps(x[i], id_hi);
+          const __m256i lo = cx.nearest(_mm256_min_ps(ya, yb));
+          // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
+          const __m256i up = _mm256_min_epi32(_mm256_add_epi32(lo, _mm256_set1_epi32(1)), _mm256_set1_epi32(15));
+          outside = _mm256_or_ps(outside, _mm256_cmp_ps(_mm256_max_ps(ya, yb), Q4Ctx::lookup(cx.T_lo, cx.T_hi, up), _CMP_GT_OQ));
+          thr[i] = Q4Ctx::lookup(cx.T_lo, cx.T_hi, lo);
+          // lo + 1 = 16 reads entry 0: such lanes never move up (their threshold is +inf)
+          const __m256 q0 = cx.level(lo), q1 = cx.level(_mm256_add_epi32(lo, _mm256_set1_epi32(1)));
+          bk.lo[i] = lo;
+          bk.q0[i] = q0;
+          bk.q1[i] = q1;
+          const __m256 wq0 = weighted ? _mm256_mul_ps(q0, wt[i]) : q0, wq1 = weighted ? _mm256_mul_ps(q1, wt[i]) : q1;
+          ax0[i] = _mm256_mul_ps(wq0, x[i]);
+          ax1[i] = _mm256_mul_ps(wq1, x[i]);
+          a20[i] = _mm256_mul_ps(wq0, q0);
+          a21[i] = _mm256_mul_ps(wq1, q1);
         }
-      } else {
-        for (int i = 0; i < 4; i++) {
-          const __m256 q = cx.level(cx.nearest(_mm256_mul_ps(x[i], id)));
-          const __m256 wq = weighted ? _mm256_mul_ps(q, wt[i]) : q;
-          ax[i] = _mm256_mul_ps(wq, x[i]);
-          a2[i] = _mm256_mul_ps(wq, q);
+        bracket = _mm256_movemask_ps(outside) == 0;
+      }
+      // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
+      auto sums = [&](int t, __m256& pqx, __m256& pq2) __attribute__((always_inline)) {
+        const __m256 id = mapping(t);
+        __m256 ax[4], a2[4];
+        if (bracket) {
+          for (int i = 0; i < 4; i++) {
+            const __m256 up = _mm256_cmp_ps(_mm256_mul_ps(x[i], id), thr[i], _CMP_GT_OQ);
+            ax[i] = _mm256_blendv_ps(ax0[i], ax1[i], up);
+            a2[i] = _mm256_blendv_ps(a20[i], a21[i], up);
+          }
+        } else {
+          for (int i = 0; i < 4; i++) {
+            const __m256 q = cx.level(cx.nearest(_mm256_mul_ps(x[i], id)));
+            const __m256 wq = weighted ? _mm256_mul_ps(q, wt[i]) : q;
+            ax[i] = _mm256_mul_ps(wq, x[i]);
+            a2[i] = _mm256_mul_ps(wq, q);
+          }
         }
-      }
-      pqx = fold(ax[0], ax[1], ax[2], ax[3]);
-      pq2 = fold(a2[0], a2[1], a2[2], a2[3]);
-    };
-    for (int c = 0; c < m; c += 2) {  // two candidates per 4-way reduction
-      __m256 ax, a2, bx, b2;
-      sums(c - n, ax, a2);
-      if (c + 1 < m) sums(c + 1 - n, bx, b2);
-      else bx = ax, b2 = a2;
-      float o[4];
-      sum_p4(ax, a2, bx, b2, o);
-      sqx[c][b] = o[0];
-      sq2[c][b] = o[1];
-      if (c + 1 < m) {
-        sqx[c + 1][b] = o[2];
-        sq2[c + 1][b] = o[3];
-      }
+        pqx = fold(ax[0], ax[1], ax[2], ax[3]);
+        pq2 = fold(a2[0], a2[1], a2[2], a2[3]);
+      };
+      for (int c = 0; c < cn; c++) sums(c0 + c - n, px[c][b], p2[c][b]);
+    }
+    for (int c = 0; c < cn; c++) {
+      _mm256_store_ps(sqx[c0 + c], sum_p8(px[c]));
+      _mm256_store_ps(sq2[c0 + c], sum_p8(p2[c]));
     }
   }
 

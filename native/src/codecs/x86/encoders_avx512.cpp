@@ -56,6 +56,25 @@ inline void sum_g4(__m512 a, __m512 b, __m512 c, __m512 d, float out[4]) {
   out[3] = tmp[12];
 }
 
+/**
+ * sum32 of sixteen blocks' g vectors at once, one lane per block (lane b = Σ of g[b]), in the order
+ * of sum_g: halves C0+C2 | C1+C3 of two blocks per step, then their 4-lane sums of four blocks, then
+ * (q0 + q2) + (q1 + q3) inside each 128-bit chunk: 46 instructions for sixteen sums.
+ */
+inline __m512 sum_g16(const __m512* g) {
+  __m512 p[8], q[4];
+  for (int i = 0; i < 8; i++)  // blocks 2i | 2i+1: C0+C2, C1+C3 of each
+    p[i] = _mm512_add_ps(_mm512_shuffle_f32x4(g[2 * i], g[2 * i + 1], 0x44), _mm512_shuffle_f32x4(g[2 * i], g[2 * i + 1], 0xEE));
+  for (int i = 0; i < 4; i++)  // chunk j: the four lanes q of block 4i + j
+    q[i] = _mm512_add_ps(_mm512_shuffle_f32x4(p[2 * i], p[2 * i + 1], 0x88), _mm512_shuffle_f32x4(p[2 * i], p[2 * i + 1], 0xDD));
+  // chunk j: r0 = q0 + q2, r1 = q1 + q3 of blocks j, 4 + j (u01) and 8 + j, 12 + j (u23)
+  const __m512 u01 = _mm512_add_ps(_mm512_shuffle_ps(q[0], q[1], 0x44), _mm512_shuffle_ps(q[0], q[1], 0xEE));
+  const __m512 u23 = _mm512_add_ps(_mm512_shuffle_ps(q[2], q[3], 0x44), _mm512_shuffle_ps(q[2], q[3], 0xEE));
+  // chunk j, lane i: r0 + r1 of block 4i + j; then lane b = block b
+  const __m512 f = _mm512_add_ps(_mm512_shuffle_ps(u01, u23, 0x88), _mm512_shuffle_ps(u01, u23, 0xDD));
+  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), f);
+}
+
 /** Adds blocks' error and weight sums to acc in block order, reducing two blocks at a time. */
 struct PairSums {
   __m512 e, x;
@@ -337,78 +356,78 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
   const bool weighted = search.weighting != Weighting::None;
   alignas(64) float sqx[kMaxQ4Candidates][kGroup], sq2[kMaxQ4Candidates][kGroup], f[kMaxQ4Candidates];
   for (int c = 0; c < m; c++) f[c] = 1.0f + static_cast<float>(c - n) / 127.0f;  // candidate t = c - n maps by id0 · f
-  for (int b = 0; b < nb; b++) {
-    if (!((live >> b) & 1)) continue;
-    const float* xb = w + 32 * b;
-    const float id0 = id0s[b];
-    const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
-    __m512 wt0 = _mm512_set1_ps(1.0f), wt1 = wt0;
-    if (search.weighting == Weighting::Square) {
-      wt0 = _mm512_mul_ps(x0, x0);
-      wt1 = _mm512_mul_ps(x1, x1);
-    } else if (search.weighting == Weighting::Sigma) {
-      const __m512 xx0 = _mm512_mul_ps(x0, x0), xx1 = _mm512_mul_ps(x1, x1);
-      const float s2 = 2.0f * sum_g(_mm512_add_ps(xx0, xx1)) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
-      const __m512 sv = _mm512_set1_ps(s2);
-      wt0 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx0));
-      wt1 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx1));
+  // The blocks' g vectors of up to kSlice candidates, then their sums one lane per block (sum_g16).
+  constexpr int kSlice = 16;
+  alignas(64) __m512 gx[kSlice][kGroup], g2[kSlice][kGroup];
+  for (int c0 = 0; c0 < m; c0 += kSlice) {
+    const int cn = std::min(kSlice, m - c0);
+    for (int b = 0; b < kGroup; b++) {
+      if (b >= nb || !((live >> b) & 1)) {  // no candidates: lanes the choice below leaves alone
+        for (int c = 0; c < cn; c++) gx[c][b] = g2[c][b] = zero;
+        continue;
+      }
+      const float* xb = w + 32 * b;
+      const float id0 = id0s[b];
+      const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+      __m512 wt0 = _mm512_set1_ps(1.0f), wt1 = wt0;
+      if (search.weighting == Weighting::Square) {
+        wt0 = _mm512_mul_ps(x0, x0);
+        wt1 = _mm512_mul_ps(x1, x1);
+      } else if (search.weighting == Weighting::Sigma) {
+        const __m512 xx0 = _mm512_mul_ps(x0, x0), xx1 = _mm512_mul_ps(x1, x1);
+        const float s2 = 2.0f * sum_g(_mm512_add_ps(xx0, xx1)) / 32.0f;  // block_weights(): 2·Σw²/n, sqrt(σ² + w²)
+        const __m512 sv = _mm512_set1_ps(s2);
+        wt0 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx0));
+        wt1 = _mm512_sqrt_ps(_mm512_add_ps(sv, xx1));
+      }
+      auto mapping = [&](int t) { return _mm512_set1_ps(id0 * f[t + n]); };
+      // Each weight's mapped value x·id moves monotonically with t, so its nearest entry lies between
+      // those of the two outermost candidates. When they differ by at most one in every lane (almost
+      // always), a candidate's entry is the lower one or the next, by one comparison with the
+      // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
+      bool bracket = false;
+      __m512 thr[2], ax0[2], ax1[2], a20[2], a21[2];
+      if (n > 0) {
+        const __m512 id_lo = mapping(-n), id_hi = mapping(n);
+        const __m512 xs[2] = {x0, x1}, wts[2] = {wt0, wt1};
+        __mmask16 outside = 0;
+        for (int k = 0; k < 2; k++) {
+          const __m512 ya = _mm512_mul_ps(xs[k], id_lo), yb = _mm512_mul_ps(xs[k], id_hi);
+          const __m512i lo = cx.nearest(_mm512_min_ps(ya, yb));
+          // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
+          const __m512i up = _mm512_min_epi32(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), _mm512_set1_epi32(15));
+          outside |= _mm512_cmp_ps_mask(_mm512_max_ps(ya, yb), _mm512_permutexvar_ps(up, cx.T), _CMP_GT_OQ);
+          thr[k] = _mm512_permutexvar_ps(lo, cx.T);
+          const __m512 q0 = _mm512_permutexvar_ps(lo, cx.L), q1 = _mm512_permutexvar_ps(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), cx.L);
+          const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wts[k]) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wts[k]) : q1;
+          ax0[k] = _mm512_mul_ps(wq0, xs[k]);
+          ax1[k] = _mm512_mul_ps(wq1, xs[k]);
+          a20[k] = _mm512_mul_ps(wq0, q0);
+          a21[k] = _mm512_mul_ps(wq1, q1);
+        }
+        bracket = outside == 0;
+      }
+      // g vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
+      auto sums = [&](int t, __m512& gqx, __m512& gq2) __attribute__((always_inline)) {
+        const __m512 id = mapping(t);
+        if (bracket) {
+          const __mmask16 u0 = _mm512_cmp_ps_mask(_mm512_mul_ps(x0, id), thr[0], _CMP_GT_OQ);
+          const __mmask16 u1 = _mm512_cmp_ps_mask(_mm512_mul_ps(x1, id), thr[1], _CMP_GT_OQ);
+          gqx = _mm512_add_ps(_mm512_mask_blend_ps(u0, ax0[0], ax1[0]), _mm512_mask_blend_ps(u1, ax0[1], ax1[1]));
+          gq2 = _mm512_add_ps(_mm512_mask_blend_ps(u0, a20[0], a21[0]), _mm512_mask_blend_ps(u1, a20[1], a21[1]));
+          return;
+        }
+        const __m512 q0 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x0, id)), cx.L);
+        const __m512 q1 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x1, id)), cx.L);
+        const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wt0) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wt1) : q1;
+        gqx = _mm512_add_ps(_mm512_mul_ps(wq0, x0), _mm512_mul_ps(wq1, x1));
+        gq2 = _mm512_add_ps(_mm512_mul_ps(wq0, q0), _mm512_mul_ps(wq1, q1));
+      };
+      for (int c = 0; c < cn; c++) sums(c0 + c - n, gx[c][b], g2[c][b]);
     }
-    auto mapping = [&](int t) { return _mm512_set1_ps(id0 * f[t + n]); };
-    // Each weight's mapped value x·id moves monotonically with t, so its nearest entry lies between
-    // those of the two outermost candidates. When they differ by at most one in every lane (almost
-    // always), a candidate's entry is the lower one or the next, by one comparison with the
-    // threshold between them, and the products wt·q·x, wt·q·q of both are computed once.
-    bool bracket = false;
-    __m512 thr[2], ax0[2], ax1[2], a20[2], a21[2];
-    if (n > 0) {
-      const __m512 id_lo = mapping(-n), id_hi = mapping(n);
-      const __m512 xs[2] = {x0, x1}, wts[2] = {wt0, wt1};
-      __mmask16 outside = 0;
-      for (int k = 0; k < 2; k++) {
-        const __m512 ya = _mm512_mul_ps(xs[k], id_lo), yb = _mm512_mul_ps(xs[k], id_hi);
-        const __m512i lo = cx.nearest(_mm512_min_ps(ya, yb));
-        // every candidate's entry is lo or lo + 1 when the larger end is not above T[lo + 1] (T[15] = +inf)
-        const __m512i up = _mm512_min_epi32(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), _mm512_set1_epi32(15));
-        outside |= _mm512_cmp_ps_mask(_mm512_max_ps(ya, yb), _mm512_permutexvar_ps(up, cx.T), _CMP_GT_OQ);
-        thr[k] = _mm512_permutexvar_ps(lo, cx.T);
-        const __m512 q0 = _mm512_permutexvar_ps(lo, cx.L), q1 = _mm512_permutexvar_ps(_mm512_add_epi32(lo, _mm512_set1_epi32(1)), cx.L);
-        const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wts[k]) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wts[k]) : q1;
-        ax0[k] = _mm512_mul_ps(wq0, xs[k]);
-        ax1[k] = _mm512_mul_ps(wq1, xs[k]);
-        a20[k] = _mm512_mul_ps(wq0, q0);
-        a21[k] = _mm512_mul_ps(wq1, q1);
-      }
-      bracket = outside == 0;
-    }
-    // g vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
-    auto sums = [&](int t, __m512& gqx, __m512& gq2) __attribute__((always_inline)) {
-      const __m512 id = mapping(t);
-      if (bracket) {
-        const __mmask16 u0 = _mm512_cmp_ps_mask(_mm512_mul_ps(x0, id), thr[0], _CMP_GT_OQ);
-        const __mmask16 u1 = _mm512_cmp_ps_mask(_mm512_mul_ps(x1, id), thr[1], _CMP_GT_OQ);
-        gqx = _mm512_add_ps(_mm512_mask_blend_ps(u0, ax0[0], ax1[0]), _mm512_mask_blend_ps(u1, ax0[1], ax1[1]));
-        gq2 = _mm512_add_ps(_mm512_mask_blend_ps(u0, a20[0], a21[0]), _mm512_mask_blend_ps(u1, a20[1], a21[1]));
-        return;
-      }
-      const __m512 q0 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x0, id)), cx.L);
-      const __m512 q1 = _mm512_permutexvar_ps(cx.nearest(_mm512_mul_ps(x1, id)), cx.L);
-      const __m512 wq0 = weighted ? _mm512_mul_ps(q0, wt0) : q0, wq1 = weighted ? _mm512_mul_ps(q1, wt1) : q1;
-      gqx = _mm512_add_ps(_mm512_mul_ps(wq0, x0), _mm512_mul_ps(wq1, x1));
-      gq2 = _mm512_add_ps(_mm512_mul_ps(wq0, q0), _mm512_mul_ps(wq1, q1));
-    };
-    for (int c = 0; c < m; c += 2) {  // two candidates per 4-way reduction
-      __m512 ax, a2, bx, b2;
-      sums(c - n, ax, a2);
-      if (c + 1 < m) sums(c + 1 - n, bx, b2);
-      else bx = ax, b2 = a2;
-      alignas(16) float o[4];
-      sum_g4(ax, a2, bx, b2, o);
-      sqx[c][b] = o[0];
-      sq2[c][b] = o[1];
-      if (c + 1 < m) {
-        sqx[c + 1][b] = o[2];
-        sq2[c + 1][b] = o[3];
-      }
+    for (int c = 0; c < cn; c++) {
+      _mm512_store_ps(sqx[c0 + c], sum_g16(gx[c]));
+      _mm512_store_ps(sq2[c0 + c], sum_g16(g2[c]));
     }
   }
 
