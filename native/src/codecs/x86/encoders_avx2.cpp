@@ -20,6 +20,14 @@ constexpr int kGroup = 8;  // blocks whose scales are computed together (one lan
 inline __m256 vabs(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
 inline __m256 round_even(__m256 v) { return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 
+/** b where m's sign bit is set, else a: one vblendvps. (_mm256_blendv_ps with a comparison mask
+ *  used twice makes GCC 12 re-derive the sign with an extra vpcmpgtd before each use.) */
+inline __m256 select(__m256 a, __m256 b, __m256 m) {
+  __m256 r;
+  __asm__("vblendvps %3, %2, %1, %0" : "=x"(r) : "x"(a), "xm"(b), "x"(m));
+  return r;
+}
+
 /** Lane l of sum32's first step: (v[l] + v[l+16]) + (v[l+8] + v[l+24]). */
 inline __m256 fold(__m256 v0, __m256 v1, __m256 v2, __m256 v3) { return _mm256_add_ps(_mm256_add_ps(v0, v2), _mm256_add_ps(v1, v3)); }
 
@@ -444,28 +452,39 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
         }
         bracket = _mm256_movemask_ps(outside) == 0;
       }
-      // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping
+      // p vectors of Σ wt·q·x and Σ wt·q² for one candidate mapping (outside the bracket)
       auto sums = [&](int t, __m256& pqx, __m256& pq2) __attribute__((always_inline)) {
         const __m256 id = mapping(t);
         __m256 ax[4], a2[4];
-        if (bracket) {
-          for (int i = 0; i < 4; i++) {
-            const __m256 up = _mm256_cmp_ps(_mm256_mul_ps(x[i], id), thr[i], _CMP_GT_OQ);
-            ax[i] = _mm256_blendv_ps(ax0[i], ax1[i], up);
-            a2[i] = _mm256_blendv_ps(a20[i], a21[i], up);
-          }
-        } else {
-          for (int i = 0; i < 4; i++) {
-            const __m256 q = cx.level(cx.nearest(_mm256_mul_ps(x[i], id)));
-            const __m256 wq = weighted ? _mm256_mul_ps(q, wt[i]) : q;
-            ax[i] = _mm256_mul_ps(wq, x[i]);
-            a2[i] = _mm256_mul_ps(wq, q);
-          }
+        for (int i = 0; i < 4; i++) {
+          const __m256 q = cx.level(cx.nearest(_mm256_mul_ps(x[i], id)));
+          const __m256 wq = weighted ? _mm256_mul_ps(q, wt[i]) : q;
+          ax[i] = _mm256_mul_ps(wq, x[i]);
+          a2[i] = _mm256_mul_ps(wq, q);
         }
         pqx = fold(ax[0], ax[1], ax[2], ax[3]);
         pq2 = fold(a2[0], a2[1], a2[2], a2[3]);
       };
-      for (int c = 0; c < cn; c++) sums(c0 + c - n, px[c][b], p2[c][b]);
+      if (bracket) {
+        // fold's order, (v0 + v2) + (v1 + v3): quarters 0 and 2 for every candidate, then 1 and 3,
+        // so that one pass holds half the bracket's vectors in registers
+        alignas(32) float idc[kSlice];
+        for (int c = 0; c < cn; c++) idc[c] = id0 * f[c0 + c];  // mapping(c0 + c - n)
+        for (int h = 0; h < 2; h++) {
+          const int i = h, k = h + 2;
+          for (int c = 0; c < cn; c++) {
+            const __m256 id = _mm256_broadcast_ss(&idc[c]);
+            const __m256 ui = _mm256_cmp_ps(_mm256_mul_ps(x[i], id), thr[i], _CMP_GT_OQ);
+            const __m256 uk = _mm256_cmp_ps(_mm256_mul_ps(x[k], id), thr[k], _CMP_GT_OQ);
+            const __m256 sx = _mm256_add_ps(select(ax0[i], ax1[i], ui), select(ax0[k], ax1[k], uk));
+            const __m256 s2 = _mm256_add_ps(select(a20[i], a21[i], ui), select(a20[k], a21[k], uk));
+            px[c][b] = h == 0 ? sx : _mm256_add_ps(px[c][b], sx);
+            p2[c][b] = h == 0 ? s2 : _mm256_add_ps(p2[c][b], s2);
+          }
+        }
+      } else {
+        for (int c = 0; c < cn; c++) sums(c0 + c - n, px[c][b], p2[c][b]);
+      }
     }
     for (int c = 0; c < cn; c++) {
       _mm256_store_ps(sqx[c0 + c], sum_p8(px[c]));
@@ -505,7 +524,7 @@ void qins4_group(const float* w, int nb, const Q4Ctx& cx, const Table16& tb, Q4S
       for (int i = 0; i < 4; i++) {
         const __m256 up = _mm256_cmp_ps(_mm256_mul_ps(x[i], iv), bk.thr[i], _CMP_GT_OQ);
         qi[i] = _mm256_sub_epi32(bk.lo[i], _mm256_castps_si256(up));
-        d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, _mm256_blendv_ps(bk.q0[i], bk.q1[i], up)));
+        d[i] = _mm256_sub_ps(x[i], _mm256_mul_ps(sv, select(bk.q0[i], bk.q1[i], up)));
       }
     } else {
       for (int i = 0; i < 4; i++) {
