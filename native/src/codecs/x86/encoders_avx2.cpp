@@ -310,7 +310,7 @@ struct Q4Ctx {
   __m256 L_lo, L_hi, T_lo, T_hi;  // T[15] = +inf
   __m256i lut_a, lut_b;           // bytes lut[0..15] / lut[16..31] in both 128-bit lanes
   __m256 lo, scale, top, zero;
-  __m256 thr[15];
+  __m256 t3, t7, t11, t_odd, t_even;  // T[3], T[7], T[11]; T[1], T[5], T[9], T[13]; T[0], T[2], ..., T[14]
   bool fast;
   int zero_idx;
   explicit Q4Ctx(const Table16& tb) {
@@ -332,15 +332,20 @@ struct Q4Ctx {
     scale = _mm256_set1_ps(tb.lut_scale);
     top = _mm256_set1_ps(31.0f);
     zero = _mm256_setzero_ps();
-    for (int j = 0; j < 15; j++) thr[j] = _mm256_set1_ps(tb.T[j]);
+    t3 = _mm256_set1_ps(tb.T[3]);
+    t7 = _mm256_set1_ps(tb.T[7]);
+    t11 = _mm256_set1_ps(tb.T[11]);
+    t_odd = _mm256_setr_ps(tb.T[1], tb.T[5], tb.T[9], tb.T[13], 0, 0, 0, 0);
+    t_even = _mm256_setr_ps(tb.T[0], tb.T[2], tb.T[4], tb.T[6], tb.T[8], tb.T[10], tb.T[12], tb.T[14]);
     fast = tb.lut_ok;
     zero_idx = tb.zero;
   }
   /** A 16-entry float table (lo, hi halves) at index i (0..15). */
   static __m256 lookup(__m256 lo8, __m256 hi8, __m256i i) {
-    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo8, i), _mm256_permutevar8x32_ps(hi8, i), _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
+    return select(_mm256_permutevar8x32_ps(lo8, i), _mm256_permutevar8x32_ps(hi8, i), _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
   }
-  /** Table16::nearest for 8 lanes: the bucket table (one lookup, one comparison) or the count of thresholds below y. */
+  /** Table16::nearest for 8 lanes: the bucket table (one lookup, one comparison) or its binary search
+   *  over the thresholds (T[7], then T[i + 3], T[i + 1], T[i]), each step's threshold from a small table. */
   __m256i nearest(__m256 y) const {
     if (fast) {
       __m256 u = _mm256_mul_ps(_mm256_sub_ps(y, lo), scale);
@@ -352,9 +357,14 @@ struct Q4Ctx {
                                                               _mm256_castsi256_ps(_mm256_slli_epi32(b, 27))));
       return _mm256_sub_epi32(i0, _mm256_castps_si256(_mm256_cmp_ps(y, lookup(T_lo, T_hi, i0), _CMP_GT_OQ)));
     }
-    __m256i i = _mm256_setzero_si256();
-    for (int j = 0; j < 15; j++) i = _mm256_sub_epi32(i, _mm256_castps_si256(_mm256_cmp_ps(y, thr[j], _CMP_GT_OQ)));
-    return i;
+    const __m256 m8 = _mm256_cmp_ps(y, t7, _CMP_GT_OQ);
+    __m256i i = _mm256_and_si256(_mm256_castps_si256(m8), _mm256_set1_epi32(8));
+    const __m256 m4 = _mm256_cmp_ps(y, _mm256_blendv_ps(t3, t11, m8), _CMP_GT_OQ);  // T[i + 3], i = 0 or 8
+    i = _mm256_add_epi32(i, _mm256_and_si256(_mm256_castps_si256(m4), _mm256_set1_epi32(4)));
+    const __m256 m2 = _mm256_cmp_ps(y, _mm256_permutevar8x32_ps(t_odd, _mm256_srli_epi32(i, 2)), _CMP_GT_OQ);  // T[i + 1], i = 0, 4, 8, 12
+    i = _mm256_add_epi32(i, _mm256_and_si256(_mm256_castps_si256(m2), _mm256_set1_epi32(2)));
+    const __m256 m1 = _mm256_cmp_ps(y, _mm256_permutevar8x32_ps(t_even, _mm256_srli_epi32(i, 1)), _CMP_GT_OQ);  // T[i], i even
+    return _mm256_sub_epi32(i, _mm256_castps_si256(m1));
   }
   __m256 level(__m256i i) const { return lookup(L_lo, L_hi, i); }
 };
