@@ -12,23 +12,33 @@ import { join } from 'node:path';
 import { appRoot } from '../core/paths.js';
 import { runQins } from './child.js';
 import type { ConversionMeasure, Scale } from './suite.js';
+import { type RacePair, raceNames } from './suite-config.js';
 
 export interface QuantizePeer {
   /** The llama-quantize binary, or null with the reason. */
   binary: string | null;
   variant: string | null;
   reason: string | null;
+  /** On AVX-512 CPUs, the avx2 build for the AVX2 encoders' race (or null with the reason; runs
+   *  before it existed have neither). */
+  avx2_binary?: string | null;
+  avx2_reason?: string | null;
 }
 
-/** The llama-quantize build this CPU runs best (x86-64: avx512 when the CPU has it, else avx2). */
+/** The llama-quantize build this CPU runs best (x86-64: avx512 when the CPU has it, else avx2), and
+ *  on AVX-512 CPUs the avx2 build too. */
 export function findQuantizePeer(cpuFeatures: string[]): QuantizePeer {
   const dir = join(appRoot(), '.bench', 'llama-quantize');
-  const order = process.arch === 'arm64' ? ['neon'] : cpuFeatures.includes('avx512') ? ['avx512', 'avx2'] : ['avx2'];
-  for (const v of order) {
-    const bin = join(dir, v, 'llama-quantize');
-    if (existsSync(bin)) return { binary: bin, variant: v, reason: null };
-  }
-  return { binary: null, variant: null, reason: `no llama-quantize build in ${dir} (npm run peer:quantize builds it from the peer's bundled llama.cpp source)` };
+  const avx512 = process.arch === 'x64' && cpuFeatures.includes('avx512');
+  const bin = (v: string) => join(dir, v, 'llama-quantize');
+  const avx2 = avx512
+    ? existsSync(bin('avx2'))
+      ? { avx2_binary: bin('avx2'), avx2_reason: null }
+      : { avx2_binary: null, avx2_reason: `no avx2 build of llama-quantize in ${dir} (npm run peer:quantize -- --variant avx2 builds it)` }
+    : { avx2_binary: null, avx2_reason: 'the CPU has no AVX-512: its encoders are the AVX2 ones already measured' };
+  const order = process.arch === 'arm64' ? ['neon'] : avx512 ? ['avx512', 'avx2'] : ['avx2'];
+  for (const v of order) if (existsSync(bin(v))) return { binary: bin(v), variant: v, reason: null, ...avx2 };
+  return { binary: null, variant: null, reason: `no llama-quantize build in ${dir} (npm run peer:quantize builds it from the peer's bundled llama.cpp source)`, ...avx2 };
 }
 
 interface TimeResult {
@@ -70,13 +80,6 @@ function timed(cmd: string, args: string[], log: (l: string) => void): Promise<T
   });
 }
 
-/** The pairs the race runs: our codec against the llama-quantize type of the same bits. */
-export const RACE_PAIRS = [
-  ['qins8', 'Q8_0'],
-  ['qins4', 'Q4_0'],
-] as const;
-export type RacePair = (typeof RACE_PAIRS)[number];
-
 /** The round whose wall time is the median (the lower middle one for an even count), with every
  *  round's wall time and the highest peak RSS. */
 export function medianRound(rounds: ConversionMeasure[]): ConversionMeasure {
@@ -92,7 +95,7 @@ export function medianRound(rounds: ConversionMeasure[]): ConversionMeasure {
 
 /**
  * The conversion race: `rounds` rounds of `qins convert` to qins8 and qins4 against llama-quantize
- * Q8_0 and Q4_0 (the given pairs of RACE_PAIRS, threads as given), alternating which of each pair goes first, every output deleted
+ * Q8_0 and Q4_0 (the given pairs of RACE_PAIRS; ours keeps the measure `ours` returns; threads as given), alternating which of each pair goes first, every output deleted
  * before the next conversion starts (so each one writes into the same free memory). Back-to-back
  * conversions here differ by more than the engines do; one measure per codec and type, from the
  * median round. The BF16 GGUF and every output are deleted afterwards.
@@ -105,11 +108,12 @@ export async function measureConversionRace(
   threads: number | null,
   rounds: number,
   pairs: readonly RacePair[],
-  ours: (codec: RacePair[0], model: string) => Promise<ConversionMeasure>,
+  ours: (pair: RacePair, model: string) => Promise<ConversionMeasure>,
   log: (l: string) => void,
 ): Promise<ConversionMeasure[]> {
-  if (!peer.binary || pairs.length === 0) return [];
   const binary = peer.binary;
+  if (!binary || pairs.length === 0) return [];
+  if (pairs.some((p) => p.avx2 && !peer.avx2_binary)) throw new Error(`no avx2 llama-quantize: ${peer.avx2_reason ?? 'not found'}`);
   const bf16 = join(dir, 'quantize-source-bf16.qins');
   const gguf = join(dir, 'quantize-source-bf16.gguf');
   const ourOut = join(dir, 'race-output.qins');
@@ -122,18 +126,19 @@ export async function measureConversionRace(
     await runQins(['export-gguf', bf16, '-o', gguf, '--force'], { onLine: log });
     await rm(bf16, { force: true });
     const sourceBytes = (await stat(gguf)).size;
-    const quantize = async (type: string): Promise<ConversionMeasure> => {
-      log(`llama-quantize ${type} (${peer.variant})`);
+    const quantize = async (p: RacePair): Promise<ConversionMeasure> => {
+      const variant = p.avx2 ? 'avx2' : peer.variant;
+      log(`llama-quantize ${p.type} (${variant})`);
       const load = loadavg()[0] ?? 0;
-      const args = [gguf, target, type];
+      const args = [gguf, target, p.type];
       if (threads) args.push(String(threads));
-      const t = await timed(binary, args, log);
+      const t = await timed(p.avx2 ? peer.avx2_binary! : binary, args, log);
       const fileBytes = (await stat(target)).size;
-      log(`llama-quantize ${type}: ${t.wall_seconds.toFixed(1)} s`);
+      log(`llama-quantize ${p.type} (${variant}): ${t.wall_seconds.toFixed(1)} s`);
       return {
         scale,
-        codec: `llama-quantize ${type}`,
-        label: `llama-quantize ${type} (${peer.variant}, from a BF16 GGUF)`,
+        codec: raceNames(p)[1],
+        label: `llama-quantize ${p.type} (${variant}, from a BF16 GGUF)`,
         wall_seconds: t.wall_seconds,
         user_seconds: t.user_seconds,
         sys_seconds: t.sys_seconds,
@@ -148,8 +153,12 @@ export async function measureConversionRace(
     };
     for (let round = 0; round < rounds; round++) {
       log(`conversion race: round ${round + 1} of ${rounds}`);
-      for (const [codec, type] of pairs) {
-        const steps = [() => ours(codec, ourOut), () => quantize(type)];
+      for (const p of pairs) {
+        const mine = async () => {
+          const m = await ours(p, ourOut);
+          return p.avx2 ? { ...m, codec: raceNames(p)[0], label: `${p.codec} (AVX2 encoders)` } : m;
+        };
+        const steps = [mine, () => quantize(p)];
         if (round % 2 === 1) steps.reverse();
         for (const step of steps) {
           keep(await step());
@@ -165,8 +174,8 @@ export async function measureConversionRace(
     await rm(target, { force: true });
   }
   const out: ConversionMeasure[] = [];
-  for (const [codec, type] of pairs)
-    for (const key of [`llama-quantize ${type}`, codec]) {
+  for (const p of pairs)
+    for (const key of [...raceNames(p)].reverse()) {
       const list = got.get(key);
       if (list?.length) out.push(medianRound(list));
     }

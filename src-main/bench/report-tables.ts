@@ -103,7 +103,9 @@ export function raceNote(r: SuiteResult): string {
   if (raced.length === 0) return '';
   const n = Math.max(...raced.map((c) => c.wall_rounds!.length));
   const names = (peer: boolean) => raced.filter((c) => c.peer === peer).map((c) => c.codec.replace('llama-quantize ', '')).join(' and ');
-  return ` The rows with several wall times come from the conversion race: ${names(false)} alternated with llama-quantize ${names(true)} in ${n} rounds (which of each pair went first alternating, every output deleted before the next conversion started); such a row gives the median round's figures, every round's wall time in brackets, and the highest peak RSS of its rounds.`;
+  return ` The rows with several wall times come from the conversion race: ${names(false)} alternated with llama-quantize ${names(true)} in ${n} rounds (which of each pair went first alternating, every output deleted before the next conversion started); such a row gives the median round's figures, every round's wall time in brackets, and the highest peak RSS of its rounds.${
+    raced.some((c) => c.codec.endsWith('(avx2)')) ? ' The (avx2) rows: `qins convert` with QINS_KERNELS=avx2 (the AVX2 encoders) against the avx2 build of llama-quantize.' : ''
+  }${r.quantize.avx2_reason ? ` No AVX2 encoder race: ${r.quantize.avx2_reason}.` : ''}`;
 }
 
 export function conversionTable(list: ConversionMeasure[]): string {

@@ -106,3 +106,20 @@ export interface SuiteOptions {
   avx2?: boolean;
   onProgress?: (line: string) => void;
 }
+
+/** A pair the race runs: our codec against the llama-quantize type of the same bits, with the
+ *  default sets (our best encoders, the best llama-quantize build) or both on AVX2. */
+export interface RacePair {
+  codec: 'qins8' | 'qins4';
+  type: 'Q8_0' | 'Q4_0';
+  avx2: boolean;
+}
+export const RACE_PAIRS: readonly RacePair[] = [
+  { codec: 'qins8', type: 'Q8_0', avx2: false },
+  { codec: 'qins4', type: 'Q4_0', avx2: false },
+  { codec: 'qins8', type: 'Q8_0', avx2: true },
+  { codec: 'qins4', type: 'Q4_0', avx2: true },
+];
+/** The conversion measure names of a pair (ConversionMeasure.codec): ours, then the peer's. */
+export const raceNames = (p: RacePair): [string, string] =>
+  p.avx2 ? [`${p.codec} (avx2)`, `llama-quantize ${p.type} (avx2)`] : [p.codec, `llama-quantize ${p.type}`];

@@ -68,12 +68,13 @@ export async function convertMeasured(
   scale: Scale,
   c: Pick<BenchConfig, 'codec' | 'codebook' | 'label'>,
   log: (l: string) => void,
+  env?: NodeJS.ProcessEnv,
 ): Promise<ConversionMeasure> {
   log(`converting to ${c.codec}${c.codebook ? ' with a fixed table' : ''}`);
   const args = ['convert', source, '-o', model, '--codec', c.codec as string];
   if (c.codebook) args.push('--qins4-codebook', c.codebook);
   const load = loadavg()[0] ?? 0;
-  const r: ChildResult<ConvertJson> = await runQins<ConvertJson>(args, { onLine: log });
+  const r: ChildResult<ConvertJson> = await runQins<ConvertJson>(args, { onLine: log, ...(env ? { env } : {}) });
   return {
     scale,
     codec: c.codebook ? `${c.codec} (fixed table)` : (c.codec as string),

@@ -16,8 +16,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { appRoot, assetsDir } from '../core/paths.js';
 import { type BandwidthProbe, machineInfo, probeBandwidth } from './machine.js';
-import { measureConversionRace, RACE_PAIRS, type RacePair } from './quantize-peer.js';
-import { type BenchConfig, type Scale, SCALES, type SuiteOptions } from './suite-config.js';
+import { measureConversionRace } from './quantize-peer.js';
+import { type BenchConfig, RACE_PAIRS, type RacePair, type Scale, SCALES, type SuiteOptions } from './suite-config.js';
 import { blankEntry } from './suite-measure.js';
 import { convertMeasured, modelKey, type Prepared, prepareModel, sourceFor, warmSource } from './suite-models.js';
 import { choosePeers } from './suite-peers.js';
@@ -73,14 +73,19 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
     // 0. The conversion race (Phi-3.5 scale): qins8 and qins4 against llama-quantize on the same
     //    source, same threads, alternating, in rounds; first, while the disk holds no models yet
     //    (its BF16 GGUF is as large as the source).
-    const raced = RACE_PAIRS.filter(([codec]) => here.some((c) => c.engine === 'qins' && c.codec === codec && !c.codebook));
+    // the AVX2 pairs beside the AVX2 decode rows (AVX-512 CPUs), when the avx2 llama-quantize is built
+    const raced = RACE_PAIRS.filter((p) =>
+      here.some((c) => c.engine === 'qins' && c.codec === p.codec && !c.codebook && (p.avx2 ? c.kernels === 'avx2' && quantize.avx2_binary : !c.kernels)),
+    );
     if (scale === 'phi35' && o.peer !== false && raced.length > 0) {
       if (!quantize.binary) slog(`llama-quantize: ${quantize.reason}`);
       else
         try {
           slog('reading the source once (page cache)');
           await warmSource(source);
-          const ours = (codec: RacePair[0], model: string) => convertMeasured(source, model, scale, { codec, label: codec }, slog);
+          if (quantize.avx2_reason && o.avx2 !== false) slog(`llama-quantize (AVX2 encoders): ${quantize.avx2_reason}`);
+          const ours = (p: RacePair, model: string) =>
+            convertMeasured(source, model, scale, { codec: p.codec, label: p.codec }, slog, p.avx2 ? { QINS_KERNELS: 'avx2' } : undefined);
           conversions.push(...(await measureConversionRace(quantize, scale, source, dir, threads, rounds[scale], raced, ours, slog)));
         } catch (err) {
           quantize.error = (err as Error).message.split('\n')[0] ?? 'failed';

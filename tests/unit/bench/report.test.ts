@@ -5,6 +5,7 @@
 // README blocks, and well-formed SVG charts.
 import { describe, expect, it } from 'vitest';
 import { decodeChart, qualityChart } from '../../../src-main/bench/chart.js';
+import { raceNote } from '../../../src-main/bench/report-tables.js';
 import {
   checkClaims,
   checkKernelTargets,
@@ -400,6 +401,19 @@ describe('README blocks', () => {
     expect(updateReadme('<!-- convert:phi35 -->\n<!-- /convert:phi35 -->\n', r).text).toContain('in 3 rounds');
     // a run without the race says nothing about it
     expect(renderReport(sample(), { json: 'b.json', decodeSvg: 'd.svg', qualitySvg: 'q.svg' })).not.toContain('conversion race');
+    // no AVX2 race: no AVX2 conversion target; with it, one per pair
+    const avx2Target = (x: SuiteResult) => checkKernelTargets(x).filter((t) => t.target.startsWith('Phi-3.5 scale, AVX2: convert to'));
+    expect(avx2Target(r)).toEqual([]);
+    r.conversions.push({ ...ours, codec: 'qins8 (avx2)', label: 'qins8 (AVX2 encoders)', wall_seconds: 30, wall_rounds: [30, 31, 29] });
+    r.conversions.push({ ...peer, codec: 'llama-quantize Q8_0 (avx2)', wall_seconds: 27, wall_rounds: [27, 26, 28] });
+    expect(avx2Target(r)).toEqual([
+      {
+        target: 'Phi-3.5 scale, AVX2: convert to qins8 with the AVX2 encoders no slower than llama-quantize Q8_0 (avx2 build)',
+        measured: '30.0 s vs 27.0 s (0.90×, medians of 3 alternating rounds)',
+        status: 'not met',
+      },
+    ]); // qins4 was not raced on AVX2 here: no line for it
+    expect(raceNote(r)).toContain('qins8 and qins8 (avx2) alternated with llama-quantize Q8_0 and Q8_0 (avx2) in 3 rounds');
   });
 
   it('writes the targets, conversion and IQ4_NL blocks from the run', () => {
