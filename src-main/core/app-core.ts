@@ -175,6 +175,11 @@ export class AppCore {
     this.firstRun = { started, finished };
   }
 
+  /** firstRun 'when-needed': the built-in model will be converted when the first client or API request arrives. */
+  firstRunWaiting(): boolean {
+    return this.firstRunPending && this.library.needsDefaultModel();
+  }
+
   /** Resolves once a deferred first-run conversion has registered its job (at once if none). */
   private async firstRunStarted(): Promise<void> {
     await this.firstRun?.started;

@@ -245,10 +245,13 @@ export class ModelLibrary {
    * there is nothing to do; `onOutcome` is called once the conversion is done or has failed.
    */
   async ensureDefaultModel(onOutcome?: () => void): Promise<ConvertJob | null> {
-    if (this.store.listModels().length > 0 || this.imports.hasBuiltinJob()) return null;
-    const source = defaultModelSource();
-    if (!existsSync(source)) return null;
-    return this.import(source, 'qins8', { builtin: true, ...(onOutcome ? { onOutcome } : {}) });
+    if (!this.needsDefaultModel()) return null;
+    return this.import(defaultModelSource(), 'qins8', { builtin: true, ...(onOutcome ? { onOutcome } : {}) });
+  }
+
+  /** Whether ensureDefaultModel would convert the built-in model (an empty library, no such job yet). */
+  needsDefaultModel(): boolean {
+    return this.store.listModels().length === 0 && !this.imports.hasBuiltinJob() && existsSync(defaultModelSource());
   }
 
   // ─── Quality (./library-quality.ts) ─────────────────────────────────────────────────────────────

@@ -48,6 +48,7 @@ export function register(program: Command): void {
       log.info('api', `serving on 127.0.0.1:${host.port}`);
       if (opts.json) printJson({ url: host.url, port: host.port, token: host.token, pid: process.pid });
       else process.stdout.write(`QINS Chat is serving at ${host.url}\n`);
+      if (core.firstRunWaiting()) info('The built-in model is converted when the first browser window or API request arrives (a few seconds).');
       info('Press Ctrl+C to stop.');
       await new Promise<void>((done) => {
         const stop = () => {

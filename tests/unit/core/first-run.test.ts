@@ -32,6 +32,7 @@ describe("first run 'when-needed'", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(c.library.listJobs()).toEqual([]);
     expect(c.library.list()).toEqual([]);
+    expect(c.firstRunWaiting()).toBe(true); // what `qins serve` tells its terminal
 
     const events: Array<{ event: EventChannel; payload: unknown }> = [];
     const client = c.connect((event, payload) => events.push({ event, payload }));
@@ -45,6 +46,7 @@ describe("first run 'when-needed'", () => {
     expect(convert().at(-1)?.type).toBe('done');
     expect(convert().filter((e) => e.type === 'progress').length).toBeGreaterThan(2);
     expect(c.library.list()).toHaveLength(1);
+    expect(c.firstRunWaiting()).toBe(false);
 
     // A second client does not start another conversion.
     c.connect(() => undefined);
