@@ -80,7 +80,7 @@ export function bandwidthSection(r: SuiteResult): string[] {
     '',
     `The bound is the best probe, **${b.bound.best_gbs === null ? '–' : b.bound.best_gbs.toFixed(1)} GB/s**. Bytes per decode token = the weights every token reads + one embedding row + the K and V the step attends to (layers × 2 × KV heads × head size × bytes per element × positions, with each engine's own KV element type), averaged over the timed steps.`,
     '',
-    "Our engine's rounds also probe **the model's own weight pages**: right after each round's decode, in the same process, the same read loop streams the mapped .qins file with the engine's threads (best of 3 passes). The decode reads exactly these pages, so no decode of that model can outrun this figure, whatever the memory under the buffer probe does. The tables give its median over the rounds and the median of each round's depth-0 share of it (stream bytes at depth 0 × that round's depth-0 decode speed ÷ that round's figure).",
+    `Our engine's rounds also probe **the model's own weight pages**: ${pageProbeWhen(r)}, in the same process, the same read loop streams the mapped .qins file with the engine's threads (best of 3 passes). The decode reads exactly these pages, so no decode of that model can outrun this figure, whatever the memory under the buffer probe does. The tables give its median over the rounds and the median of each round's depth-0 share of it (stream bytes at depth 0 × that round's depth-0 decode speed ÷ that round's figure).`,
     '',
   );
   for (const s of r.settings.scales) {
@@ -97,12 +97,22 @@ export function bandwidthSection(r: SuiteResult): string[] {
   return out;
 }
 
+/** When a run's rounds probed their weight pages (see SuiteSettings.weights_probe). */
+export function pageProbeWhen(r: SuiteResult): string {
+  return r.settings.weights_probe === 'around'
+    ? "right before and right after each round's depth-0 decode (the faster of the two counts, so that a change of the memory's speed during a round cannot make the decode look faster than its pages)"
+    : "right after each round's decode";
+}
+
 /** What the race rows of the conversion table are (empty for a run without the race). */
 export function raceNote(r: SuiteResult): string {
   const raced = r.conversions.filter((c) => (c.wall_rounds?.length ?? 0) > 1);
   if (raced.length === 0) return '';
   const n = Math.max(...raced.map((c) => c.wall_rounds!.length));
-  const names = (peer: boolean) => raced.filter((c) => c.peer === peer).map((c) => c.codec.replace('llama-quantize ', '')).join(' and ');
+  const names = (peer: boolean) => {
+    const l = raced.filter((c) => c.peer === peer).map((c) => c.codec.replace('llama-quantize ', ''));
+    return l.length > 1 ? `${l.slice(0, -1).join(', ')} and ${l.at(-1)}` : (l[0] ?? '');
+  };
   return ` The rows with several wall times come from the conversion race: ${names(false)} alternated with llama-quantize ${names(true)} in ${n} rounds (which of each pair went first alternating, every output deleted before the next conversion started); such a row gives the median round's figures, every round's wall time in brackets, and the highest peak RSS of its rounds.${
     raced.some((c) => c.codec.endsWith('(avx2)')) ? ' The (avx2) rows: `qins convert` with QINS_KERNELS=avx2 (the AVX2 encoders) against the avx2 build of llama-quantize.' : ''
   }${r.quantize.avx2_reason ? ` No AVX2 encoder race: ${r.quantize.avx2_reason}.` : ''}`;

@@ -29,7 +29,9 @@ export interface RoundSample {
   /** The child's CPU time (user + sys) and wall time. */
   cpu_seconds: number | null;
   wall_seconds: number;
-  /** Our engine: read bandwidth of the model's own weight pages, probed right after this round's decode, GB/s (null for other engines). */
+  /** Our engine: read bandwidth of the model's own weight pages, GB/s (null for other engines): probed
+   *  right after this round's decode, or, in runs whose settings say weights_probe 'around', the
+   *  faster of two probes right before and right after its depth-0 decode. */
   weights_read_gbs: number | null;
 }
 
@@ -148,6 +150,9 @@ export interface SuiteSettings {
   work_dir: string;
   phi35_checkpoint: string | null;
   eval_text: string;
+  /** When our engine's rounds probed their weight pages: 'around' the depth-0 decode (the faster of
+   *  a probe right before and one right after it), or, absent (runs before it existed), after the round. */
+  weights_probe?: 'around';
 }
 
 export interface SuiteResult {

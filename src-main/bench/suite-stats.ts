@@ -17,7 +17,7 @@ export function stat(xs: Array<number | null | undefined>): Stat | null {
   return { min: Math.min(...v), median: median(v), max: Math.max(...v), n: v.length };
 }
 
-/** Each round's depth-0 decode as a share of the read bandwidth of its weight pages probed right after it. */
+/** Each round's depth-0 decode as a share of the read bandwidth of its weight pages (RoundSample.weights_read_gbs). */
 export function ownShares(e: SuiteEntry | undefined): Array<{ share: number; gbs: number }> {
   const bytes = e?.stream_bytes_per_token_depth0 ?? null;
   if (!e || bytes === null) return [];

@@ -157,6 +157,7 @@ export async function runSuite(o: SuiteOptions = {}): Promise<SuiteResult> {
       work_dir: work,
       phi35_checkpoint: scales.includes('phi35') ? (o.phi35Checkpoint ?? join(work, 'phi35-synthetic')) : null,
       eval_text: evalText,
+      weights_probe: 'around',
     },
     entries,
     conversions,

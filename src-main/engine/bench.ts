@@ -28,7 +28,8 @@ export interface BenchOptions {
   repeats?: number;
   /** Measure memory read bandwidth with the native stream test (default true). */
   bandwidth?: boolean;
-  /** qins: probe the read bandwidth of the model's own weight pages after each round (default true). */
+  /** qins: probe the read bandwidth of the model's own weight pages right before and right after
+   *  each round's depth-0 decode (default true). */
   weightsRead?: boolean;
   /** Progress lines (the CLI prints them on stderr). */
   onProgress?: (line: string) => void;
@@ -40,8 +41,9 @@ export interface BenchSample {
   decode_tok_s: number;
   /** Decode steps after a one-token prompt (positions 2 … decode + 1). */
   decode_depth0_tok_s: number;
-  /** qins: read bandwidth of the memory holding the weights, GB/s, probed right after this round's
-   *  decode (the model's own mapped file streamed; see weights_read_gbs); null otherwise. */
+  /** qins: read bandwidth of the memory holding the weights, GB/s: the faster of two probes, right
+   *  before and right after this round's depth-0 decode (the model's own mapped file streamed; see
+   *  weights_read_gbs); null otherwise. */
   weights_read_gbs: number | null;
 }
 
@@ -87,10 +89,12 @@ export interface BenchResult {
   bandwidth: BandwidthResult | null;
   /**
    * qins: read bandwidth of the memory the weights live in, GB/s (median of the rounds): the same
-   * probe streaming the loaded model's mapped file, right after each round's decode, in the same
-   * process. The decode reads these very pages, so this is its bound whatever the machine's memory
-   * placement (on VMs, one buffer and another can read at very different speeds). Null for other
-   * engines or without the bandwidth measurement.
+   * probe streaming the loaded model's mapped file, in the same process, right before and right
+   * after each round's depth-0 decode, the faster of the two. The decode reads these very pages, so
+   * this is its bound whatever the machine's memory placement (on VMs, one buffer and another can
+   * read at very different speeds, and the speed can change between two moments: a decode between
+   * two probes is bounded by the faster one). Null for other engines or without the bandwidth
+   * measurement.
    */
   weights_read_gbs: number | null;
   /** stream_bytes_per_token_depth0 × decode_depth0_tok_s ÷ weights_read_gbs per round (median): the
@@ -198,6 +202,7 @@ export async function runBench(path: string, factory: BackendFactory, options: B
     };
     const prompt = benchTokens(prefillTokens, spec.vocab_size);
     const measureWeights = options.weightsRead !== false && backend.kind === 'qins' && typeof (backend as QinsBackend).weightsReadBandwidth === 'function';
+    const probeWeights = async (): Promise<number | null> => (measureWeights ? (await (backend as QinsBackend).weightsReadBandwidth()).gbs : null);
     const samples: BenchSample[] = [];
     for (let r = 0; r < repeats; r++) {
       const p0 = performance.now();
@@ -205,8 +210,10 @@ export async function runBench(path: string, factory: BackendFactory, options: B
       const prefillS = (performance.now() - p0) / 1000;
       const decodeTokS = await decode(prefillTokens);
       logits = await backend.forward(Int32Array.of(first), 0);
+      const before = await probeWeights();
       const depth0 = await decode(1);
-      const weightsRead = measureWeights ? (await (backend as QinsBackend).weightsReadBandwidth()).gbs : null;
+      const after = await probeWeights();
+      const weightsRead = before === null || after === null ? null : Math.max(before, after);
       samples.push({ prefill_tok_s: prefillTokens / prefillS, decode_tok_s: decodeTokS, decode_depth0_tok_s: depth0, weights_read_gbs: weightsRead });
       progress(
         `round ${r + 1}/${repeats}: prefill ${(prefillTokens / prefillS).toFixed(2)} tok/s, decode ${decodeTokS.toFixed(2)} tok/s after ${prefillTokens}, ${depth0.toFixed(2)} tok/s at depth 0`,

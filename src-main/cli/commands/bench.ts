@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .option('--kernels <set>', 'qins kernel set: auto, generic, avx2, avxvnni, avx512, neon (default auto)')
     .option('--kv <type>', 'qins KV cache type: f16 (default), f32 or q8')
     .option('--no-bandwidth', 'skip the memory bandwidth test')
-    .option('--no-weights-read', "qins: skip the read-bandwidth probe of the model's own weight pages after each round")
+    .option('--no-weights-read', "qins: skip the read-bandwidth probes of the model's own weight pages (before and after each round's depth-0 decode)")
     .action(async (file: string, flags: BenchFlags) => {
       const engine = flags.engine ?? 'qins';
       if (engine !== 'qins' && engine !== 'ort') throw new CliError(`--engine must be qins or ort (got "${engine}")`);

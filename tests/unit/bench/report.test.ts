@@ -365,6 +365,13 @@ describe('kernel targets against llama.cpp', () => {
       status: 'not met',
     });
     expect(best).toMatchObject({ target: 'Phi-3.5 scale, AVX-512: qins8 decode at depth 0 ≥ 85 % of the best read-bandwidth probe of the run', measured: '80.0 %', status: 'not met' });
+    // a run that probed before and after each depth-0 decode says so, in the target and the bandwidth section
+    r.settings.weights_probe = 'around';
+    expect(checkKernelTargets(r).some((x) => x.target.endsWith("its weight pages (probed before and after each round's depth-0 decode, the faster; every round)"))).toBe(true);
+    const md = renderReport(r, { json: 'b.json', decodeSvg: 'd.svg', qualitySvg: 'q.svg' });
+    expect(md).toContain("**the model's own weight pages**: right before and right after each round's depth-0 decode (the faster of the two counts");
+    delete r.settings.weights_probe;
+    expect(renderReport(r, { json: 'b.json', decodeSvg: 'd.svg', qualitySvg: 'q.svg' })).toContain("**the model's own weight pages**: right after each round's decode, in the same process");
     // no probe of its pages (the AVX2 row here): never "met"
     expect(by('Phi-3.5 scale, AVX2: qins8 decode at depth 0 ≥ 85 %')[0]).toMatchObject({ measured: '–', status: 'not measured' });
     expect(by('Phi-3.5 scale: convert to qins8')[0]).toMatchObject({ measured: '20.0 s vs 25.0 s (1.25×)', status: 'met' });

@@ -79,7 +79,38 @@ describe('bench', () => {
     expect(r.bandwidth_gbs).toBeNull();
     await expect(runBench(file, factory, { prefillTokens: 0 })).rejects.toThrow(/prefillTokens must be a positive integer/);
 
-    // the qins backend itself probes its weight pages after each round: per-round figures, their
+    // a backend that can probe its weight pages is probed right before and right after each
+    // round's depth-0 decode; the round's figure is the faster probe
+    const seq: Array<string | number> = [];
+    const probed = [10, 30, 25, 5];
+    const probing: BackendFactory = async (path, o) => {
+      const b = await openQinsBackend(path, o);
+      const wrapped: InferenceBackend & { info: typeof b.info; weightsReadBandwidth: () => Promise<{ gbs: number }> } = {
+        info: b.info,
+        kind: b.kind,
+        spec: b.spec,
+        contextLength: b.contextLength,
+        forward: (t, pos, opt) => {
+          seq.push(pos);
+          return b.forward(t, pos, opt);
+        },
+        memory: () => b.memory(),
+        residentWeightBytes: () => b.residentWeightBytes(),
+        resetCache: () => b.resetCache(),
+        dispose: () => b.dispose(),
+        weightsReadBandwidth: async () => {
+          seq.push('probe');
+          return { gbs: probed.shift()! };
+        },
+      };
+      return wrapped;
+    };
+    const twice = await runBench(file, probing, { threads: 2, prefillTokens: 8, decodeTokens: 3, repeats: 2, bandwidth: false });
+    expect(twice.samples.map((s) => s.weights_read_gbs)).toEqual([30, 25]);
+    const depth0 = ['probe', 1, 2, 3, 4, 'probe']; // after the one-token prompt at 0: warm-up at 1, timed at 2..4
+    expect(seq).toEqual([0, 0, 8, 9, 10, 11, 0, ...depth0, 0, 8, 9, 10, 11, 0, ...depth0]);
+
+    // the qins backend itself probes its weight pages in each round: per-round figures, their
     // median, and the median of the rounds' depth-0 shares of them
     const own = await runBench(file, (p, o) => openQinsBackend(p, o), { threads: 2, prefillTokens: 8, decodeTokens: 4, repeats: 3, bandwidth: false });
     const gbs = own.samples.map((s) => s.weights_read_gbs!);
