@@ -94,11 +94,12 @@ export function medianRound(rounds: ConversionMeasure[]): ConversionMeasure {
 }
 
 /**
- * The conversion race: `rounds` rounds of `qins convert` to qins8 and qins4 against llama-quantize
- * Q8_0 and Q4_0 (the given pairs of RACE_PAIRS; ours keeps the measure `ours` returns; threads as given), alternating which of each pair goes first, every output deleted
- * before the next conversion starts (so each one writes into the same free memory). Back-to-back
- * conversions here differ by more than the engines do; one measure per codec and type, from the
- * median round. The BF16 GGUF and every output are deleted afterwards.
+ * The conversion race: `rounds` rounds of `qins convert` to qins8 and qins4 (measured by `ours`)
+ * against llama-quantize Q8_0 and Q4_0, for the given pairs of RACE_PAIRS, threads as given. Which
+ * of a pair goes first alternates, and every output is deleted before the next conversion starts
+ * (so each one writes into the same free memory): back-to-back conversions here differ by up to
+ * ±20 %. One measure per codec and type, from its median round. The BF16 GGUF and every output are
+ * deleted afterwards.
  */
 export async function measureConversionRace(
   peer: QuantizePeer,
