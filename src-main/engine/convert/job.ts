@@ -60,6 +60,8 @@ export interface ConvertResult {
 }
 
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
+/** Output buffers: the chunk being coded and the ones still being written. */
+const WRITE_DEPTH = 3;
 
 /** Progress events: at most one every 100 ms unless forced, with the time left once there is a rate. */
 function progressEmitter(onProgress: ConvertOptions['onProgress'], t0: number) {
@@ -128,7 +130,8 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     // only passthrough codecs read chunks into JS buffers.
     const readsInJs = (task: ChunkTask): boolean => isPassthrough(task.t.codec);
     const srcPool = tasks.some(readsInJs) ? [Buffer.allocUnsafeSlow(maxSrc), Buffer.allocUnsafeSlow(maxSrc)] : [];
-    const outPool = [Buffer.allocUnsafeSlow(maxOut), Buffer.allocUnsafeSlow(maxOut)];
+    // Coded chunks in flight: one being encoded while up to WRITE_DEPTH - 1 earlier ones are written.
+    const outPool = Array.from({ length: WRITE_DEPTH }, () => Buffer.allocUnsafeSlow(maxOut));
     const encoder = new TensorEncoder(native, reader, {
       threads,
       qins4Search,
@@ -152,7 +155,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     const readChunk = (task: ChunkTask | undefined, slot: number): Promise<Buffer> | null =>
       task && readsInJs(task) ? flight.track(reader.readInto(task.src, task.r0, task.rows, srcPool[slot]!)) : null;
     let pendingRead = readChunk(tasks[0], 0);
-    let pendingWrite: Promise<void> = Promise.resolve();
+    const writes: Array<Promise<void>> = []; // in flight, oldest first
     // Each tensor is prepared (tuning on its sample, the seed's max|w| pass) while the one before it
     // is encoded, on one thread beside the encoder's; in order, so qins4 still starts from the
     // previous tensor's codebook. The first one is prepared on every thread.
@@ -171,21 +174,20 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       }
       const raw = pendingRead ? await pendingRead : null;
       pendingRead = readChunk(tasks[i + 1], (i + 1) % 2);
-      const codes = await encoder.encodeChunk(task, state!, raw, outPool[i % 2]!);
+      const codes = await encoder.encodeChunk(task, state!, raw, outPool[i % WRITE_DEPTH]!);
       const codesPart = Object.values(task.t.entry.parts)[0]!;
       const rowOut = matrixRowParts(task.t.codec, task.t.cols)[0]!.bytes;
-      await pendingWrite;
-      pendingWrite = flight.track(out.write(codes, codesPart.offset + task.outRow * rowOut));
+      const write = out.write(codes, codesPart.offset + task.outRow * rowOut);
       if (task.last) {
-        const fin = finishTensor(out, header, task.t, state!, totals);
-        const prev = pendingWrite;
-        pendingWrite = flight.track(Promise.all([prev, fin]).then(() => undefined));
+        writes.push(flight.track(Promise.all([write, finishTensor(out, header, task.t, state!, totals)]).then(() => undefined)));
         progress.tensorsDone++;
-      }
+      } else writes.push(flight.track(write));
+      // the next chunk is coded into the buffer of the oldest write in flight: it must be done
+      while (writes.length >= WRITE_DEPTH) await writes.shift();
       progress.bytesDone += task.rows * (task.src.bytes / task.src.shape[0]!);
       emit();
     }
-    await pendingWrite;
+    for (const w of writes) await w;
 
     // ---- header, flush, rename
     throwIfAborted(signal, 'conversion');
