@@ -11,10 +11,10 @@
 //   4-bit: four blocks (128 codes) per step; nibbles index a 16-entry table with vpermb; the
 //     activations come re-ordered to the nibble order (Acts::q4, reorder_q4).
 //   seed: 256-entry magnitude tables like the general form; the sign plane is a 64-bit k-mask.
+//   8-bit segments (qins8, format 2): 16-entry vpshufb lookups of the code's high nibble, products
+//     formed by vpmaddubsw in int16 lanes, vpdpwssd with int16 activations (Acts::q16).
 // int32 lanes 0..7 hold the first block's partial sums and 8..15 the second's; they are converted to
 // float and scaled by fp16 scale x activation scale per block.
-// One-token decode of qins8 segment codebooks uses the AVX2 GEMV (see matmul below); prefill (GEMM)
-// is AVX-512 for every coded form.
 #include <immintrin.h>
 
 // GCC 12 warns about an uninitialised temporary inside its own _mm512_reduce_add_ps (a header false positive).
@@ -210,6 +210,94 @@ template <int NT, Cb8Form F>
   }
 }
 
+// 8-bit segment codebooks (qins8, format 2): the AVX2 kernel's lookups on two blocks per step. The
+// code's high nibble n indexes 16-entry tables of B (unsigned) and E (signed) by vpshufb, B + j
+// adds the low nibble, and vpmaddubsw forms E * (B + j) in int16 lanes, once with E masked to the
+// even bytes and once to the odd ones. The int16 activations (Acts::q16) hold each block's even
+// columns, then its odd ones (256 bits each), so two blocks' evens fill one register for vpdpwssd.
+template <bool Pair>
+inline void seg_acts(const int16_t* x, __m512i& xe, __m512i& xo) {
+  const __m256i e0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+  const __m256i o0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 16));
+  if (Pair) {
+    xe = _mm512_inserti64x4(_mm512_castsi256_si512(e0), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32)), 1);
+    xo = _mm512_inserti64x4(_mm512_castsi256_si512(o0), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 48)), 1);
+  } else {  // the row's last block alone: zero activations in the upper half
+    xe = _mm512_zextsi256_si512(e0);
+    xo = _mm512_zextsi256_si512(o0);
+  }
+}
+
+struct SegTables {
+  __m512i TB, TE, m4, even, odd;
+  explicit SegTables(const Codebook8& cb)
+      : TB(_mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_b)))),
+        TE(_mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(cb.seg_e)))),
+        m4(_mm512_set1_epi8(0x0f)),
+        even(_mm512_set1_epi16(0x00ff)),
+        odd(_mm512_set1_epi16(static_cast<short>(0xff00))) {}
+};
+
+// Blocks b and b + 1 (Pair) or b alone: codes at cp, activations at x[t] (block b's q16).
+template <int NT, bool Pair>
+inline void seg_step(const SegTables& tb, const uint8_t* cp, const int16_t* const* x, __m512i pidx, const __m512* S, __m512* acc) {
+  prefetch(cp);
+  const __m512i c = Pair ? _mm512_loadu_si512(cp) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(cp)));
+  const __m512i n = _mm512_and_si512(_mm512_srli_epi16(c, 4), tb.m4);
+  const __m512i u = _mm512_add_epi8(_mm512_shuffle_epi8(tb.TB, n), _mm512_and_si512(c, tb.m4));
+  const __m512i e = _mm512_shuffle_epi8(tb.TE, n);
+  const __m512i ve = _mm512_maddubs_epi16(u, _mm512_and_si512(e, tb.even));
+  const __m512i vo = _mm512_maddubs_epi16(u, _mm512_and_si512(e, tb.odd));
+  for (int t = 0; t < NT; ++t) {
+    __m512i xe, xo;
+    seg_acts<Pair>(x[t], xe, xo);
+    const __m512i isum = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(_mm512_setzero_si512(), ve, xe), vo, xo);
+    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(pidx, S[t]), acc[t]);
+  }
+}
+
+template <int NT>
+[[gnu::noinline]] void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  const int nb = w.cols_p / kBlock;
+  const Codebook8& cb = *w.cb8;
+  const SegTables tb(cb);
+  const int16_t* xb[NT];
+  for (int t = 0; t < NT; ++t) xb[t] = a.q16 + static_cast<size_t>(t0 + t) * a.nb * kBlock;
+  for (int r = r0; r < r1; ++r) {
+    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
+    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+    for (int g = 0; g < nb; g += 16) {
+      const int gn = nb - g < 16 ? nb - g : 16;
+      __m512 S[NT];
+      __m512i C[NT];
+      group_factors<NT, false>(sr, a, t0, g, gn, S, C);
+      const int16_t* x[NT];
+      if (gn == 16) {
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; ++p) {
+          const size_t off = static_cast<size_t>(g + 2 * p) * kBlock;
+          for (int t = 0; t < NT; ++t) x[t] = xb[t] + off;
+          seg_step<NT, true>(tb, cr + off, x, pair_index(p), S, acc);
+        }
+      } else {
+        for (int p = 0; 2 * p < gn; ++p) {
+          const int b = g + 2 * p;
+          const size_t off = static_cast<size_t>(b) * kBlock;
+          for (int t = 0; t < NT; ++t) x[t] = xb[t] + off;
+          if (b + 1 < nb)
+            seg_step<NT, true>(tb, cr + off, x, pair_index(p), S, acc);
+          else
+            seg_step<NT, false>(tb, cr + off, x, pair_index(p), S, acc);
+        }
+      }
+    }
+    for (int t = 0; t < NT; ++t)
+      y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * cb.inv_denom;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4-bit codebook path
 
@@ -388,6 +476,12 @@ struct CB8Op {
   }
 };
 template <int NT>
+struct SegOp {
+  static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
+    rows_cb8_seg<NT>(w, a, t0, r0, r1, y, ldy);
+  }
+};
+template <int NT>
 struct CB4Op {
   static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
     rows_cb4<NT>(w, a, t0, r0, r1, y, ldy);
@@ -401,10 +495,9 @@ struct SeedOp {
 };
 
 void matmul(const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
-  // qins8 segment codebooks: the AVX2 segment GEMV (16-entry vpshufb lookups, int16 activations in
-  // Acts::q16) decodes faster from memory than the two 128-entry vpermi2b lookups per 64 codes
-  // below (measured with `qins bench --kernels avx512|avx2` on a Phi-3.5-sized qins8 model).
-  if (w.kind == WeightKind::CB8 && w.cb8->segments && a.q16) return avx2_kernels().matmul(w, a, r0, r1, y, ldy);
+  // qins8 segment codebooks: 16-entry vpshufb lookups and int16 activations (Acts::q16), like the
+  // AVX2 kernel, rather than the two 128-entry vpermi2b lookups per 64 codes of the symmetric form.
+  if (w.kind == WeightKind::CB8 && w.cb8->segments && a.q16) return for_tiles<SegOp>(a.T, w, a, r0, r1, y, ldy);
   switch (w.kind) {
     case WeightKind::F32: return for_tiles<F32Op>(a.T, w, a, r0, r1, y, ldy);
     case WeightKind::BF16: return for_tiles<BF16Op>(a.T, w, a, r0, r1, y, ldy);
