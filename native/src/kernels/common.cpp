@@ -2,11 +2,33 @@
 // preparation of codebook lookup tables.
 #include <cmath>
 #include <cstring>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "kernels/half.h"
 #include "kernels/kernels.h"
 
 namespace qins {
+namespace {
+
+// max(a, |x|) as std::fmax(a, std::fabs(x)) gives it (a NaN x leaves a), without a library call.
+inline float max_abs(float a, float x) {
+  const float ax = std::fabs(x);
+  return ax > a ? ax : a;
+}
+
+// std::nearbyint in the default rounding mode (half to even), as an int: on x86-64 one cvtss2si
+// instead of a call into libm (the baseline instruction set has no roundss).
+inline int round_even(float v) {
+#if defined(__SSE__)
+  return _mm_cvtss_si32(_mm_set_ss(v));
+#else
+  return static_cast<int>(std::nearbyint(v));
+#endif
+}
+
+}  // namespace
 
 void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float* d, int32_t* s) {
   const int nb = (cols + kBlock - 1) / kBlock;
@@ -17,14 +39,14 @@ void quantize_acts(const float* x, size_t ldx, int cols, int T, int8_t* q, float
       const int c0 = b * kBlock;
       const int n = cols - c0 < kBlock ? cols - c0 : kBlock;
       float amax = 0.f;
-      for (int j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(xt[c0 + j]));
+      for (int j = 0; j < n; ++j) amax = max_abs(amax, xt[c0 + j]);
       const float db = amax / 127.f;
       const float id = db > 0.f ? 127.f / amax : 0.f;
       int32_t sum = 0;
       for (int j = 0; j < kBlock; ++j) {
         int v = 0;
         if (j < n) {
-          v = static_cast<int>(std::nearbyint(xt[c0 + j] * id));
+          v = round_even(xt[c0 + j] * id);
           v = v > 127 ? 127 : (v < -127 ? -127 : v);
         }
         qt[c0 + j] = static_cast<int8_t>(v);
@@ -43,14 +65,14 @@ void quantize_kv_q8(const float* x, int hd, uint8_t* row) {
   for (int b = 0; b < nb; ++b) {
     const int c0 = b * kBlock, n = hd - c0 < kBlock ? hd - c0 : kBlock;
     float amax = 0.f;
-    for (int j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(x[c0 + j]));
+    for (int j = 0; j < n; ++j) amax = max_abs(amax, x[c0 + j]);
     const uint16_t h = f32_half(amax / 127.f);
     const float d = half_f32(h);
     const float id = d > 0.f ? 1.f / d : 0.f;
     for (int j = 0; j < kBlock; ++j) {
       int v = 0;
       if (j < n) {
-        v = static_cast<int>(std::nearbyint(x[c0 + j] * id));
+        v = round_even(x[c0 + j] * id);
         v = v > 127 ? 127 : (v < -127 ? -127 : v);
       }
       q[c0 + j] = static_cast<int8_t>(v);
