@@ -171,45 +171,6 @@ inline void group_factors(const uint16_t* sr, const Acts& a, int t0, int g, int 
   }
 }
 
-template <int NT, Cb8Form F>
-[[gnu::noinline]] void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
-  const int nb = w.cols_p / kBlock;
-  const Codebook8& cb = *w.cb8;
-  const Cb8Tables tb(cb);
-  const int8_t* qbase[NT];
-  for (int t = 0; t < NT; ++t) qbase[t] = a.q + static_cast<size_t>(t0 + t) * a.nb * kBlock;
-  for (int r = r0; r < r1; ++r) {
-    const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
-    const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
-    __m512 acc[NT];
-    for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
-    for (int g = 0; g < nb; g += 16) {
-      const int gn = nb - g < 16 ? nb - g : 16;
-      __m512 S[NT];
-      __m512i C[NT];
-      group_factors<NT, F != Cb8Form::Symmetric>(sr, a, t0, g, gn, S, C);
-      const int8_t* q[NT];
-      if (gn == 16) {
-#pragma GCC unroll 8
-        for (int p = 0; p < 8; ++p) {
-          const size_t off = static_cast<size_t>(g + 2 * p) * kBlock;
-          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + off;
-          cb8_step<NT, F, false>(tb, cr + off, q, 0, pair_index(p), S, C, acc);
-        }
-      } else {
-        for (int p = 0; 2 * p < gn; ++p) {
-          const int b = g + 2 * p;
-          const size_t off = static_cast<size_t>(b) * kBlock;
-          for (int t = 0; t < NT; ++t) q[t] = qbase[t] + off;
-          cb8_step<NT, F, true>(tb, cr + off, q, mask64(nb - b >= 2 ? 64 : 32), pair_index(p), S, C, acc);
-        }
-      }
-    }
-    for (int t = 0; t < NT; ++t)
-      y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]) * cb.inv_denom;
-  }
-}
-
 // 8-bit segment codebooks (qins8, format 2): the AVX2 kernel's lookups on two blocks per step. The
 // code's high nibble n indexes 16-entry tables of B (unsigned) and E (signed) by vpshufb, B + j
 // adds the low nibble, and vpmaddubsw forms E * (B + j) in int16 lanes, once with E masked to the
@@ -256,13 +217,45 @@ inline void seg_step(const SegTables& tb, const uint8_t* cp, const int16_t* cons
   }
 }
 
-template <int NT>
-[[gnu::noinline]] void rows_cb8_seg(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+// The 8-bit paths of rows_cb8: the decoded tables, the activations and the step over a pair of
+// blocks (Tail: possibly the row's last block alone, blocks = 1 or 2).
+template <Cb8Form F>
+struct Cb8Path {
+  using Tables = Cb8Tables;
+  using Act = int8_t;
+  static constexpr bool kCorrect = F != Cb8Form::Symmetric;
+  static const int8_t* acts(const Acts& a) { return a.q; }
+  template <int NT, bool Tail>
+  static void step(const Tables& tb, const uint8_t* codes, const int8_t* const* x, int blocks, __m512i pidx, const __m512* S,
+                   const __m512i* C, __m512* acc) {
+    cb8_step<NT, F, Tail>(tb, codes, x, Tail ? mask64(blocks * kBlock) : 0, pidx, S, C, acc);
+  }
+};
+struct SegPath {
+  using Tables = SegTables;
+  using Act = int16_t;
+  static constexpr bool kCorrect = false;
+  static const int16_t* acts(const Acts& a) { return a.q16; }
+  template <int NT, bool Tail>
+  static void step(const Tables& tb, const uint8_t* codes, const int16_t* const* x, int blocks, __m512i pidx, const __m512* S,
+                   const __m512i*, __m512* acc) {
+    if (Tail && blocks == 1)
+      seg_step<NT, false>(tb, codes, x, pidx, S, acc);
+    else
+      seg_step<NT, true>(tb, codes, x, pidx, S, acc);
+  }
+};
+
+// Rows r0..r1 of an 8-bit weight for NT tokens: groups of 16 blocks (their scales in S), pairs of
+// blocks per step.
+template <int NT, class Path>
+[[gnu::noinline]] void rows_cb8(const WeightView& w, const Acts& a, int t0, int r0, int r1, float* y, size_t ldy) {
+  using Act = typename Path::Act;
   const int nb = w.cols_p / kBlock;
   const Codebook8& cb = *w.cb8;
-  const SegTables tb(cb);
-  const int16_t* xb[NT];
-  for (int t = 0; t < NT; ++t) xb[t] = a.q16 + static_cast<size_t>(t0 + t) * a.nb * kBlock;
+  const typename Path::Tables tb(cb);
+  const Act* xb[NT];
+  for (int t = 0; t < NT; ++t) xb[t] = Path::acts(a) + static_cast<size_t>(t0 + t) * a.nb * kBlock;
   for (int r = r0; r < r1; ++r) {
     const uint8_t* cr = w.codes + static_cast<size_t>(r) * w.cols_p;
     const uint16_t* sr = w.scales + static_cast<size_t>(r) * nb;
@@ -272,24 +265,21 @@ template <int NT>
       const int gn = nb - g < 16 ? nb - g : 16;
       __m512 S[NT];
       __m512i C[NT];
-      group_factors<NT, false>(sr, a, t0, g, gn, S, C);
-      const int16_t* x[NT];
+      group_factors<NT, Path::kCorrect>(sr, a, t0, g, gn, S, C);
+      const Act* x[NT];
       if (gn == 16) {
 #pragma GCC unroll 8
         for (int p = 0; p < 8; ++p) {
           const size_t off = static_cast<size_t>(g + 2 * p) * kBlock;
           for (int t = 0; t < NT; ++t) x[t] = xb[t] + off;
-          seg_step<NT, true>(tb, cr + off, x, pair_index(p), S, acc);
+          Path::template step<NT, false>(tb, cr + off, x, 2, pair_index(p), S, C, acc);
         }
       } else {
         for (int p = 0; 2 * p < gn; ++p) {
           const int b = g + 2 * p;
           const size_t off = static_cast<size_t>(b) * kBlock;
           for (int t = 0; t < NT; ++t) x[t] = xb[t] + off;
-          if (b + 1 < nb)
-            seg_step<NT, true>(tb, cr + off, x, pair_index(p), S, acc);
-          else
-            seg_step<NT, false>(tb, cr + off, x, pair_index(p), S, acc);
+          Path::template step<NT, true>(tb, cr + off, x, nb - b >= 2 ? 2 : 1, pair_index(p), S, C, acc);
         }
       }
     }
@@ -469,16 +459,16 @@ template <int NT>
 struct CB8Op {
   static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
     switch (w.cb8->form) {
-      case Cb8Form::Symmetric: return rows_cb8<NT, Cb8Form::Symmetric>(w, a, t0, r0, r1, y, ldy);
-      case Cb8Form::General: return rows_cb8<NT, Cb8Form::General>(w, a, t0, r0, r1, y, ldy);
-      case Cb8Form::Int8: return rows_cb8<NT, Cb8Form::Int8>(w, a, t0, r0, r1, y, ldy);
+      case Cb8Form::Symmetric: return rows_cb8<NT, Cb8Path<Cb8Form::Symmetric>>(w, a, t0, r0, r1, y, ldy);
+      case Cb8Form::General: return rows_cb8<NT, Cb8Path<Cb8Form::General>>(w, a, t0, r0, r1, y, ldy);
+      case Cb8Form::Int8: return rows_cb8<NT, Cb8Path<Cb8Form::Int8>>(w, a, t0, r0, r1, y, ldy);
     }
   }
 };
 template <int NT>
 struct SegOp {
   static void run(int t0, const WeightView& w, const Acts& a, int r0, int r1, float* y, size_t ldy) {
-    rows_cb8_seg<NT>(w, a, t0, r0, r1, y, ldy);
+    rows_cb8<NT, SegPath>(w, a, t0, r0, r1, y, ldy);
   }
 };
 template <int NT>
