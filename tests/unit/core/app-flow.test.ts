@@ -156,16 +156,16 @@ describe('continue', () => {
     // continue). Stopping is tested above; continuing works the same on either.
     const { conversation } = await call('conversations.create', { sampling: { temperature: 1, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1, max_tokens: 8, seed: 11, stop: [] } });
     const started = await call('chat.send', { conversationId: conversation.id, content: 'Tell me a long story about a harbor.' });
-    const stopped = (await chatEnd(started.jobId)) as Extract<ChatEvent, { type: 'done' }>;
-    expect(stopped.message.stats?.stop_reason).toBe('length');
-    const partial = stopped.message.content;
+    const cut = (await chatEnd(started.jobId)) as Extract<ChatEvent, { type: 'done' }>;
+    expect(cut.message.stats?.stop_reason).toBe('length');
+    const partial = cut.message.content;
     expect(partial.length).toBeGreaterThan(0);
     await call('conversations.update', { id: conversation.id, patch: { sampling: { temperature: 0, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1, max_tokens: 12, seed: 1, stop: [] } } });
-    const cont = await call('chat.continue', { conversationId: conversation.id, messageId: stopped.message.id });
-    expect(cont.assistantMessageId).toBe(stopped.message.id);
+    const cont = await call('chat.continue', { conversationId: conversation.id, messageId: cut.message.id });
+    expect(cont.assistantMessageId).toBe(cut.message.id);
     const end = (await chatEnd(cont.jobId)) as Extract<ChatEvent, { type: 'done' }>;
     expect(end.type).toBe('done');
-    expect(end.message.id).toBe(stopped.message.id);
+    expect(end.message.id).toBe(cut.message.id);
     expect(end.message.content.startsWith(partial)).toBe(true);
     expect(end.message.content.length).toBeGreaterThan(partial.length);
     const view = await call('conversations.get', { id: conversation.id });
